@@ -1,0 +1,91 @@
+/**
+ * The contracts of the actor runtime. Everything that touches Redis sits behind
+ * one of these small interfaces, with an in-memory implementation beside the
+ * Redis one (runtime/memory/, runtime/redis/); one shared driver test suite runs
+ * against both. The runtime knows nothing about devices or readings: a shard job
+ * carries an opaque JSON payload that the application's handler interprets.
+ */
+
+/** One unit of work on a shard queue. `payload` is JSON-serialisable. */
+export interface ShardJob<P = unknown> {
+  id: string;
+  shard: number;
+  payload: P;
+  /** 1 on first delivery; higher on redelivery (after a failure or a crashed node). */
+  attempt: number;
+}
+
+/** Producer side of the shard queues, used by api nodes (and the simulator's --redis mode). */
+export interface ShardQueueProducer {
+  /**
+   * Appends payloads to the queue of `shard`, in order. Resolves only once the
+   * jobs are durable (Redis has acknowledged them, or the in-memory queue holds
+   * them): the api answers 202 after this.
+   */
+  addBulk<P>(shard: number, payloads: P[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type ShardJobHandler<P = unknown> = (job: ShardJob<P>) => Promise<void>;
+
+/** Consumer side: a node opens one consumer per shard it holds the lease of. */
+export interface ShardQueueConsumer {
+  /**
+   * Starts processing `shard`'s queue one job at a time (concurrency 1, in
+   * order). A job is acknowledged only after `handler` resolves; if it throws,
+   * the job is retried later (never dropped). A job in flight on a node that
+   * died is redelivered to the next consumer within seconds.
+   */
+  open<P>(shard: number, handler: ShardJobHandler<P>): ShardConsumer;
+}
+
+export interface ShardConsumer {
+  /** Stops taking new jobs, waits for the one in flight, then resolves. */
+  close(): Promise<void>;
+}
+
+/** Runtime-node membership: heartbeats with a TTL. */
+export interface Membership {
+  /** Registers or refreshes `nodeId` as live for `ttlMs`. */
+  heartbeat(nodeId: string, ttlMs: number): Promise<void>;
+  leave(nodeId: string): Promise<void>;
+  /** Node ids whose heartbeat has not expired, sorted. */
+  liveNodes(): Promise<string[]>;
+}
+
+export interface LeaseGrant {
+  shard: number;
+  /** Strictly increasing per shard across all grants: the fencing token. */
+  epoch: number;
+}
+
+/** Shard leases with a holder token and a per-shard fencing epoch. */
+export interface LeaseStore {
+  /** Takes the lease if free or expired (or already held by `holder`); null if someone else holds it. */
+  acquire(shard: number, holder: string, ttlMs: number): Promise<LeaseGrant | null>;
+  /** Extends the lease if `holder` still holds it at `epoch`; false otherwise. */
+  renew(shard: number, holder: string, epoch: number, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up if `holder` holds it at `epoch`. */
+  release(shard: number, holder: string, epoch: number): Promise<void>;
+  /** Current holder, or null when free/expired. */
+  holderOf(shard: number): Promise<string | null>;
+}
+
+/**
+ * Pushes events to Socket.IO rooms. The Redis implementation uses
+ * @socket.io/redis-emitter (runtime nodes are not Socket.IO servers); the
+ * in-memory one hands them to listeners in the same process (the gateway of
+ * `ems start` subscribes).
+ */
+export interface EventPublisher {
+  emit(rooms: string[], event: string, payload: unknown): void;
+}
+
+export interface RuntimeDrivers {
+  membership: Membership;
+  leases: LeaseStore;
+  producer: ShardQueueProducer;
+  consumer: ShardQueueConsumer;
+  events: EventPublisher;
+  close(): Promise<void>;
+}
