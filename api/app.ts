@@ -1,0 +1,130 @@
+/**
+ * The HTTP application: middleware (request id, logging, secure headers,
+ * body limit, metrics), the resource routers under /api, the generated
+ * OpenAPI document and its reference page, probes, and the dashboard at `/`.
+ * One `onError` turns every failure into the error body of API.md.
+ */
+import { randomUUID } from 'node:crypto';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { Scalar } from '@scalar/hono-api-reference';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { secureHeaders } from 'hono/secure-headers';
+import { alertRoutes } from './alerts/index.ts';
+import { authRoutes } from './auth/index.ts';
+import { authenticate } from './auth/principal.ts';
+import { consumptionRoutes } from './consumption/index.ts';
+import type { AppDeps, AppEnv } from './context.ts';
+import { deviceRoutes } from './devices/index.ts';
+import { ApiError } from './errors.ts';
+import { opsRoutes } from './ops/index.ts';
+import { createMetrics, type Metrics } from './ops/metrics.ts';
+import { serveUi } from './ops/static-ui.ts';
+import { readingRoutes } from './readings/index.ts';
+import { tokenRoutes } from './tokens/index.ts';
+import { type UserHooks, userRoutes } from './users/index.ts';
+
+/** Large enough for 5000 readings with long ISO timestamps and aliases. */
+export const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+export interface AppExtensions {
+  userHooks?: UserHooks;
+  /** Extra routers mounted under /api (chat, …), added by later layers. */
+  mount?: Array<(app: OpenAPIHono<AppEnv>) => void>;
+}
+
+export function errorResponse(err: unknown, c: Context, log: AppDeps['log']): Response {
+  let apiError: ApiError;
+  if (err instanceof ApiError) apiError = err;
+  else if (err instanceof HTTPException) {
+    apiError =
+      err.status === 413
+        ? new ApiError('payload_too_large', 'Request body too large')
+        : err.status === 401
+          ? new ApiError('unauthorized', 'Unauthorized')
+          : new ApiError('invalid_request', err.message || 'Invalid request');
+  } else if (err instanceof SyntaxError) {
+    apiError = new ApiError('invalid_request', 'Malformed JSON in request body');
+  } else {
+    log.error({ err, path: c.req.path }, 'unhandled error');
+    apiError = new ApiError('internal', 'Internal error; it has been logged');
+  }
+  return c.json(apiError.toBody(), apiError.status, apiError.headers);
+}
+
+export function createApp(
+  deps: AppDeps,
+  ext: AppExtensions = {},
+): { app: OpenAPIHono<AppEnv>; metrics: Metrics } {
+  const metrics = createMetrics();
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const id = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    c.set('requestId', id);
+    c.header('x-request-id', id);
+    const started = performance.now();
+    await next();
+    if (c.req.path !== '/healthz' && c.req.path !== '/metrics') {
+      deps.log.info(
+        {
+          reqId: id,
+          method: c.req.method,
+          path: c.req.path,
+          status: c.res.status,
+          ms: Math.round(performance.now() - started),
+        },
+        'request',
+      );
+    }
+  });
+  app.use('*', metrics.middleware);
+  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'same-origin' }));
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError('payload_too_large', `Request body larger than ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+  app.use('/api/*', authenticate(deps));
+
+  app.route('/api/auth', authRoutes(deps));
+  app.route('/api/users', userRoutes(deps, ext.userHooks));
+  app.route('/api/devices', deviceRoutes(deps));
+  app.route('/api/devices', consumptionRoutes(deps));
+  app.route('/api/readings', readingRoutes(deps));
+  app.route('/api/alerts', alertRoutes(deps));
+  app.route('/api/tokens', tokenRoutes(deps));
+  for (const mount of ext.mount ?? []) mount(app);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'A login JWT, a personal access token (ems_pat_…), or for POST /api/readings a device token (ems_dev_…)',
+  });
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'EMS API',
+      version: '1',
+      description: 'Energy monitoring: users, metered devices, readings, consumption, alerts, chat.',
+    },
+  });
+  app.get('/api/docs', Scalar({ url: '/api/openapi.json', pageTitle: 'EMS API reference' }));
+
+  app.route('/', opsRoutes(deps, metrics));
+  app.all('/api/*', () => {
+    throw new ApiError('not_found', 'No such API route');
+  });
+  app.get('*', (c) => serveUi(c));
+
+  app.notFound((c) => c.json(new ApiError('not_found', 'Not found').toBody(), 404));
+  app.onError((err, c) => errorResponse(err, c, deps.log));
+  return { app, metrics };
+}

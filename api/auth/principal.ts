@@ -1,0 +1,86 @@
+/**
+ * Who is calling. The middleware resolves the bearer token — a login JWT, a
+ * personal access token or a device ingest token — to a principal; a token
+ * that is present but bad is refused at once with 401. Handlers then state
+ * what they need with `requireUser` / `requireAdmin`.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import type { AppDeps, AppEnv, Principal } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import { findUser, type UserRow } from '../users/repo.ts';
+import { DEVICE_TOKEN_PREFIX, hashToken, PAT_PREFIX } from './opaque-tokens.ts';
+
+const unauthorized = (message = 'Missing or invalid bearer token') => new ApiError('unauthorized', message);
+
+export async function resolveToken(
+  deps: Pick<AppDeps, 'sql' | 'jwt'>,
+  token: string,
+): Promise<Principal | null> {
+  const { sql, jwt } = deps;
+  if (token.startsWith(PAT_PREFIX)) {
+    const rows = await sql<{ id: string; userId: string; expiresAt: Date | null }[]>`
+      select id, user_id as "userId", expires_at as "expiresAt" from api_tokens
+      where token_hash = ${hashToken(token)} and revoked_at is null and (expires_at is null or expires_at > now())`;
+    const row = rows[0];
+    const user = row ? await findUser(sql, row.userId) : null;
+    if (!row || !user) return null;
+    return {
+      kind: 'user',
+      user,
+      via: 'pat',
+      tokenId: row.id,
+      expiresAt: row.expiresAt?.getTime() ?? Infinity,
+    };
+  }
+  if (token.startsWith(DEVICE_TOKEN_PREFIX)) {
+    const rows = await sql<{ id: string; deviceId: string }[]>`
+      select id, device_id as "deviceId" from device_tokens
+      where token_hash = ${hashToken(token)} and revoked_at is null`;
+    const row = rows[0];
+    return row ? { kind: 'device', deviceId: row.deviceId, tokenId: row.id } : null;
+  }
+  const claims = await jwt.verify(token);
+  if (!claims) return null;
+  const user = await findUser(sql, claims.sub);
+  if (!user) return null;
+  return { kind: 'user', user, via: 'jwt', expiresAt: claims.exp * 1000 };
+}
+
+export function bearerOf(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1] ?? '';
+}
+
+export function authenticate(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = bearerOf(c.req.header('authorization'));
+    if (token === undefined) {
+      c.set('principal', undefined);
+      return next();
+    }
+    if (token === '' || token.length > 4096) throw unauthorized();
+    const principal = await resolveToken(deps, token);
+    if (!principal) throw unauthorized('Invalid, expired or revoked token');
+    c.set('principal', principal);
+    return next();
+  };
+}
+
+export function requirePrincipal(c: Context<AppEnv>): Principal {
+  const p = c.get('principal');
+  if (!p) throw unauthorized();
+  return p;
+}
+
+export function requireUser(c: Context<AppEnv>): UserRow {
+  const p = requirePrincipal(c);
+  if (p.kind !== 'user') throw new ApiError('forbidden', 'A device token can only post readings');
+  return p.user;
+}
+
+export function requireAdmin(c: Context<AppEnv>): UserRow {
+  const user = requireUser(c);
+  if (user.role !== 'admin') throw new ApiError('forbidden', 'Administrators only');
+  return user;
+}

@@ -1,0 +1,138 @@
+/**
+ * Consumption of one device: every local hour of a day (23, 24 or 25 of
+ * them, zeros included), or a range by hour or by local day. Hours follow the
+ * device's IANA zone; `tz` shows the same energy in another zone (computed
+ * from the raw readings then, since hour boundaries may differ).
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import {
+  dayHours,
+  daysBetween,
+  hourStartOf,
+  hoursBetween,
+  isValidTimeZone,
+  localDateOf,
+} from '../../actors/time.ts';
+import { requireUser } from '../auth/principal.ts';
+import type { AppDeps } from '../context.ts';
+import { Consumption } from '../contract.ts';
+import { visibleDevice } from '../devices/index.ts';
+import { ApiError } from '../errors.ts';
+import { bearer, errors, IdParam, json, newRouter } from '../router.ts';
+import { type Bucket, bucketEntries } from './buckets.ts';
+
+const MAX_HOURS = 24 * 93;
+const MAX_DAYS = 800;
+
+const Query = z
+  .object({
+    date: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
+      .optional(),
+    tz: z.string().max(64).refine(isValidTimeZone, 'must be an IANA time zone').optional(),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    interval: z.enum(['hour', 'day']).default('hour'),
+  })
+  .refine((q) => q.date || (q.from && q.to), { message: 'give either date, or from and to', path: ['date'] });
+
+const route = createRoute({
+  method: 'get',
+  path: '/{id}/consumption',
+  tags: ['consumption'],
+  summary: 'Hourly consumption of a day, or of a range by hour or day',
+  security: bearer,
+  request: { params: IdParam, query: Query },
+  responses: { 200: json(Consumption, 'Consumption'), ...errors(400, 401, 403, 404) },
+});
+
+export function consumptionRoutes(deps: AppDeps) {
+  const app = newRouter();
+  const { sql } = deps;
+
+  app.openapi(route, async (c) => {
+    const user = requireUser(c);
+    const device = await visibleDevice(deps, user, c.req.valid('param').id);
+    const q = c.req.valid('query');
+    const zone = q.tz ?? device.timeZone;
+
+    let buckets: Bucket[];
+    let from: number;
+    let to: number;
+    if (q.date) {
+      const starts = dayHours(q.date, zone);
+      if (starts.length === 0)
+        throw new ApiError('invalid_request', 'Invalid date', [
+          { path: 'date', message: 'not a calendar date' },
+        ]);
+      from = starts[0]!;
+      to = starts[starts.length - 1]! + 3_600_000;
+      buckets = starts.map((start, i) => ({ start, end: starts[i + 1] ?? to }));
+    } else {
+      from = Date.parse(q.from!);
+      to = Date.parse(q.to!);
+      if (!(to > from))
+        throw new ApiError('invalid_request', '`to` must be after `from`', [
+          { path: 'to', message: 'must be after from' },
+        ]);
+      const starts = q.interval === 'day' ? daysBetween(from, to, zone) : hoursBetween(from, to, zone);
+      const max = q.interval === 'day' ? MAX_DAYS : MAX_HOURS;
+      if (starts.length > max) {
+        throw new ApiError('invalid_request', `Range too long: at most ${max} ${q.interval}s`, [
+          { path: 'to', message: 'range too long' },
+        ]);
+      }
+      buckets = starts.map((start, i) => ({ start, end: starts[i + 1] ?? Math.max(to, start + 1) }));
+      if (q.interval === 'day' && buckets.length > 0) {
+        const last = buckets[buckets.length - 1]!;
+        last.end = nextLocalDay(last.start, zone);
+      }
+      from = buckets[0]?.start ?? from;
+      to = buckets[buckets.length - 1]?.end ?? to;
+    }
+
+    // Rows in the device's own zone are exact per hour; another zone (tz) may cut hours
+    // differently, so then the raw readings are bucketed instead.
+    const sameZone = zone === device.timeZone;
+    const rows = sameZone
+      ? await sql<
+          { t: Date; kwh: number; n: number }[]
+        >`select hour_start as t, kwh, readings as n from hourly
+          where device_id = ${device.id} and hour_start >= ${new Date(from)} and hour_start < ${new Date(to)}`
+      : await sql<{ t: Date; kwh: number; n: number }[]>`select ts as t, kwh, 1 as n from readings
+          where device_id = ${device.id} and ts >= ${new Date(from)} and ts < ${new Date(to)}`;
+    const entries = bucketEntries(
+      buckets,
+      rows.map((r) => ({
+        at: sameZone ? r.t.getTime() : hourStartOf(r.t.getTime(), zone),
+        kwh: r.kwh,
+        readings: r.n,
+      })),
+      zone,
+    );
+    const totalKwh = entries.reduce((sum, e) => sum + e.kwhExact, 0n);
+    return c.json(
+      {
+        deviceId: device.id,
+        ...(q.date
+          ? { date: q.date }
+          : { from: new Date(from).toISOString(), to: new Date(to).toISOString(), interval: q.interval }),
+        timeZone: zone,
+        unit: 'kWh' as const,
+        maxHourlyKwh: device.maxHourlyKwh,
+        totalKwh: Number(totalKwh) / 1e9,
+        hours: entries.map(({ kwhExact: _, ...e }) => e),
+      },
+      200,
+    );
+  });
+
+  return app;
+}
+
+function nextLocalDay(dayStartTs: number, zone: string): number {
+  const date = localDateOf(dayStartTs, zone);
+  const hours = dayHours(date, zone);
+  return hours[hours.length - 1]! + 3_600_000;
+}

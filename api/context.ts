@@ -1,0 +1,37 @@
+/**
+ * What every route handler receives: the dependencies of the api (database,
+ * token service, runtime producer and event publisher, logger) and the
+ * authenticated principal of the request.
+ */
+import type { Logger } from 'pino';
+import type { EventPublisher, ShardQueueProducer } from '../runtime/types.ts';
+import type { JwtService } from './auth/jwt.ts';
+import type { LoginThrottle } from './auth/throttle.ts';
+import type { Sql } from './db/connect.ts';
+import type { UserRow } from './users/repo.ts';
+
+export interface AppDeps {
+  sql: Sql;
+  jwt: JwtService;
+  log: Logger;
+  throttle: LoginThrottle;
+  producer: ShardQueueProducer;
+  events: EventPublisher;
+  shards: number;
+  defaultTimeZone: string;
+  /** Extra readiness checks (Redis ping) beside the database. */
+  readinessChecks?: Array<() => Promise<void>>;
+  /** Set while draining: /readyz answers 503. */
+  draining?: () => boolean;
+}
+
+export type Principal =
+  | { kind: 'user'; user: UserRow; via: 'jwt' | 'pat'; tokenId?: string; expiresAt?: number }
+  | { kind: 'device'; deviceId: string; tokenId: string };
+
+export interface AppEnv {
+  Variables: {
+    principal: Principal | undefined;
+    requestId: string;
+  };
+}

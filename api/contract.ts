@@ -1,0 +1,165 @@
+/**
+ * The public shapes of API.md as zod schemas: the single source for request
+ * validation, response types, the generated OpenAPI document and the UI's
+ * typed client (which imports these types, never retypes them).
+ */
+import { z } from '@hono/zod-openapi';
+
+export const Uuid = z.uuid();
+export const IsoDateTime = z.iso.datetime({ offset: true });
+
+export const Role = z.enum(['admin', 'client']);
+export type Role = z.infer<typeof Role>;
+
+export const User = z
+  .object({
+    id: Uuid,
+    username: z.string(),
+    name: z.string(),
+    email: z.string().nullable(),
+    role: Role,
+    createdAt: IsoDateTime,
+  })
+  .openapi('User');
+export type User = z.infer<typeof User>;
+
+export const MeterKind = z.enum(['interval', 'cumulative']);
+export type MeterKind = z.infer<typeof MeterKind>;
+
+export const Device = z
+  .object({
+    id: Uuid,
+    name: z.string(),
+    description: z.string(),
+    address: z.string(),
+    maxHourlyKwh: z.number(),
+    meterKind: MeterKind,
+    timeZone: z.string(),
+    ownerId: Uuid.nullable(),
+    createdAt: IsoDateTime,
+  })
+  .openapi('Device');
+export type Device = z.infer<typeof Device>;
+
+export const AlertKind = z.enum(['exceeded', 'projected']);
+export type AlertKind = z.infer<typeof AlertKind>;
+
+export const Alert = z
+  .object({
+    id: Uuid,
+    deviceId: Uuid,
+    deviceName: z.string(),
+    ownerId: Uuid.nullable(),
+    kind: AlertKind,
+    hourStart: IsoDateTime,
+    kwh: z.number(),
+    maxHourlyKwh: z.number(),
+    late: z.boolean(),
+    createdAt: IsoDateTime,
+    acknowledgedAt: IsoDateTime.nullable(),
+  })
+  .openapi('Alert');
+export type Alert = z.infer<typeof Alert>;
+
+export const ConsumptionEntry = z
+  .object({ start: IsoDateTime, kwh: z.number(), readings: z.number().int() })
+  .openapi('ConsumptionEntry');
+export type ConsumptionEntry = z.infer<typeof ConsumptionEntry>;
+
+export const Consumption = z
+  .object({
+    deviceId: Uuid,
+    date: z.string().optional(),
+    from: IsoDateTime.optional(),
+    to: IsoDateTime.optional(),
+    interval: z.enum(['hour', 'day']).optional(),
+    timeZone: z.string(),
+    unit: z.literal('kWh'),
+    maxHourlyKwh: z.number(),
+    totalKwh: z.number(),
+    hours: z.array(ConsumptionEntry),
+  })
+  .openapi('Consumption');
+export type Consumption = z.infer<typeof Consumption>;
+
+export const ChatRole = z.enum(['client', 'admin', 'assistant']);
+export type ChatRole = z.infer<typeof ChatRole>;
+
+export const ChatMessage = z
+  .object({
+    id: Uuid,
+    conversationId: Uuid,
+    sender: z.object({ id: Uuid.nullable(), role: ChatRole, name: z.string() }),
+    body: z.string(),
+    createdAt: IsoDateTime,
+    readAt: IsoDateTime.nullable(),
+  })
+  .openapi('ChatMessage');
+export type ChatMessage = z.infer<typeof ChatMessage>;
+
+export const Conversation = z
+  .object({
+    id: Uuid,
+    client: z.object({ id: Uuid, username: z.string(), name: z.string() }),
+    lastMessage: ChatMessage.nullable(),
+    unread: z.number().int(),
+  })
+  .openapi('Conversation');
+export type Conversation = z.infer<typeof Conversation>;
+
+/** `live` socket event: the open hour of one device, at most once a second. */
+export const LiveTotal = z
+  .object({
+    deviceId: Uuid,
+    hourStart: IsoDateTime,
+    kwh: z.number(),
+    rolling60Kwh: z.number(),
+    projectedKwh: z.number(),
+    at: IsoDateTime,
+  })
+  .openapi('LiveTotal');
+export type LiveTotal = z.infer<typeof LiveTotal>;
+
+export const ApiErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .openapi('Error');
+export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
+
+export function listOf<T extends z.ZodTypeAny>(item: T) {
+  return z.object({ items: z.array(item), total: z.number().int() });
+}
+export interface List<T> {
+  items: T[];
+  total: number;
+}
+
+export const LoginResponse = z
+  .object({ token: z.string(), expiresAt: IsoDateTime, user: User })
+  .openapi('LoginResponse');
+export type LoginResponse = z.infer<typeof LoginResponse>;
+
+/** Typed Socket.IO event maps, shared by the gateway and the UI client. */
+export interface ServerToClientEvents {
+  alert: (alert: Alert) => void;
+  live: (live: LiveTotal) => void;
+  'device:updated': (device: Device) => void;
+  'device:deleted': (payload: { id: string }) => void;
+  'chat:message': (message: ChatMessage) => void;
+  'chat:typing': (payload: { conversationId: string; userId: string; role: Role; typing: boolean }) => void;
+  'chat:read': (payload: { conversationId: string; userId: string; upTo: string }) => void;
+}
+export type Ack<T = unknown> = (reply: ({ ok: true } & T) | { error: ApiErrorBody['error'] }) => void;
+export interface ClientToServerEvents {
+  'chat:send': (
+    payload: { conversationId: string; body: string; toAssistant?: boolean },
+    ack: Ack<{ message: ChatMessage }>,
+  ) => void;
+  'chat:typing': (payload: { conversationId: string; typing: boolean }, ack: Ack) => void;
+  'chat:read': (payload: { conversationId: string; upTo: string }, ack: Ack) => void;
+}

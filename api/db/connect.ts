@@ -1,0 +1,93 @@
+/**
+ * Opens the database every part of EMS talks to through postgres.js: a real
+ * Postgres when a URL is given, otherwise an embedded PGlite database kept in
+ * the data directory and served on a private loopback port by pglite-socket,
+ * so the very same SQL code runs in both modes. PGlite serves one connection at
+ * a time, so the pool is 1 there.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import postgres from 'postgres';
+
+// biome-ignore lint/complexity/noBannedTypes: postgres.js default type map
+export type Sql = postgres.Sql<{}>;
+
+export interface Database {
+  sql: Sql;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** postgres:// URL; unset → embedded PGlite in `dataDir`. */
+  url?: string | undefined;
+  dataDir: string;
+  /** Pool size against a real server. */
+  max?: number;
+  /** Schema to use (search_path), for tests; created if missing. */
+  schema?: string;
+}
+
+const quiet = () => {};
+
+/** Shared postgres.js options: numeric and bigint come back as JS numbers. */
+function clientOptions(max: number, schema?: string): postgres.Options<{}> {
+  return {
+    max,
+    onnotice: quiet,
+    idle_timeout: 30,
+    connect_timeout: 10,
+    types: {
+      // numeric(…) aggregates: energies are doubles in JS; rounding is documented in the API.
+      numeric: {
+        to: 1700,
+        from: [1700],
+        serialize: (x: number) => String(x),
+        parse: (x: string) => Number(x),
+      },
+      bigint: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) },
+    } as unknown as postgres.Options<{}>['types'],
+    ...(schema ? { connection: { search_path: schema } } : {}),
+  };
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url) {
+    if (options.schema) {
+      const admin = postgres(options.url, { max: 1, onnotice: quiet });
+      await admin.unsafe(`create schema if not exists "${options.schema}"`);
+      await admin.end();
+    }
+    const sql = postgres(options.url, clientOptions(options.max ?? 10, options.schema)) as unknown as Sql;
+    return { sql, embedded: false, close: () => sql.end({ timeout: 5 }) };
+  }
+  return openEmbedded(options.dataDir);
+}
+
+async function openEmbedded(dataDir: string): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  const dir = path.resolve(dataDir, 'pgdata');
+  mkdirSync(dir, { recursive: true });
+  const db = await PGlite.create(dir);
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0 });
+  await server.start();
+  const conn = server.getServerConn(); // "host:port"
+  const port = Number(conn.split(':').pop());
+  const sql = postgres({
+    host: '127.0.0.1',
+    port,
+    database: 'postgres',
+    username: 'postgres',
+    ...clientOptions(1),
+  }) as unknown as Sql;
+  return {
+    sql,
+    embedded: true,
+    async close() {
+      await sql.end({ timeout: 5 });
+      await server.stop();
+      await db.close();
+    },
+  };
+}

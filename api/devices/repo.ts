@@ -1,0 +1,55 @@
+/** Devices in Postgres, and the mapping from rows to the API's `device`. */
+import type { Device } from '../contract.ts';
+import type { Sql } from '../db/connect.ts';
+
+export interface DeviceRow {
+  id: string;
+  name: string;
+  description: string;
+  address: string;
+  maxHourlyKwh: number;
+  meterKind: 'interval' | 'cumulative';
+  timeZone: string;
+  ownerId: string | null;
+  createdAt: Date;
+}
+
+export const DEVICE_COLUMNS = `id, name, description, address, max_hourly_kwh as "maxHourlyKwh",
+  meter_kind as "meterKind", time_zone as "timeZone", owner_id as "ownerId", created_at as "createdAt"`;
+
+export const toDevice = (r: DeviceRow): Device => ({ ...r, createdAt: r.createdAt.toISOString() });
+
+export async function findDevice(sql: Sql, id: string): Promise<DeviceRow | null> {
+  const rows = await sql.unsafe<DeviceRow[]>(`select ${DEVICE_COLUMNS} from devices where id = $1`, [id]);
+  return rows[0] ?? null;
+}
+
+export interface DeviceListQuery {
+  limit: number;
+  offset: number;
+  ownerId?: string | undefined;
+  unassigned?: boolean | undefined;
+  q?: string | undefined;
+}
+
+export async function listDevices(
+  sql: Sql,
+  q: DeviceListQuery,
+): Promise<{ items: DeviceRow[]; total: number }> {
+  const pattern = q.q ? `%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
+  const where = sql`where (${q.ownerId ?? null}::uuid is null or owner_id = ${q.ownerId ?? null})
+    and (not ${q.unassigned ?? false} or owner_id is null)
+    and (${pattern}::text is null or name ilike ${pattern} or address ilike ${pattern})`;
+  const [items, count] = await Promise.all([
+    sql<DeviceRow[]>`select ${sql.unsafe(DEVICE_COLUMNS)} from devices ${where}
+      order by name, id limit ${q.limit} offset ${q.offset}`,
+    sql<{ n: number }[]>`select count(*)::int as n from devices ${where}`,
+  ]);
+  return { items, total: count[0]?.n ?? 0 };
+}
+
+/** Which of `ids` exist; used to refuse readings for unknown devices. */
+export async function existingDeviceIds(sql: Sql, ids: string[]): Promise<Set<string>> {
+  const rows = await sql<{ id: string }[]>`select id from devices where id = any(${ids}::uuid[])`;
+  return new Set(rows.map((r) => r.id));
+}

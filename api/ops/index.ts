@@ -1,0 +1,27 @@
+/** Liveness, readiness and metrics endpoints (outside /api, for probes and scrapers). */
+import { Hono } from 'hono';
+import type { AppDeps, AppEnv } from '../context.ts';
+import type { Metrics } from './metrics.ts';
+
+export function opsRoutes(deps: AppDeps, metrics: Metrics) {
+  const app = new Hono<AppEnv>();
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    if (deps.draining?.()) return c.json({ status: 'draining' }, 503);
+    try {
+      await deps.sql`select 1`;
+      for (const check of deps.readinessChecks ?? []) await check();
+      return c.json({ status: 'ready' });
+    } catch (err) {
+      deps.log.warn({ err: (err as Error).message }, 'not ready');
+      return c.json(
+        { status: 'unavailable', error: { code: 'unavailable', message: 'A dependency is not answering' } },
+        503,
+      );
+    }
+  });
+  app.get('/metrics', async (c) =>
+    c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
+  );
+  return app;
+}

@@ -1,0 +1,85 @@
+/**
+ * POST /api/readings — the front door of the reading path. The whole request
+ * is validated first (any bad item refuses all of it), devices are checked,
+ * then readings are grouped by shard and appended to the shard queues; 202 is
+ * answered only after every queue has them (durable in Redis, or in the
+ * in-memory queue of a single process).
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import type { ReadingTuple, ShardJobPayload } from '../../actors/messages.ts';
+import { shardOf } from '../../runtime/placement.ts';
+import { requirePrincipal } from '../auth/principal.ts';
+import type { AppDeps } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import { bearer, errors, json, jsonBody, newRouter } from '../router.ts';
+import { KnownDevices } from './known-devices.ts';
+import { ReadingsBody } from './schema.ts';
+
+const Accepted = z.object({ accepted: z.number().int() }).openapi('ReadingsAccepted');
+
+const post = createRoute({
+  method: 'post',
+  path: '/',
+  tags: ['readings'],
+  summary: 'Post meter readings (1–5000); 202 once durable',
+  security: bearer,
+  request: jsonBody(ReadingsBody),
+  responses: {
+    202: json(Accepted, 'Accepted; will be in the aggregates shortly'),
+    ...errors(400, 401, 403, 413, 422, 503),
+  },
+});
+
+export function readingRoutes(deps: AppDeps) {
+  const app = newRouter();
+  const known = new KnownDevices(deps.sql);
+
+  app.openapi(post, async (c) => {
+    const principal = requirePrincipal(c);
+    const { readings } = c.req.valid('json');
+    if (principal.kind === 'user' && principal.user.role !== 'admin') {
+      throw new ApiError('forbidden', 'Clients do not post readings; use an admin or device token');
+    }
+    if (principal.kind === 'device') {
+      const i = readings.findIndex((r) => r.deviceId !== principal.deviceId);
+      if (i >= 0) {
+        throw new ApiError('forbidden', 'This device token may only post readings for its own device', [
+          { path: `readings.${i}.deviceId`, message: 'not the token’s device' },
+        ]);
+      }
+    }
+    const unknown = await known.missing(readings.map((r) => r.deviceId));
+    if (unknown.size > 0) {
+      const details = readings
+        .map((r, i) => ({ r, i }))
+        .filter(({ r }) => unknown.has(r.deviceId))
+        .slice(0, 50)
+        .map(({ i }) => ({ path: `readings.${i}.deviceId`, message: 'unknown device' }));
+      throw new ApiError('unprocessable', `Unknown device: ${[...unknown][0]}`, details);
+    }
+
+    const byShard = new Map<number, ReadingTuple[]>();
+    for (const r of readings) {
+      const shard = shardOf(r.deviceId, deps.shards);
+      let list = byShard.get(shard);
+      if (!list) byShard.set(shard, (list = []));
+      list.push([r.deviceId, r.ts, r.value]);
+    }
+    try {
+      await Promise.all(
+        [...byShard].map(([shard, tuples]) =>
+          deps.producer.addBulk<ShardJobPayload>(shard, [{ readings: tuples }]),
+        ),
+      );
+    } catch (err) {
+      deps.log.error({ err }, 'enqueue failed');
+      throw new ApiError(
+        'unavailable',
+        'The reading queue is unavailable; retry (readings are deduplicated)',
+      );
+    }
+    return c.json({ accepted: readings.length }, 202);
+  });
+
+  return app;
+}

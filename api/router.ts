@@ -1,0 +1,64 @@
+/**
+ * Helpers shared by every resource folder: a router whose validation failures
+ * become our 400 error body, and small builders for the OpenAPI route
+ * descriptions (JSON bodies, JSON responses, error responses, paging).
+ */
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppEnv } from './context.ts';
+import { ApiErrorBody } from './contract.ts';
+import { invalid } from './errors.ts';
+
+export function newRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw invalid(result.error, result.target === 'json' ? 'body' : result.target);
+    },
+  });
+}
+
+export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
+  return {
+    body: {
+      required: true,
+      description,
+      content: { 'application/json': { schema } },
+    },
+  } as const;
+}
+
+export function json<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { 'application/json': { schema } } } as const;
+}
+
+const errorDescriptions = {
+  400: 'Invalid request: the body or query failed validation (see details)',
+  401: 'Missing, invalid, expired or revoked token',
+  403: 'Authenticated but not allowed',
+  404: 'Not found (also for resources of other clients)',
+  409: 'Conflict',
+  413: 'Payload too large',
+  422: 'Unprocessable: refers to something that does not exist',
+  429: 'Too many requests',
+  503: 'Unavailable',
+} as const;
+
+type ErrorStatus = keyof typeof errorDescriptions;
+
+export function errors<S extends ErrorStatus>(...statuses: S[]) {
+  const out = {} as Record<
+    S,
+    { description: string; content: { 'application/json': { schema: typeof ApiErrorBody } } }
+  >;
+  for (const s of statuses)
+    out[s] = { description: errorDescriptions[s], content: { 'application/json': { schema: ApiErrorBody } } };
+  return out;
+}
+
+export const Paging = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ description: 'Page size (max 500)' }),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+
+export const bearer = [{ bearerAuth: [] }];

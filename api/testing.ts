@@ -1,0 +1,151 @@
+/**
+ * Test support for integration tests: a fresh Postgres schema per test file
+ * (real Postgres on 127.0.0.1:5432, or the embedded PGlite when asked),
+ * migrated, with an app over in-memory runtime drivers, an admin, and small
+ * request helpers. Everything is dropped in `close()`.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import postgres from 'postgres';
+import { createMemoryDrivers, type MemoryDrivers } from '../runtime/memory/index.ts';
+import { createApp } from './app.ts';
+import { JwtService } from './auth/jwt.ts';
+import { hashPassword } from './auth/passwords.ts';
+import { LoginThrottle } from './auth/throttle.ts';
+import type { AppDeps } from './context.ts';
+import { type Database, openDatabase } from './db/connect.ts';
+import { migrate } from './db/migrate.ts';
+import { insertUser } from './users/repo.ts';
+
+export const TEST_DATABASE_URL =
+  process.env.EMS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const TEST_REDIS_URL = process.env.EMS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface TestDb extends Database {
+  schema: string | null;
+  url: string | null;
+}
+
+/** A migrated database: a fresh schema in the real Postgres, or (embedded) a temp PGlite. */
+export async function testDatabase(kind: 'postgres' | 'embedded' = 'postgres'): Promise<TestDb> {
+  if (kind === 'embedded') {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ems-test-'));
+    const db = await openDatabase({ dataDir: dir });
+    await migrate(db.sql);
+    return {
+      ...db,
+      schema: null,
+      url: null,
+      async close() {
+        await db.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const db = await openDatabase({ url: TEST_DATABASE_URL, dataDir: '.', schema, max: 10 });
+  await migrate(db.sql);
+  return {
+    ...db,
+    schema,
+    url: TEST_DATABASE_URL,
+    async close() {
+      await db.close();
+      const admin = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
+      await admin.unsafe(`drop schema if exists "${schema}" cascade`);
+      await admin.end();
+    },
+  };
+}
+
+export const silentLog = pino({ level: 'silent' });
+
+export interface TestApp {
+  db: TestDb;
+  deps: AppDeps;
+  drivers: MemoryDrivers;
+  app: ReturnType<typeof createApp>['app'];
+  adminToken: string;
+  adminId: string;
+  request(
+    method: string,
+    path: string,
+    opts?: { token?: string | null; body?: unknown; raw?: string },
+  ): Promise<Response>;
+  createClient(username?: string): Promise<{ id: string; token: string; username: string }>;
+  createDevice(fields?: Record<string, unknown>): Promise<{ id: string } & Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+export async function testApp(
+  options: { db?: 'postgres' | 'embedded'; deps?: Partial<AppDeps> } = {},
+): Promise<TestApp> {
+  const db = await testDatabase(options.db ?? 'postgres');
+  const drivers = createMemoryDrivers();
+  const deps: AppDeps = {
+    sql: db.sql,
+    jwt: new JwtService(randomBytes(32).toString('hex'), 1),
+    log: silentLog,
+    throttle: new LoginThrottle(),
+    producer: drivers.producer,
+    events: drivers.events,
+    shards: 8,
+    defaultTimeZone: 'UTC',
+    ...options.deps,
+  };
+  const { app } = createApp(deps);
+  const adminId = randomUUID();
+  await insertUser(db.sql, {
+    id: adminId,
+    username: 'root',
+    name: 'Root',
+    email: null,
+    role: 'admin',
+    passwordHash: await hashPassword('root-password'),
+  });
+  const adminToken = (await deps.jwt.sign({ sub: adminId, role: 'admin' })).token;
+
+  const request: TestApp['request'] = (method, path, opts = {}) => {
+    const headers: Record<string, string> = {};
+    const token = opts.token === undefined ? adminToken : opts.token;
+    if (token) headers.authorization = `Bearer ${token}`;
+    let body: string | undefined;
+    if (opts.raw !== undefined) body = opts.raw;
+    else if (opts.body !== undefined) body = JSON.stringify(opts.body);
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    return Promise.resolve(app.request(path, { method, headers, body }));
+  };
+
+  return {
+    db,
+    deps,
+    drivers,
+    app,
+    adminToken,
+    adminId,
+    request,
+    async createClient(username = `client_${randomBytes(3).toString('hex')}`) {
+      const res = await request('POST', '/api/users', {
+        body: { username, password: 'client-password', name: `Client ${username}`, role: 'client' },
+      });
+      if (res.status !== 201) throw new Error(`createClient: ${res.status} ${await res.text()}`);
+      const user = (await res.json()) as { id: string };
+      const token = (await deps.jwt.sign({ sub: user.id, role: 'client' })).token;
+      return { id: user.id, token, username };
+    },
+    async createDevice(fields = {}) {
+      const res = await request('POST', '/api/devices', {
+        body: { name: 'Heater', maxHourlyKwh: 2, meterKind: 'interval', timeZone: 'UTC', ...fields },
+      });
+      if (res.status !== 201) throw new Error(`createDevice: ${res.status} ${await res.text()}`);
+      return (await res.json()) as { id: string };
+    },
+    async close() {
+      await drivers.close();
+      await db.close();
+    },
+  };
+}

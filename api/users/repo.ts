@@ -1,0 +1,84 @@
+/**
+ * Users in Postgres. Rows never leave this module with their password hash
+ * except through `findByUsernameWithHash`, used by login alone.
+ */
+import type { User } from '../contract.ts';
+import type { Sql } from '../db/connect.ts';
+
+export interface UserRow {
+  id: string;
+  username: string;
+  name: string;
+  email: string | null;
+  role: 'admin' | 'client';
+  createdAt: Date;
+}
+
+export const toUser = (r: UserRow): User => ({
+  id: r.id,
+  username: r.username,
+  name: r.name,
+  email: r.email,
+  role: r.role,
+  createdAt: r.createdAt.toISOString(),
+});
+
+const COLUMNS = 'id, username, name, email, role, created_at as "createdAt"';
+
+export async function findUser(sql: Sql, id: string): Promise<UserRow | null> {
+  const rows = await sql.unsafe<UserRow[]>(`select ${COLUMNS} from users where id = $1`, [id]);
+  return rows[0] ?? null;
+}
+
+export async function findByUsernameWithHash(
+  sql: Sql,
+  username: string,
+): Promise<(UserRow & { passwordHash: string }) | null> {
+  const rows = await sql.unsafe<(UserRow & { passwordHash: string })[]>(
+    `select ${COLUMNS}, password_hash as "passwordHash" from users where username = $1`,
+    [username],
+  );
+  return rows[0] ?? null;
+}
+
+export interface UserListQuery {
+  limit: number;
+  offset: number;
+  q?: string | undefined;
+  role?: 'admin' | 'client' | undefined;
+}
+
+export async function listUsers(sql: Sql, q: UserListQuery): Promise<{ items: UserRow[]; total: number }> {
+  const pattern = q.q ? `%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
+  const where = sql`where (${pattern}::text is null or username ilike ${pattern} or name ilike ${pattern} or email ilike ${pattern})
+    and (${q.role ?? null}::text is null or role = ${q.role ?? null})`;
+  const [items, count] = await Promise.all([
+    sql<UserRow[]>`select id, username, name, email, role, created_at as "createdAt" from users ${where}
+      order by username limit ${q.limit} offset ${q.offset}`,
+    sql<{ n: number }[]>`select count(*)::int as n from users ${where}`,
+  ]);
+  return { items, total: count[0]?.n ?? 0 };
+}
+
+export interface NewUser {
+  id: string;
+  username: string;
+  name: string;
+  email: string | null;
+  role: 'admin' | 'client';
+  passwordHash: string;
+}
+
+/** Inserts; returns null when the username is taken. */
+export async function insertUser(sql: Sql, u: NewUser): Promise<UserRow | null> {
+  const rows = await sql<UserRow[]>`insert into users (id, username, name, email, role, password_hash)
+    values (${u.id}, ${u.username}, ${u.name}, ${u.email}, ${u.role}, ${u.passwordHash})
+    on conflict (username) do nothing
+    returning id, username, name, email, role, created_at as "createdAt"`;
+  return rows[0] ?? null;
+}
+
+export async function countAdmins(sql: Sql): Promise<number> {
+  const rows = await sql<{ n: number }[]>`select count(*)::int as n from users where role = 'admin'`;
+  return rows[0]?.n ?? 0;
+}

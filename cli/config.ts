@@ -1,0 +1,83 @@
+/**
+ * Configuration, read from the environment once, at the edge (the `ems`
+ * command), and validated with zod. Everything below receives a typed object;
+ * nothing else reads process.env. A bad value stops the process with one line
+ * naming the variable.
+ */
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+
+const isTimeZone = (zone: string) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+export const ConfigSchema = z
+  .object({
+    PORT: port.default(8080),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    DATABASE_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+        .optional(),
+    ),
+    REDIS_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+        .optional(),
+    ),
+    EMS_REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only')
+      .default('ems'),
+    EMS_DATA_DIR: z.string().min(1).default('./.ems-data'),
+    JWT_SECRET: z.preprocess(
+      emptyToUndefined,
+      z.string().min(16, 'must be at least 16 characters').optional(),
+    ),
+    EMS_ADMIN_USERNAME: z.string().min(1).default('admin'),
+    EMS_ADMIN_PASSWORD: optionalString,
+    EMS_SHARDS: z.coerce.number().int().min(1).max(4096).default(64),
+    EMS_DEFAULT_TIME_ZONE: z.string().refine(isTimeZone, 'must be an IANA time zone').default('UTC'),
+    EMS_DB_POOL: z.coerce.number().int().min(1).max(200).default(20),
+    EMS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    EMS_TOKEN_TTL_HOURS: z.coerce
+      .number()
+      .positive()
+      .max(24 * 365)
+      .default(12),
+    EMS_NODE_ID: optionalString,
+    GEMINI_API_KEY: optionalString,
+    GEMINI_MODEL: z.string().min(1).default('gemini-2.5-flash'),
+    GEMINI_BASE_URL: z.preprocess(emptyToUndefined, z.url().optional()),
+  })
+  .refine((c) => !c.DATABASE_URL || c.JWT_SECRET, {
+    path: ['JWT_SECRET'],
+    message: 'is required when DATABASE_URL is set',
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; throws ConfigError with one line naming the variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const result = ConfigSchema.safeParse(env);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const name = issue.path.join('.');
+  const value = env[name];
+  const shown = value === undefined || /SECRET|PASSWORD|KEY/.test(name) ? '' : ` (got "${value}")`;
+  throw new ConfigError(`Configuration error: ${name} ${issue.message}${shown}`);
+}
