@@ -42,6 +42,14 @@ export interface ShardQueueConsumer {
 export interface ShardConsumer {
   /** Stops taking new jobs, waits for the one in flight, then resolves. */
   close(): Promise<void>;
+  /**
+   * Simulates the death of the process that holds this consumer: stops at once
+   * without waiting for or acknowledging the job in flight, which is then
+   * redelivered to the next consumer (for Redis, once its lock expires). For
+   * tests and crash drills; optional so that other implementations need not
+   * provide it.
+   */
+  kill?(): Promise<void>;
 }
 
 /** Runtime-node membership: heartbeats with a TTL. */
@@ -88,4 +96,30 @@ export interface RuntimeDrivers {
   consumer: ShardQueueConsumer;
   events: EventPublisher;
   close(): Promise<void>;
+}
+
+/** What a runtime node does with the shards it owns; implemented by the application. */
+export interface ShardHandler {
+  /** After the lease is granted and before the consumer opens (the app fences its store with `epoch`). */
+  onAcquired(shard: number, epoch: number): Promise<void>;
+  /** After the consumer of a lost/released shard is closed (the app drops cached actors). */
+  onReleased(shard: number): Promise<void>;
+  /** Handles one job of an owned shard; throwing makes the queue retry it. */
+  process(job: ShardJob, epoch: number): Promise<void>;
+}
+
+/** Timings of a runtime node's membership and lease loops, in milliseconds. */
+export interface LeaseTimings {
+  /** Lease duration granted on acquire and on every renew. Default 5000. */
+  leaseMs: number;
+  /** How often held leases are renewed. Default 1000. */
+  renewEveryMs: number;
+  /** How often the node refreshes its membership heartbeat. Default 1000. */
+  heartbeatMs: number;
+  /** How long a heartbeat keeps the node live; a node silent this long is dead. Default 4000. */
+  nodeTtlMs: number;
+  /** How often desired shards are recomputed and free ones acquired. Default 1000. */
+  rebalanceEveryMs: number;
+  /** Random extra delay (0..jitterMs) added to each loop tick so nodes do not move in lockstep. Default 200. */
+  jitterMs: number;
 }
