@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import type { Consumption } from '../../../api/contract.ts';
+import { localHoursOfDay, shapeConsumption, toCsv } from './chartData.ts';
+import { startOfLocalDay } from './time.ts';
+
+function dayOf(date: string, timeZone: string, kwhByIndex: Record<number, number>, limit = 2): Consumption {
+  const hours = localHoursOfDay(date, timeZone).map((t, i) => ({
+    start: new Date(t).toISOString(),
+    kwh: kwhByIndex[i] ?? 0,
+    readings: kwhByIndex[i] ? 4 : 0,
+  }));
+  return { deviceId: 'd', date, timeZone, unit: 'kWh', maxHourlyKwh: limit, totalKwh: 0, hours };
+}
+
+describe('shapeConsumption for a day', () => {
+  it('gives a spring-forward day 23 bars with 02:00 missing in Europe/Berlin', () => {
+    const shape = shapeConsumption(dayOf('2026-03-29', 'Europe/Berlin', {}));
+    expect(shape.bars).toHaveLength(23);
+    const labels = shape.bars.map((b) => b.label);
+    expect(labels.slice(0, 4)).toEqual(['00:00', '01:00', '03:00', '04:00']);
+    expect(labels).not.toContain('02:00');
+  });
+
+  it('gives a fall-back day 25 bars with 02:00 twice in Europe/Berlin', () => {
+    const shape = shapeConsumption(dayOf('2026-10-25', 'Europe/Berlin', {}));
+    expect(shape.bars).toHaveLength(25);
+    expect(shape.bars.map((b) => b.label).filter((l) => l === '02:00')).toHaveLength(2);
+    expect(shape.bars.at(-1)?.label).toBe('23:00');
+  });
+
+  it('labels a US fall-back day with 01:00 twice in America/New_York', () => {
+    const shape = shapeConsumption(dayOf('2026-11-01', 'America/New_York', {}));
+    expect(shape.bars.map((b) => b.label).slice(0, 4)).toEqual(['00:00', '01:00', '01:00', '02:00']);
+  });
+
+  it('keeps :45 offsets exact (Asia/Kathmandu hours start at local hh:00)', () => {
+    const shape = shapeConsumption(dayOf('2026-06-01', 'Asia/Kathmandu', {}));
+    expect(shape.bars).toHaveLength(24);
+    expect(shape.bars[0]?.start).toBe('2026-05-31T18:15:00.000Z');
+    expect(shape.bars[0]?.label).toBe('00:00');
+  });
+
+  it('fills hours the server left out with zeros', () => {
+    const full = dayOf('2026-07-10', 'Europe/Berlin', { 5: 1.5 });
+    const sparse: Consumption = { ...full, hours: full.hours.filter((h) => h.kwh > 0) };
+    const shape = shapeConsumption(sparse);
+    expect(shape.bars).toHaveLength(24);
+    expect(shape.bars[5]).toMatchObject({ label: '05:00', kwh: 1.5, readings: 4 });
+    expect(shape.bars[6]).toMatchObject({ label: '06:00', kwh: 0, readings: 0 });
+    expect(shape.totalKwh).toBe(1.5);
+  });
+
+  it('flags only the hours strictly over the limit and finds the peak', () => {
+    const shape = shapeConsumption(dayOf('2026-07-10', 'UTC', { 1: 2, 2: 2.01, 9: 3.5 }, 2));
+    expect(shape.bars.filter((b) => b.overLimit).map((b) => b.label)).toEqual(['02:00', '09:00']);
+    expect(shape.overLimitCount).toBe(2);
+    expect(shape.limitKwh).toBe(2);
+    expect(shape.peak?.label).toBe('09:00');
+  });
+});
+
+describe('shapeConsumption for a range of days', () => {
+  it('labels days in zone and never flags them against the hourly limit', () => {
+    const tz = 'Europe/Berlin';
+    const hours = ['2026-10-24', '2026-10-25', '2026-10-26'].map((d, i) => ({
+      start: new Date(startOfLocalDay(d, tz)).toISOString(),
+      kwh: 30 + i,
+      readings: 96,
+    }));
+    const shape = shapeConsumption(
+      { deviceId: 'd', timeZone: tz, unit: 'kWh', maxHourlyKwh: 2, totalKwh: 93, hours, interval: 'day' },
+      'day',
+    );
+    expect(shape.bars.map((b) => b.label)).toEqual(['Sat 24', 'Sun 25', 'Mon 26']);
+    expect(shape.bars.map((b) => b.localDate)).toEqual(['2026-10-24', '2026-10-25', '2026-10-26']);
+    expect(shape.limitKwh).toBeNull();
+    expect(shape.overLimitCount).toBe(0);
+  });
+});
+
+describe('toCsv', () => {
+  it('writes one row per bar with zone, limit and flag, quoting awkward names', () => {
+    const shape = shapeConsumption(dayOf('2026-10-25', 'Europe/Berlin', { 2: 3 }, 2.5));
+    const lines = toCsv(shape, 'Heat pump, "garage"').trimEnd().split('\n');
+    expect(lines).toHaveLength(26);
+    expect(lines[0]).toBe(
+      'device,start,local_date,local_label,time_zone,kwh,readings,max_hourly_kwh,over_limit',
+    );
+    expect(lines[3]).toBe(
+      '"Heat pump, ""garage""",2026-10-25T00:00:00.000Z,2026-10-25,02:00,Europe/Berlin,3,4,2.5,true',
+    );
+    expect(lines[4]).toContain(',02:00,Europe/Berlin,0,0,2.5,false');
+  });
+});

@@ -1,0 +1,144 @@
+/**
+ * Shapes a Consumption answer into what the chart and the CSV show: one bar per
+ * local hour (23, 24 or 25 on a day, labelled in the device's zone so a
+ * fall-back day reads "02:00, 02:00"), zeros where no reading arrived, and the
+ * bars over the hourly limit flagged. Pure, so it is tested without a canvas.
+ */
+import type { Consumption } from '../../../api/contract.ts';
+import { dayLabel, hourLabel, localDateOf, startOfLocalDay } from './time.ts';
+
+export type ChartInterval = 'hour' | 'day';
+
+export interface Bar {
+  /** ISO instant the bar starts at. */
+  start: string;
+  /** Local label in the device's zone ("03:00" or "Mon 23"). */
+  label: string;
+  /** Local date of the bar's start (YYYY-MM-DD). */
+  localDate: string;
+  kwh: number;
+  readings: number;
+  /** Only hourly bars can be over the hourly limit. */
+  overLimit: boolean;
+}
+
+export interface ChartShape {
+  bars: Bar[];
+  interval: ChartInterval;
+  timeZone: string;
+  /** The limit line, only for hourly bars. */
+  limitKwh: number | null;
+  totalKwh: number;
+  peak: Bar | null;
+  overLimitCount: number;
+}
+
+/** Every local hour of a calendar day, as instants: 23, 24 or 25 of them. */
+export function localHoursOfDay(date: string, timeZone: string): number[] {
+  const hours: number[] = [];
+  for (let t = startOfLocalDay(date, timeZone); localDateOf(t, timeZone) === date; t += 3_600_000) {
+    hours.push(t);
+  }
+  return hours;
+}
+
+function round(kwh: number): number {
+  return Math.round(kwh * 1000) / 1000;
+}
+
+export function shapeConsumption(data: Consumption, interval: ChartInterval = 'hour'): ChartShape {
+  const { timeZone } = data;
+  const byInstant = new Map<number, { kwh: number; readings: number; start: string }>();
+  for (const entry of data.hours) {
+    byInstant.set(new Date(entry.start).getTime(), {
+      kwh: Number.isFinite(entry.kwh) ? entry.kwh : 0,
+      readings: entry.readings,
+      start: entry.start,
+    });
+  }
+
+  // A day view is laid out from the zone's own calendar, so hours the server
+  // left out still appear (as zeros) and the count matches the day's length.
+  const instants = new Set<number>(byInstant.keys());
+  if (interval === 'hour' && data.date) {
+    for (const t of localHoursOfDay(data.date, timeZone)) instants.add(t);
+  }
+
+  const limitKwh = interval === 'hour' ? data.maxHourlyKwh : null;
+  const bars = [...instants]
+    .sort((a, b) => a - b)
+    .map((t): Bar => {
+      const entry = byInstant.get(t);
+      const kwh = round(entry?.kwh ?? 0);
+      return {
+        start: entry?.start ?? new Date(t).toISOString(),
+        label: interval === 'hour' ? hourLabel(t, timeZone) : dayLabel(t, timeZone),
+        localDate: localDateOf(t, timeZone),
+        kwh,
+        readings: entry?.readings ?? 0,
+        overLimit: limitKwh !== null && kwh > limitKwh,
+      };
+    });
+
+  const peak = bars.reduce<Bar | null>(
+    (best, bar) => (best === null || bar.kwh > best.kwh ? bar : best),
+    null,
+  );
+  return {
+    bars,
+    interval,
+    timeZone,
+    limitKwh,
+    totalKwh: round(bars.reduce((sum, bar) => sum + bar.kwh, 0)),
+    peak: peak && peak.kwh > 0 ? peak : null,
+    overLimitCount: bars.filter((b) => b.overLimit).length,
+  };
+}
+
+function csvField(value: string | number | boolean): string {
+  const text = String(value);
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Exactly what the chart shows, one row per bar, with the zone and limit made explicit. */
+export function toCsv(shape: ChartShape, deviceName: string): string {
+  const header = [
+    'device',
+    'start',
+    'local_date',
+    'local_label',
+    'time_zone',
+    'kwh',
+    'readings',
+    'max_hourly_kwh',
+    'over_limit',
+  ];
+  const rows = shape.bars.map((bar) =>
+    [
+      deviceName,
+      bar.start,
+      bar.localDate,
+      bar.label,
+      shape.timeZone,
+      bar.kwh,
+      bar.readings,
+      shape.limitKwh ?? '',
+      bar.overLimit,
+    ]
+      .map(csvField)
+      .join(','),
+  );
+  return `${[header.join(','), ...rows].join('\n')}\n`;
+}
+
+/** Offers text as a file download in the browser. */
+export function downloadText(filename: string, text: string, type = 'text/csv;charset=utf-8'): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 0);
+}

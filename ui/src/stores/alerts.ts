@@ -1,0 +1,112 @@
+/**
+ * Alerts: the open ones behind the bell (with acknowledge), and a recent feed
+ * for administrators. A socket `alert` is stored by the server before it is
+ * pushed, so merging by id is enough to stay correct across reconnects.
+ */
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { Alert } from '../../../api/contract.ts';
+import { alertsApi } from '../api/client.ts';
+import { messageOf } from '../api/http.ts';
+
+function newestFirst(a: Alert, b: Alert): number {
+  return Date.parse(b.createdAt) - Date.parse(a.createdAt);
+}
+
+function mergeById(list: Alert[], incoming: Alert[]): Alert[] {
+  const byId = new Map(list.map((a) => [a.id, a]));
+  for (const alert of incoming) byId.set(alert.id, alert);
+  return [...byId.values()].sort(newestFirst);
+}
+
+export const useAlerts = defineStore('alerts', () => {
+  /** Open and recently acknowledged alerts we know of, newest first. */
+  const items = ref<Alert[]>([]);
+  const loading = ref(false);
+  const loaded = ref(false);
+  const error = ref<string | null>(null);
+  const acking = ref<Record<string, boolean>>({});
+
+  const open = computed(() => items.value.filter((a) => a.acknowledgedAt === null));
+  const openCount = computed(() => open.value.length);
+
+  function openFor(deviceId: string): Alert[] {
+    return open.value.filter((a) => a.deviceId === deviceId);
+  }
+
+  /** Replaces what we know of open alerts with the server's list (on start and after a reconnect). */
+  async function fetchOpen(): Promise<void> {
+    loading.value = true;
+    error.value = null;
+    try {
+      const answer = await alertsApi.list('open', { limit: 500 });
+      const acknowledged = items.value.filter((a) => a.acknowledgedAt !== null);
+      items.value = mergeById(acknowledged, answer.items);
+      loaded.value = true;
+    } catch (e) {
+      error.value = messageOf(e);
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  /** The feed view: the latest alerts whatever their status. */
+  async function fetchRecent(limit = 100): Promise<void> {
+    loading.value = true;
+    error.value = null;
+    try {
+      const answer = await alertsApi.list('all', { limit });
+      items.value = mergeById(items.value, answer.items);
+      loaded.value = true;
+    } catch (e) {
+      error.value = messageOf(e);
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  /** A pushed alert; true when it is new to us (so the caller toasts it once). */
+  function receive(alert: Alert): boolean {
+    const known = items.value.some((a) => a.id === alert.id);
+    items.value = mergeById(items.value, [alert]);
+    return !known;
+  }
+
+  async function acknowledge(id: string): Promise<void> {
+    acking.value = { ...acking.value, [id]: true };
+    try {
+      const alert = await alertsApi.ack(id);
+      items.value = mergeById(items.value, [alert]);
+    } finally {
+      const { [id]: _done, ...rest } = acking.value;
+      acking.value = rest;
+    }
+  }
+
+  async function acknowledgeAll(): Promise<void> {
+    await Promise.all(open.value.map((a) => acknowledge(a.id)));
+  }
+
+  function reset(): void {
+    items.value = [];
+    loaded.value = false;
+    error.value = null;
+  }
+
+  return {
+    items,
+    loading,
+    loaded,
+    error,
+    acking,
+    open,
+    openCount,
+    openFor,
+    fetchOpen,
+    fetchRecent,
+    receive,
+    acknowledge,
+    acknowledgeAll,
+    reset,
+  };
+});

@@ -1,0 +1,128 @@
+/**
+ * What the device chart shows: a day (hourly bars), a week or a month (daily
+ * bars), always in the device's own time zone. Ranges are asked for with the
+ * instants of local midnights, computed through Intl (see lib/time.ts).
+ */
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { Consumption, Device, LiveTotal } from '../../../api/contract.ts';
+import { consumptionApi } from '../api/client.ts';
+import { messageOf } from '../api/http.ts';
+import { type ChartShape, shapeConsumption } from '../lib/chartData.ts';
+import { addDays, addMonths, startOfLocalDay, startOfMonth, startOfWeek, todayIn } from '../lib/time.ts';
+
+export type Period = 'day' | 'week' | 'month';
+
+/** The local calendar days a period covers: [first, firstOfNext). */
+export function periodRange(period: Period, date: string): { first: string; next: string } {
+  if (period === 'day') return { first: date, next: addDays(date, 1) };
+  if (period === 'week') {
+    const first = startOfWeek(date);
+    return { first, next: addDays(first, 7) };
+  }
+  const first = startOfMonth(date);
+  return { first, next: addMonths(first, 1) };
+}
+
+export function stepPeriod(period: Period, date: string, direction: 1 | -1): string {
+  if (period === 'day') return addDays(date, direction);
+  if (period === 'week') return addDays(date, 7 * direction);
+  return addMonths(startOfMonth(date), direction);
+}
+
+export const useConsumption = defineStore('consumption', () => {
+  const device = ref<Device | null>(null);
+  const period = ref<Period>('day');
+  const date = ref<string>('');
+  const data = ref<Consumption | null>(null);
+  const loading = ref(false);
+  const error = ref<string | null>(null);
+  let latest = 0;
+
+  const shape = computed<ChartShape | null>(() =>
+    data.value ? shapeConsumption(data.value, period.value === 'day' ? 'hour' : 'day') : null,
+  );
+  const isToday = computed(() => device.value !== null && date.value === todayIn(device.value.timeZone));
+
+  async function load(): Promise<void> {
+    const d = device.value;
+    if (!d || !date.value) return;
+    const ticket = ++latest;
+    loading.value = true;
+    error.value = null;
+    try {
+      let answer: Consumption;
+      if (period.value === 'day') {
+        answer = await consumptionApi.day(d.id, date.value);
+      } else {
+        const { first, next } = periodRange(period.value, date.value);
+        const from = new Date(startOfLocalDay(first, d.timeZone)).toISOString();
+        const to = new Date(startOfLocalDay(next, d.timeZone)).toISOString();
+        answer = await consumptionApi.range(d.id, from, to, 'day');
+      }
+      if (ticket !== latest) return; // the user moved on to another day meanwhile
+      data.value = answer;
+    } catch (e) {
+      if (ticket === latest) {
+        data.value = null;
+        error.value = messageOf(e);
+      }
+    } finally {
+      if (ticket === latest) loading.value = false;
+    }
+  }
+
+  async function show(next: Device, options: { period?: Period; date?: string } = {}): Promise<void> {
+    const sameDevice = device.value?.id === next.id;
+    device.value = next;
+    if (options.period) period.value = options.period;
+    if (options.date) date.value = options.date;
+    else if (!sameDevice || !date.value) date.value = todayIn(next.timeZone);
+    if (!sameDevice) data.value = null;
+    await load();
+  }
+
+  async function setPeriod(p: Period): Promise<void> {
+    period.value = p;
+    await load();
+  }
+
+  async function setDate(d: string): Promise<void> {
+    date.value = d;
+    await load();
+  }
+
+  async function step(direction: 1 | -1): Promise<void> {
+    date.value = stepPeriod(period.value, date.value, direction);
+    await load();
+  }
+
+  /** Today's chart follows the open hour as `live` totals arrive, without refetching. */
+  function applyLive(total: LiveTotal): void {
+    const current = data.value;
+    if (!current || period.value !== 'day' || device.value?.id !== total.deviceId) return;
+    const hourStart = Date.parse(total.hourStart);
+    const index = current.hours.findIndex((h) => Date.parse(h.start) === hourStart);
+    if (index < 0) return;
+    const hours = current.hours.map((h, i) => (i === index ? { ...h, kwh: total.kwh } : h));
+    const totalKwh = hours.reduce((sum, h) => sum + h.kwh, 0);
+    data.value = { ...current, hours, totalKwh };
+  }
+
+  return {
+    device,
+    period,
+    date,
+    data,
+    loading,
+    error,
+    shape,
+    isToday,
+    load,
+    show,
+    setPeriod,
+    setDate,
+    step,
+    applyLive,
+  };
+});

@@ -1,0 +1,88 @@
+/**
+ * The live connection and where its events go. Alerts land in the bell and as
+ * a toast, live totals in devices (and today's chart), chat events in the chat
+ * store. When the socket drops, the header shows "reconnecting…"; when it comes
+ * back, anything missed meanwhile is fetched again over REST.
+ */
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import { closeSocket, type EmsSocket, openSocket } from '../api/socket.ts';
+import { kwhLabel } from '../lib/time.ts';
+import { useAlerts } from './alerts.ts';
+import { useChat } from './chat.ts';
+import { useConsumption } from './consumption.ts';
+import { useDevices } from './devices.ts';
+import { useSession } from './session.ts';
+import { useToasts } from './toasts.ts';
+
+export type ConnectionStatus = 'offline' | 'connecting' | 'online' | 'reconnecting';
+
+export const useRealtime = defineStore('realtime', () => {
+  const status = ref<ConnectionStatus>('offline');
+  let everConnected = false;
+
+  function wire(socket: EmsSocket): void {
+    const alerts = useAlerts();
+    const chat = useChat();
+    const devices = useDevices();
+    const consumption = useConsumption();
+    const toasts = useToasts();
+    const session = useSession();
+
+    socket.on('connect', () => {
+      status.value = 'online';
+      if (everConnected) {
+        void alerts.fetchOpen();
+        void chat.refreshActive();
+      }
+      everConnected = true;
+    });
+    socket.on('disconnect', (reason) => {
+      // The server closing us on purpose (e.g. token revoked) does not auto-reconnect.
+      if (reason === 'io server disconnect') socket.connect();
+      status.value = 'reconnecting';
+    });
+    socket.on('connect_error', (error) => {
+      if (error.message === 'unauthorized') {
+        stop();
+        session.expire();
+        return;
+      }
+      status.value = everConnected ? 'reconnecting' : 'connecting';
+    });
+
+    socket.on('alert', (alert) => {
+      if (!alerts.receive(alert)) return;
+      const what =
+        alert.kind === 'exceeded' ? 'is over its hourly limit' : 'is heading over its hourly limit';
+      toasts.push({
+        kind: alert.kind === 'exceeded' ? 'danger' : 'warning',
+        title: `${alert.deviceName} ${what}`,
+        body: `${kwhLabel(alert.kwh)} of ${kwhLabel(alert.maxHourlyKwh)} this hour`,
+        to: `/devices/${alert.deviceId}`,
+      });
+    });
+    socket.on('live', (total) => {
+      devices.applyLive(total);
+      consumption.applyLive(total);
+    });
+    socket.on('device:updated', (device) => devices.upsert(device));
+    socket.on('device:deleted', ({ id }) => devices.forget(id));
+    socket.on('chat:message', (message) => chat.receive(message));
+    socket.on('chat:typing', (payload) => chat.receiveTyping(payload));
+    socket.on('chat:read', (payload) => chat.receiveRead(payload));
+  }
+
+  function start(token: string): void {
+    everConnected = false;
+    status.value = 'connecting';
+    wire(openSocket(token));
+  }
+
+  function stop(): void {
+    closeSocket();
+    status.value = 'offline';
+  }
+
+  return { status, start, stop };
+});
