@@ -43,7 +43,8 @@ export function startDemoSimulator(opts: DemoSimulatorOptions): DemoSimulator {
   const seed = opts.seed ?? 1;
   const stopping = new AbortController();
   const sink: ReadingSink =
-    opts.sink ?? new HttpSink({ url: opts.url, token: opts.token, retry: { maxDelayMs: intervalMs } });
+    opts.sink ??
+    new HttpSink({ url: opts.url, token: opts.token, retry: { maxDelayMs: intervalMs, maxAttempts: 5 } });
   const onError =
     opts.onError ?? ((error: Error) => process.stderr.write(`ems demo simulator: ${error.message}\n`));
   const known = new Map((opts.devices ?? []).map((device) => [device.id, device]));
