@@ -1,0 +1,139 @@
+import { createPinia, setActivePinia } from 'pinia';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Consumption } from '../../../api/contract.ts';
+import { localHoursOfDay } from '../lib/chartData.ts';
+import { aDevice } from '../test-data.ts';
+import { apiError, deferred, fakeFetch } from '../test-fetch.ts';
+import { periodRange, useConsumption } from './consumption.ts';
+
+beforeEach(() => setActivePinia(createPinia()));
+afterEach(() => vi.unstubAllGlobals());
+
+function day(deviceId: string, date: string, timeZone: string, kwh = 0): Consumption {
+  const hours = localHoursOfDay(date, timeZone).map((t) => ({
+    start: new Date(t).toISOString(),
+    kwh,
+    readings: 0,
+  }));
+  return { deviceId, date, timeZone, unit: 'kWh', maxHourlyKwh: 2, totalKwh: kwh * hours.length, hours };
+}
+
+describe('periodRange', () => {
+  it('covers Monday to Monday for a week and the calendar month for a month', () => {
+    expect(periodRange('week', '2026-10-28')).toEqual({ first: '2026-10-26', next: '2026-11-02' });
+    expect(periodRange('month', '2026-02-14')).toEqual({ first: '2026-02-01', next: '2026-03-01' });
+    expect(periodRange('day', '2026-12-31')).toEqual({ first: '2026-12-31', next: '2027-01-01' });
+  });
+});
+
+describe('consumption store', () => {
+  it('asks for a day by date and shapes 25 bars on a fall-back day', async () => {
+    const device = aDevice({ timeZone: 'Europe/Berlin' });
+    const fake = fakeFetch({
+      'GET /api/devices/:id/consumption': (call) => ({
+        body: day(device.id, call.query.get('date') ?? '', 'Europe/Berlin', 0.5),
+      }),
+    });
+    const store = useConsumption();
+    await store.show(device, { date: '2026-10-25' });
+    expect(fake.calls[0]?.query.get('date')).toBe('2026-10-25');
+    expect(store.shape?.bars).toHaveLength(25);
+    expect(store.shape?.totalKwh).toBe(12.5);
+  });
+
+  it('asks for a week from local midnight to local midnight, across the DST change', async () => {
+    const device = aDevice({ timeZone: 'Europe/Berlin' });
+    const fake = fakeFetch({
+      'GET /api/devices/:id/consumption': () => ({
+        body: {
+          deviceId: device.id,
+          timeZone: 'Europe/Berlin',
+          unit: 'kWh',
+          maxHourlyKwh: 2,
+          totalKwh: 0,
+          hours: [],
+        },
+      }),
+    });
+    const store = useConsumption();
+    await store.show(device, { period: 'week', date: '2026-10-28' });
+    const q = fake.calls[0]!.query;
+    expect(q.get('interval')).toBe('day');
+    expect(q.get('from')).toBe('2026-10-25T23:00:00.000Z'); // Mon 26 Oct 00:00 CET
+    expect(q.get('to')).toBe('2026-11-01T23:00:00.000Z'); // Mon 2 Nov 00:00 CET
+    await store.show(device, { period: 'week', date: '2026-10-21' });
+    expect(fake.calls[1]!.query.get('from')).toBe('2026-10-18T22:00:00.000Z'); // Mon 19 Oct, still CEST
+    expect(fake.calls[1]!.query.get('to')).toBe('2026-10-25T23:00:00.000Z'); // Mon 26 Oct CET: this week has 7*24+1 hours
+  });
+
+  it('steps days and months on the calendar', async () => {
+    const device = aDevice({ timeZone: 'UTC' });
+    const fake = fakeFetch({
+      'GET /api/devices/:id/consumption': (call) => ({
+        body: day(device.id, call.query.get('date') ?? '2026-01-01', 'UTC'),
+      }),
+    });
+    const store = useConsumption();
+    await store.show(device, { date: '2026-03-01' });
+    await store.step(-1);
+    expect(store.date).toBe('2026-02-28');
+    expect(fake.last('GET /api/devices/' + device.id + '/consumption')?.query.get('date')).toBe('2026-02-28');
+    await store.setPeriod('month');
+    await store.step(1);
+    expect(store.date).toBe('2026-03-01');
+  });
+
+  it('keeps the answer for the day the user picked last', async () => {
+    const device = aDevice({ timeZone: 'UTC' });
+    const slow = deferred<{ body: unknown }>();
+    fakeFetch({
+      'GET /api/devices/:id/consumption': (call) =>
+        call.query.get('date') === '2026-05-01'
+          ? slow.promise
+          : { body: day(device.id, '2026-05-02', 'UTC', 1) },
+    });
+    const store = useConsumption();
+    const first = store.show(device, { date: '2026-05-01' });
+    await store.setDate('2026-05-02');
+    slow.resolve({ body: day(device.id, '2026-05-01', 'UTC', 9) });
+    await first;
+    expect(store.data?.date).toBe('2026-05-02');
+    expect(store.loading).toBe(false);
+  });
+
+  it('shows the error and no stale chart when loading fails', async () => {
+    const device = aDevice();
+    fakeFetch({ 'GET /api/devices/:id/consumption': () => apiError(404, 'not_found', 'Device not found') });
+    const store = useConsumption();
+    await store.show(device, { date: '2026-05-01' });
+    expect(store.error).toBe('Device not found');
+    expect(store.shape).toBeNull();
+  });
+
+  it("moves the open hour of today's chart with live totals", async () => {
+    const device = aDevice({ timeZone: 'UTC' });
+    fakeFetch({
+      'GET /api/devices/:id/consumption': () => ({ body: day(device.id, '2026-05-02', 'UTC', 0) }),
+    });
+    const store = useConsumption();
+    await store.show(device, { date: '2026-05-02' });
+    store.applyLive({
+      deviceId: device.id,
+      hourStart: '2026-05-02T10:00:00.000Z',
+      kwh: 3.2,
+      rolling60Kwh: 3.2,
+      projectedKwh: 4,
+      at: '2026-05-02T10:40:00.000Z',
+    });
+    expect(store.shape?.bars[10]).toMatchObject({ label: '10:00', kwh: 3.2, overLimit: true });
+    store.applyLive({
+      deviceId: 'another-device',
+      hourStart: '2026-05-02T11:00:00.000Z',
+      kwh: 9,
+      rolling60Kwh: 9,
+      projectedKwh: 9,
+      at: '2026-05-02T11:10:00.000Z',
+    });
+    expect(store.shape?.bars[11]?.kwh).toBe(0);
+  });
+});

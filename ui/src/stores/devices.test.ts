@@ -1,0 +1,63 @@
+import { createPinia, setActivePinia } from 'pinia';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { aDevice } from '../test-data.ts';
+import { apiError, fakeFetch } from '../test-fetch.ts';
+import { useDevices } from './devices.ts';
+
+beforeEach(() => setActivePinia(createPinia()));
+afterEach(() => vi.unstubAllGlobals());
+
+const live = (deviceId: string, kwh: number, at: string) => ({
+  deviceId,
+  hourStart: '2026-07-01T10:00:00Z',
+  kwh,
+  rolling60Kwh: kwh,
+  projectedKwh: kwh,
+  at,
+});
+
+describe('devices store', () => {
+  it('assigns and unassigns by patching ownerId', async () => {
+    const d = aDevice();
+    const fake = fakeFetch({
+      'GET /api/devices': () => ({ body: { items: [d], total: 1 } }),
+      'PATCH /api/devices/:id': (call) => ({ body: { ...d, ...(call.body as object) } }),
+    });
+    const devices = useDevices();
+    await devices.fetchAll();
+    await devices.update(d.id, { ownerId: 'owner-1' });
+    expect(devices.ownedBy('owner-1').map((x) => x.id)).toEqual([d.id]);
+    await devices.update(d.id, { ownerId: null });
+    expect(fake.calls.at(-1)?.body).toEqual({ ownerId: null });
+    expect(devices.byId[d.id]?.ownerId).toBeNull();
+  });
+
+  it('keeps the newest live total when events arrive out of order', () => {
+    const devices = useDevices();
+    devices.applyLive(live('d1', 1.5, '2026-07-01T10:20:00Z'));
+    devices.applyLive(live('d1', 1.1, '2026-07-01T10:10:00Z'));
+    expect(devices.live.d1?.kwh).toBe(1.5);
+    devices.applyLive(live('d1', 1.9, '2026-07-01T12:30:00+02:00'));
+    expect(devices.live.d1?.kwh).toBe(1.9);
+  });
+
+  it('follows device:updated and device:deleted pushes', () => {
+    const devices = useDevices();
+    const d = aDevice({ name: 'Old' });
+    devices.upsert(d);
+    devices.upsert({ ...d, name: 'New' });
+    expect(devices.items.map((x) => x.name)).toEqual(['New']);
+    devices.applyLive(live(d.id, 1, '2026-07-01T10:20:00Z'));
+    devices.forget(d.id);
+    expect(devices.items).toEqual([]);
+    expect(devices.live[d.id]).toBeUndefined();
+  });
+
+  it('shows an error state when the list cannot load', async () => {
+    fakeFetch({ 'GET /api/devices': () => apiError(500, 'internal', 'Internal error') });
+    const devices = useDevices();
+    await devices.fetchAll();
+    expect(devices.error).toBe('Internal error');
+    expect(devices.loaded).toBe(false);
+  });
+});

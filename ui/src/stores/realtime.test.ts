@@ -1,0 +1,98 @@
+import { createPinia, setActivePinia } from 'pinia';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { anAlert } from '../test-data.ts';
+import { fakeFetch } from '../test-fetch.ts';
+
+// A stand-in for socket.io-client: the test plays the server by firing events.
+type Listener = (...args: unknown[]) => void;
+const fakeSocket = vi.hoisted(() => {
+  const listeners = new Map<string, Listener[]>();
+  return {
+    listeners,
+    connected: true,
+    on(event: string, fn: Listener) {
+      listeners.set(event, [...(listeners.get(event) ?? []), fn]);
+      return this;
+    },
+    fire(event: string, ...args: unknown[]) {
+      for (const fn of listeners.get(event) ?? []) fn(...args);
+    },
+    connect: vi.fn(),
+  };
+});
+vi.mock('../api/socket.ts', () => ({
+  openSocket: () => fakeSocket,
+  closeSocket: () => fakeSocket.listeners.clear(),
+  currentSocket: () => null,
+  unwrapAck: (r: unknown) => r,
+  ACK_TIMEOUT_MS: 1000,
+}));
+
+const { useRealtime } = await import('./realtime.ts');
+const { useAlerts } = await import('./alerts.ts');
+const { useToasts } = await import('./toasts.ts');
+const { useDevices } = await import('./devices.ts');
+const { useSession } = await import('./session.ts');
+
+beforeEach(() => {
+  setActivePinia(createPinia());
+  fakeSocket.listeners.clear();
+});
+afterEach(() => vi.unstubAllGlobals());
+
+describe('realtime wiring', () => {
+  it('puts a pushed alert in the bell and shows one toast for it', () => {
+    const realtime = useRealtime();
+    realtime.start('tok');
+    const alert = anAlert({ deviceName: 'Sauna', kwh: 3, maxHourlyKwh: 2 });
+    fakeSocket.fire('alert', alert);
+    fakeSocket.fire('alert', alert);
+    expect(useAlerts().openCount).toBe(1);
+    const toasts = useToasts().items;
+    expect(toasts).toHaveLength(1);
+    expect(toasts[0]).toMatchObject({ kind: 'danger', title: 'Sauna is over its hourly limit' });
+    expect(toasts[0]?.body).toBe('3 kWh of 2 kWh this hour');
+  });
+
+  it('shows reconnecting when the socket drops and refetches open alerts when it is back', async () => {
+    const missed = anAlert();
+    const fake = fakeFetch({ 'GET /api/alerts': () => ({ body: { items: [missed], total: 1 } }) });
+    const realtime = useRealtime();
+    realtime.start('tok');
+    expect(realtime.status).toBe('connecting');
+    fakeSocket.fire('connect');
+    expect(realtime.status).toBe('online');
+    expect(fake.calls).toHaveLength(0);
+    fakeSocket.fire('disconnect', 'transport close');
+    expect(realtime.status).toBe('reconnecting');
+    fakeSocket.fire('connect');
+    expect(realtime.status).toBe('online');
+    await vi.waitFor(() => expect(useAlerts().openCount).toBe(1));
+    expect(fake.calls[0]?.query.get('status')).toBe('open');
+  });
+
+  it('ends the session when the server refuses the token', () => {
+    const session = useSession();
+    session.token = 'old';
+    const realtime = useRealtime();
+    realtime.start('old');
+    fakeSocket.fire('connect_error', new Error('unauthorized'));
+    expect(session.token).toBeNull();
+    expect(session.notice).toMatch(/expired/);
+    expect(realtime.status).toBe('offline');
+  });
+
+  it('feeds live totals to the device gauges', () => {
+    const realtime = useRealtime();
+    realtime.start('tok');
+    fakeSocket.fire('live', {
+      deviceId: 'd1',
+      hourStart: '2026-07-01T10:00:00Z',
+      kwh: 1.25,
+      rolling60Kwh: 1.4,
+      projectedKwh: 1.9,
+      at: '2026-07-01T10:30:00Z',
+    });
+    expect(useDevices().live.d1?.kwh).toBe(1.25);
+  });
+});
