@@ -122,4 +122,10 @@ export interface LeaseTimings {
   rebalanceEveryMs: number;
   /** Random extra delay (0..jitterMs) added to each loop tick so nodes do not move in lockstep. Default 200. */
   jitterMs: number;
+  /**
+   * A shard whose lease could not be renewed stops its consumer this long
+   * before the lease would expire (by the local monotonic clock, counted from
+   * when the last successful renew was sent). Default 1000.
+   */
+  stopMarginMs: number;
 }

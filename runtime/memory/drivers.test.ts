@@ -1,11 +1,12 @@
 import { registerDriverSuite } from '../drivers.suite.ts';
-import { createMemoryDrivers } from './index.ts';
+import { memoryBackend } from '../testing/backends.ts';
 
 registerDriverSuite('memory', async () => {
-  const drivers = createMemoryDrivers({ backoff: { baseMs: 10, capMs: 100 } });
+  const backend = memoryBackend();
+  const drivers = backend.connect();
   return {
     connect: () => drivers,
-    redeliveryTimeoutMs: 2000,
+    redeliveryTimeoutMs: backend.redeliveryTimeoutMs,
     async listen(room, event) {
       const received: unknown[] = [];
       const unsubscribe = drivers.events.subscribe((rooms, name, payload) => {
@@ -13,6 +14,6 @@ registerDriverSuite('memory', async () => {
       });
       return { received, stop: async () => unsubscribe() };
     },
-    teardown: () => drivers.close(),
+    teardown: () => backend.teardown(),
   };
 });

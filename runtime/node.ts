@@ -1,0 +1,365 @@
+/**
+ * One runtime node: it keeps a membership heartbeat, works out by rendezvous
+ * hashing which shards it should own among the live nodes, takes their
+ * leases, opens one queue consumer per owned shard and hands jobs to the
+ * application's ShardHandler with the lease's fencing epoch.
+ *
+ * Ownership moves safely: a shard no longer desired is given up in the order
+ * consumer closed → onReleased → lease released, so its rightful owner can
+ * take it; a dead node's shards become free when its leases expire. A node
+ * that cannot renew a lease in time (judged on the local monotonic clock)
+ * stops that shard's consumer before the lease expires; the epoch also fences
+ * the store against any write that still slips through.
+ *
+ * Background loops never throw: failures are emitted as 'error' events (and
+ * logged), and a loop carries on at its next tick.
+ */
+import { EventEmitter } from 'node:events';
+import { desiredShards } from './placement.ts';
+import type { LeaseTimings, RuntimeDrivers, ShardConsumer, ShardHandler } from './types.ts';
+
+export const DEFAULT_LEASE_TIMINGS: Readonly<LeaseTimings> = {
+  leaseMs: 5000,
+  renewEveryMs: 1000,
+  heartbeatMs: 1000,
+  nodeTtlMs: 4000,
+  rebalanceEveryMs: 1000,
+  jitterMs: 200,
+  stopMarginMs: 1000,
+};
+
+/** Why a node gave a shard up. */
+export type ShardLossReason = 'rebalanced' | 'renew-rejected' | 'renew-deadline' | 'stopping';
+
+export type RuntimeNodeEvents = {
+  acquired: [shard: number, epoch: number];
+  lost: [shard: number, reason: ShardLossReason];
+  error: [error: Error];
+};
+
+/** The subset of a pino logger the node uses. */
+export interface RuntimeLogger {
+  info(data: object, message: string): void;
+  warn(data: object, message: string): void;
+  error(data: object, message: string): void;
+}
+
+export interface RuntimeNodeOptions {
+  nodeId: string;
+  /** Shard count; every node and api must agree. */
+  shards: number;
+  drivers: RuntimeDrivers;
+  handler: ShardHandler;
+  timings?: Partial<LeaseTimings>;
+  log?: RuntimeLogger;
+  /** Longest `stop()` waits for jobs in flight before abandoning them (they are redelivered). Default 15 000. */
+  stopTimeoutMs?: number;
+}
+
+interface OwnedShard {
+  readonly shard: number;
+  phase: 'acquiring' | 'held' | 'releasing';
+  epoch: number;
+  /** Local monotonic time by which the lease may have expired (send time of the last grant/renew + leaseMs). */
+  expiresAt: number;
+  consumer: ShardConsumer | null;
+  renewing: boolean;
+  released: Promise<void> | null;
+}
+
+type NodeState = 'new' | 'running' | 'stopping' | 'stopped' | 'dead';
+
+export class RuntimeNode extends EventEmitter<RuntimeNodeEvents> {
+  readonly nodeId: string;
+  readonly shards: number;
+  readonly timings: Readonly<LeaseTimings>;
+  readonly #drivers: RuntimeDrivers;
+  readonly #handler: ShardHandler;
+  readonly #log: RuntimeLogger | undefined;
+  readonly #stopTimeoutMs: number;
+  readonly #owned = new Map<number, OwnedShard>();
+  readonly #transitions = new Set<Promise<void>>();
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  #state: NodeState = 'new';
+  #stopped: Promise<void> | null = null;
+
+  constructor(options: RuntimeNodeOptions) {
+    super();
+    this.nodeId = options.nodeId;
+    this.shards = options.shards;
+    this.timings = { ...DEFAULT_LEASE_TIMINGS, ...options.timings };
+    this.#drivers = options.drivers;
+    this.#handler = options.handler;
+    this.#log = options.log;
+    this.#stopTimeoutMs = options.stopTimeoutMs ?? 15_000;
+    if (this.timings.stopMarginMs >= this.timings.leaseMs)
+      throw new RangeError('stopMarginMs must be below leaseMs');
+  }
+
+  /** Shards whose consumer is open on this node, ascending. */
+  ownedShards(): number[] {
+    return [...this.#owned.values()]
+      .filter((owned) => owned.phase === 'held')
+      .map((owned) => owned.shard)
+      .sort((a, b) => a - b);
+  }
+
+  /** The fencing epoch this node holds `shard` at, or null. */
+  epochOf(shard: number): number | null {
+    const owned = this.#owned.get(shard);
+    return owned?.phase === 'held' ? owned.epoch : null;
+  }
+
+  get state(): NodeState {
+    return this.#state;
+  }
+
+  /** Joins the cluster and takes the shards that are free and desired; resolves when those are open. */
+  async start(): Promise<void> {
+    if (this.#state !== 'new') throw new Error(`runtime node ${this.nodeId} cannot start twice`);
+    this.#state = 'running';
+    await this.#heartbeat();
+    await this.#rebalance();
+    await Promise.allSettled([...this.#transitions]);
+    const t = this.timings;
+    this.#every(t.heartbeatMs, () => this.#heartbeat());
+    this.#every(t.renewEveryMs, () => this.#renewAll());
+    this.#every(t.rebalanceEveryMs, () => this.#rebalance());
+    this.#every(Math.max(20, Math.min(250, t.stopMarginMs / 4)), () => this.#enforceDeadlines(), false);
+    this.#log?.info({ nodeId: this.nodeId, shards: this.ownedShards().length }, 'runtime node started');
+  }
+
+  /**
+   * Leaves gracefully: leaves membership (so peers start taking shards at
+   * once), then for each shard closes its consumer (waiting for the job in
+   * flight), calls onReleased and releases the lease. Bounded by
+   * `stopTimeoutMs`, after which remaining consumers are abandoned.
+   */
+  stop(): Promise<void> {
+    if (this.#state === 'new' || this.#state === 'dead') this.#state = 'stopped';
+    if (this.#state === 'stopped') return Promise.resolve();
+    this.#stopped ??= this.#drain();
+    return this.#stopped;
+  }
+
+  /**
+   * Test and drill helper: the process "dies". Loops halt and consumers are
+   * abandoned without acknowledging their jobs; leases and membership are
+   * left to expire, as after a SIGKILL.
+   */
+  async kill(): Promise<void> {
+    this.#state = 'dead';
+    this.#clearTimers();
+    const consumers = [...this.#owned.values()].map((owned) => owned.consumer);
+    this.#owned.clear();
+    await Promise.allSettled(
+      consumers.map((consumer) => (consumer?.kill ?? consumer?.close)?.call(consumer)),
+    );
+  }
+
+  async #drain(): Promise<void> {
+    this.#state = 'stopping';
+    this.#clearTimers();
+    await this.#attempt('leave membership', () => this.#drivers.membership.leave(this.nodeId));
+    const drained = (async () => {
+      await Promise.allSettled([...this.#transitions]);
+      await Promise.allSettled([...this.#owned.values()].map((owned) => this.#lose(owned, 'stopping')));
+    })();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = await Promise.race([
+      drained.then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.#stopTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      this.#fail(new Error(`runtime node ${this.nodeId}: stop timed out, abandoning jobs in flight`));
+      await this.kill();
+    }
+    this.#state = 'stopped';
+    this.#log?.info({ nodeId: this.nodeId }, 'runtime node stopped');
+  }
+
+  async #heartbeat(): Promise<void> {
+    await this.#attempt('heartbeat', () =>
+      this.#drivers.membership.heartbeat(this.nodeId, this.timings.nodeTtlMs),
+    );
+  }
+
+  async #rebalance(): Promise<void> {
+    let live: string[];
+    try {
+      live = await this.#drivers.membership.liveNodes();
+    } catch (error) {
+      this.#fail(error, 'list live nodes');
+      return;
+    }
+    if (this.#state !== 'running') return;
+    // We are alive whatever a late heartbeat says; counting ourselves keeps us from dropping every shard.
+    if (!live.includes(this.nodeId)) live.push(this.nodeId);
+    const desired = new Set(desiredShards(this.nodeId, live, this.shards));
+    for (const shard of desired) {
+      if (!this.#owned.has(shard)) this.#track(this.#acquire(shard));
+    }
+    for (const owned of this.#owned.values()) {
+      if (owned.phase === 'held' && !desired.has(owned.shard)) this.#track(this.#lose(owned, 'rebalanced'));
+    }
+  }
+
+  async #acquire(shard: number): Promise<void> {
+    const owned: OwnedShard = {
+      shard,
+      phase: 'acquiring',
+      epoch: 0,
+      expiresAt: 0,
+      consumer: null,
+      renewing: false,
+      released: null,
+    };
+    this.#owned.set(shard, owned);
+    const forget = () => {
+      if (this.#owned.get(shard) === owned) this.#owned.delete(shard);
+    };
+    const sentAt = performance.now();
+    const grant = await this.#attempt(`acquire shard ${shard}`, () =>
+      this.#drivers.leases.acquire(shard, this.nodeId, this.timings.leaseMs),
+    );
+    if (!grant) return forget();
+    owned.epoch = grant.epoch;
+    owned.expiresAt = sentAt + this.timings.leaseMs;
+    const giveBack = async () => {
+      forget();
+      await this.#attempt(`release shard ${shard}`, () =>
+        this.#drivers.leases.release(shard, this.nodeId, grant.epoch),
+      );
+    };
+    if (this.#is('dead')) return;
+    if (!this.#is('running')) return giveBack();
+    try {
+      await this.#handler.onAcquired(shard, grant.epoch);
+    } catch (error) {
+      // Released now, retried at a later rebalance.
+      this.#fail(error, `onAcquired shard ${shard}`);
+      return giveBack();
+    }
+    if (this.#is('dead')) return;
+    if (!this.#is('running')) {
+      await this.#attempt(`onReleased shard ${shard}`, () => this.#handler.onReleased(shard));
+      return giveBack();
+    }
+    owned.consumer = this.#drivers.consumer.open(shard, (job) => this.#handler.process(job, grant.epoch));
+    owned.phase = 'held';
+    this.#log?.info({ nodeId: this.nodeId, shard, epoch: grant.epoch }, 'shard acquired');
+    this.emit('acquired', shard, grant.epoch);
+  }
+
+  /** Gives a shard up: consumer closed (job in flight finished), onReleased, lease released. */
+  #lose(owned: OwnedShard, reason: ShardLossReason): Promise<void> {
+    owned.released ??= (async () => {
+      owned.phase = 'releasing';
+      const { shard, epoch } = owned;
+      const consumer = owned.consumer;
+      owned.consumer = null;
+      if (consumer) await this.#attempt(`close consumer of shard ${shard}`, () => consumer.close());
+      await this.#attempt(`onReleased shard ${shard}`, () => this.#handler.onReleased(shard));
+      const release = this.#attempt(`release shard ${shard}`, () =>
+        this.#drivers.leases.release(shard, this.nodeId, epoch),
+      );
+      // A lease we could not renew may be unreachable too: do not let its release hold the shard hostage.
+      if (reason === 'rebalanced' || reason === 'stopping') await release;
+      if (this.#owned.get(shard) === owned) this.#owned.delete(shard);
+      const log = reason === 'rebalanced' || reason === 'stopping' ? 'info' : 'warn';
+      this.#log?.[log]({ nodeId: this.nodeId, shard, epoch, reason }, 'shard given up');
+      this.emit('lost', shard, reason);
+    })();
+    return owned.released;
+  }
+
+  #renewAll(): void {
+    for (const owned of this.#owned.values()) {
+      if (owned.epoch > 0 && owned.phase !== 'releasing' && !owned.renewing) this.#renew(owned);
+    }
+  }
+
+  /** Not awaited by the loop: one unanswered renew must not delay the others, nor the deadline check. */
+  #renew(owned: OwnedShard): void {
+    owned.renewing = true;
+    const sentAt = performance.now();
+    this.#drivers.leases.renew(owned.shard, this.nodeId, owned.epoch, this.timings.leaseMs).then(
+      (renewed) => {
+        owned.renewing = false;
+        if (this.#state === 'dead' || this.#owned.get(owned.shard) !== owned || owned.phase === 'releasing')
+          return;
+        if (renewed) owned.expiresAt = Math.max(owned.expiresAt, sentAt + this.timings.leaseMs);
+        else if (owned.phase === 'held') this.#track(this.#lose(owned, 'renew-rejected'));
+        else owned.expiresAt = 0; // lost while onAcquired ran: the deadline check drops it once held
+      },
+      (error) => {
+        owned.renewing = false;
+        this.#fail(error, `renew shard ${owned.shard}`);
+      },
+    );
+  }
+
+  #enforceDeadlines(): void {
+    const now = performance.now();
+    for (const owned of this.#owned.values()) {
+      if (owned.phase === 'held' && now >= owned.expiresAt - this.timings.stopMarginMs) {
+        this.#track(this.#lose(owned, 'renew-deadline'));
+      }
+    }
+  }
+
+  /** Reads the state afresh (TypeScript would keep a narrowing from before an await). */
+  #is(state: NodeState): boolean {
+    return this.#state === state;
+  }
+
+  #every(periodMs: number, tick: () => unknown, jitter = true): void {
+    const run = async () => {
+      if (this.#state !== 'running') return;
+      try {
+        await tick();
+      } catch (error) {
+        this.#fail(error, 'background loop');
+      }
+      if (this.#state !== 'running') return;
+      schedule();
+    };
+    const schedule = () => {
+      const delay = periodMs + (jitter ? Math.random() * this.timings.jitterMs : 0);
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        void run();
+      }, delay);
+      this.#timers.add(timer);
+    };
+    schedule();
+  }
+
+  #clearTimers(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  #track(transition: Promise<void>): void {
+    this.#transitions.add(transition);
+    void transition.finally(() => this.#transitions.delete(transition));
+  }
+
+  /** Runs a driver or handler call; a failure is reported and turns into `undefined`. */
+  async #attempt<T>(what: string, call: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await call();
+    } catch (error) {
+      this.#fail(error, what);
+      return undefined;
+    }
+  }
+
+  #fail(error: unknown, context?: string): void {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    this.#log?.error({ nodeId: this.nodeId, err: failure, context }, 'runtime node failure');
+    // An 'error' event without a listener would throw out of a background loop.
+    if (this.listenerCount('error') > 0) this.emit('error', failure);
+  }
+}

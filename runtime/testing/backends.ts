@@ -1,0 +1,84 @@
+/**
+ * Test backends for the runtime's own tests: a fresh in-memory or Redis
+ * backend that any number of simulated processes connect to. Each Redis
+ * backend lives under a random key prefix and deletes its keys on teardown,
+ * so test files can run in parallel against one Redis.
+ */
+import { Redis } from 'ioredis';
+import { createMemoryDrivers, type MemoryDrivers } from '../memory/index.ts';
+import { createRedisDrivers, type RedisDrivers, type RedisKeys, redisKeys } from '../redis/index.ts';
+import type { RuntimeDrivers } from '../types.ts';
+
+export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface TestBackend {
+  readonly kind: 'memory' | 'redis';
+  /** One process's drivers onto this backend (memory: always the same object). */
+  connect(): RuntimeDrivers;
+  /** Upper bound for a dead consumer's job to reach another consumer. */
+  readonly redeliveryTimeoutMs: number;
+  teardown(): Promise<void>;
+}
+
+export interface MemoryTestBackend extends TestBackend {
+  readonly kind: 'memory';
+  connect(): MemoryDrivers;
+}
+
+export interface RedisTestBackend extends TestBackend {
+  readonly kind: 'redis';
+  readonly keys: RedisKeys;
+  connect(): RedisDrivers;
+}
+
+export function memoryBackend(): MemoryTestBackend {
+  const drivers = createMemoryDrivers({ backoff: { baseMs: 10, capMs: 100 } });
+  return {
+    kind: 'memory',
+    connect: () => drivers,
+    redeliveryTimeoutMs: 2000,
+    teardown: () => drivers.close(),
+  };
+}
+
+export function randomPrefix(): string {
+  return `ems-test-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+export function redisBackend(prefix: string = randomPrefix()): RedisTestBackend {
+  const keys = redisKeys(prefix);
+  const opened: RedisDrivers[] = [];
+  return {
+    kind: 'redis',
+    keys,
+    connect() {
+      const drivers = createRedisDrivers({
+        url: TEST_REDIS_URL,
+        prefix,
+        // Short locks so a dead consumer's job comes back within a couple of seconds.
+        queue: { lockDurationMs: 1500, stalledIntervalMs: 500, backoff: { baseMs: 10, capMs: 100 } },
+      });
+      opened.push(drivers);
+      return drivers;
+    },
+    redeliveryTimeoutMs: 15_000,
+    async teardown() {
+      await Promise.all(opened.map((drivers) => drivers.close()));
+      await deleteKeys(keys.everything);
+    },
+  };
+}
+
+export async function deleteKeys(pattern: string): Promise<void> {
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      if (found.length > 0) await redis.del(...found);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    await redis.quit();
+  }
+}
