@@ -36,14 +36,14 @@ describe('deliver', () => {
     expect(sink.batches[0]![0]).toEqual({ deviceId: 'a', timestamp: '2026-03-10T00:00:00.000Z', value: 0 });
   });
 
-  it('in paced runs sends what is due instead of waiting for a full batch', async () => {
+  it('in paced runs sends what is due as one request instead of waiting for a full batch', async () => {
     let now = 1_000;
     const sink = new RecordingSink();
     await deliver(steps(['a', 'b'], 3), {
       sink,
       pacing: makePacing({ mode: 'speed', speed: 60, simStartMs: T0, realStartMs: 1_000 }),
       batchSize: 1000,
-      concurrency: 1,
+      concurrency: 4,
       now: () => now,
       sleep: async (ms) => {
         now += ms;

@@ -121,15 +121,41 @@ export async function deliver(
     return previous;
   };
   const flushAll = () => Promise.all(lanes.map(flush));
+  /**
+   * Paced runs flush whenever nothing more is due. If what is waiting fits one
+   * batch, it goes as one request (many devices in one POST) behind a barrier:
+   * it starts after every lane's earlier batches and every lane waits for it,
+   * so per-device order still holds.
+   */
+  const flushDue = async (): Promise<void> => {
+    const waiting = lanes.reduce((n, lane) => n + lane.batch.length, 0);
+    if (waiting === 0 || waiting > batchSize) {
+      await flushAll();
+      return;
+    }
+    const batch = lanes.flatMap((lane) => lane.batch).sort((a, b) => a.at - b.at);
+    const previous = Promise.all(lanes.map((lane) => lane.tail));
+    const merged = previous.then(() => sendBatch(batch));
+    for (const lane of lanes) {
+      lane.batch = [];
+      lane.tail = merged;
+    }
+    await previous;
+  };
 
   try {
+    // What we slept until counts as reached: timers may wake a hair early, and a
+    // tick's readings must not be split over two requests because of it.
+    let reached = Number.NEGATIVE_INFINITY;
     for (const reading of readings) {
       if (stop.signal.aborted) break;
-      if (pacing(reading.at) > now()) {
+      const due = pacing(reading.at);
+      if (due > Math.max(now(), reached)) {
         // Nothing more is due: send what we have rather than hold it for a full batch.
-        await flushAll();
-        const wait = pacing(reading.at) - now();
+        await flushDue();
+        const wait = due - now();
         if (wait > 0) await sleep(wait, stop.signal);
+        reached = due;
       }
       const lane = laneOf(reading.deviceId);
       lane.batch.push(reading);
@@ -145,7 +171,7 @@ export async function deliver(
         lane.batch = [];
       }
     }
-    await flushAll();
+    await flushDue();
     await Promise.all(lanes.map((lane) => lane.tail));
     options.signal?.removeEventListener('abort', onOuterAbort);
   }

@@ -42,8 +42,10 @@ export class ProgressReporter {
     (this.timer as { unref?: () => void }).unref?.();
   }
 
+  /** Idempotent: clears the TTY line once. */
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    if (!this.timer) return;
+    clearInterval(this.timer);
     this.timer = undefined;
     if (this.tty) this.options.stream.write('\r\x1b[2K');
   }
