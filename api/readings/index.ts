@@ -61,9 +61,9 @@ export function readingRoutes(deps: AppDeps) {
     const byShard = new Map<number, ReadingTuple[]>();
     for (const r of readings) {
       const shard = shardOf(r.deviceId, deps.shards);
-      let list = byShard.get(shard);
-      if (!list) byShard.set(shard, (list = []));
-      list.push([r.deviceId, r.ts, r.value]);
+      const list = byShard.get(shard);
+      if (list) list.push([r.deviceId, r.ts, r.value]);
+      else byShard.set(shard, [[r.deviceId, r.ts, r.value]]);
     }
     try {
       await Promise.all(

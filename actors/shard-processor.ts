@@ -1,0 +1,212 @@
+/**
+ * The application side of a shard: turns one shard job into device-actor
+ * messages, commits what they produced in one transaction (fenced by the
+ * lease epoch), and only after COMMIT publishes alerts and live totals.
+ *
+ * If anything fails before COMMIT, every actor the job touched is passivated
+ * (their in-memory state may hold uncommitted readings) and the job is
+ * retried by the queue; the actors reload from what was committed.
+ */
+import { ActorSystem } from '../runtime/actor-system.ts';
+import { shardOf } from '../runtime/placement.ts';
+import type { EventPublisher, ShardHandler, ShardJob } from '../runtime/types.ts';
+import { DeviceActor } from './device-actor.ts';
+import type { LiveTotal } from './live.ts';
+import type { ShardJobPayload } from './messages.ts';
+import { type DeviceSnapshot, type DeviceStore, emptyBatch, type NewAlert } from './store.ts';
+import { formatIsoWithOffset, hourEndOf } from './time.ts';
+
+export interface ShardProcessorOptions {
+  shards: number;
+  store: DeviceStore;
+  events: EventPublisher;
+  /** Wall clock; injectable for tests. */
+  now?: () => number;
+  /** Passivate device actors idle this long (default 10 minutes). */
+  idleMs?: number;
+  /** At most one `live` event per device per this interval (default 1000 ms). */
+  liveIntervalMs?: number;
+  /** Alerts of hours that ended longer ago than this are stored but not pushed (default 1 hour). */
+  pushLateAlertsWithinMs?: number;
+  onError?: (error: unknown, context: string) => void;
+}
+
+export interface ProcessStats {
+  applied: number;
+  duplicates: number;
+  alerts: NewAlert[];
+}
+
+interface PendingLive {
+  ownerId: string | null;
+  live: LiveTotal;
+}
+
+export class ShardProcessor implements ShardHandler {
+  readonly system: ActorSystem<
+    DeviceActor,
+    import('./device-actor.ts').ApplyReadings,
+    import('./device-actor.ts').ApplyResult
+  >;
+  readonly #opts: Required<Omit<ShardProcessorOptions, 'onError'>> & Pick<ShardProcessorOptions, 'onError'>;
+  readonly #prefetched = new Map<string, DeviceSnapshot>();
+  /** Resident actors by id, to read config after COMMIT without queueing behind the mailbox. */
+  readonly #resident = new Map<string, DeviceActor>();
+  readonly #pendingLive = new Map<string, PendingLive>();
+  readonly #liveTimer: ReturnType<typeof setInterval>;
+  /** Totals since start, for metrics and tests. */
+  readonly totals = { jobs: 0, applied: 0, duplicates: 0, alerts: 0, failures: 0 };
+
+  constructor(options: ShardProcessorOptions) {
+    this.#opts = {
+      now: Date.now,
+      idleMs: 10 * 60_000,
+      liveIntervalMs: 1000,
+      pushLateAlertsWithinMs: 60 * 60_000,
+      ...options,
+    };
+    this.system = new ActorSystem({
+      idleMs: this.#opts.idleMs,
+      activate: async (id) => {
+        let snapshot = this.#prefetched.get(id);
+        if (snapshot) this.#prefetched.delete(id);
+        else snapshot = (await this.#opts.store.loadMany([id])).get(id);
+        const actor = new DeviceActor(id, snapshot, this.#opts.store, () => {
+          if (this.#resident.get(id) === actor) this.#resident.delete(id);
+        });
+        this.#resident.set(id, actor);
+        return actor;
+      },
+      onError: (err, id) => this.#opts.onError?.(err, `actor ${id}`),
+    });
+    this.#liveTimer = setInterval(() => this.#flushLive(), Math.max(50, this.#opts.liveIntervalMs / 4));
+    this.#liveTimer.unref?.();
+  }
+
+  async onAcquired(shard: number, epoch: number): Promise<void> {
+    await this.#dropShard(shard);
+    await this.#opts.store.fence(shard, epoch);
+  }
+
+  async onReleased(shard: number): Promise<void> {
+    await this.#dropShard(shard);
+  }
+
+  async process(job: ShardJob, epoch: number): Promise<void> {
+    await this.processPayload(job.shard, job.payload as ShardJobPayload, epoch);
+  }
+
+  async processPayload(shard: number, payload: ShardJobPayload, epoch: number): Promise<ProcessStats> {
+    this.totals.jobs++;
+    for (const ctl of payload.controls ?? []) await this.system.passivate(ctl.deviceId);
+    const stats: ProcessStats = { applied: 0, duplicates: 0, alerts: [] };
+    const readings = payload.readings ?? [];
+    if (readings.length === 0) return stats;
+
+    const byDevice = new Map<string, Array<[number, number]>>();
+    for (const [deviceId, ts, value] of readings) {
+      const list = byDevice.get(deviceId);
+      if (list) list.push([ts, value]);
+      else byDevice.set(deviceId, [[ts, value]]);
+    }
+    const ids = [...byDevice.keys()];
+    const cold = ids.filter((id) => !this.system.isResident(id));
+    if (cold.length > 1) {
+      for (const [id, snap] of await this.#opts.store.loadMany(cold)) this.#prefetched.set(id, snap);
+    }
+
+    const batch = emptyBatch();
+    const now = this.#opts.now();
+    const results = await Promise.allSettled(
+      ids.map((id) => this.system.ask(id, { readings: byDevice.get(id)!, batch, now })),
+    );
+    this.#prefetched.clear();
+    let created: NewAlert[];
+    try {
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+      created = await this.#opts.store.commit(shard, epoch, batch);
+    } catch (err) {
+      this.totals.failures++;
+      await Promise.all(ids.map((id) => this.system.passivate(id)));
+      for (const id of ids) this.#resident.delete(id);
+      throw err;
+    }
+
+    // After COMMIT: publish.
+    for (let i = 0; i < ids.length; i++) {
+      const r = results[i] as PromiseFulfilledResult<import('./device-actor.ts').ApplyResult>;
+      stats.applied += r.value.applied;
+      stats.duplicates += r.value.duplicates;
+      if (r.value.live) this.#queueLive(ids[i]!, r.value.live);
+    }
+    this.totals.applied += stats.applied;
+    this.totals.duplicates += stats.duplicates;
+    this.totals.alerts += created.length;
+    stats.alerts = created;
+    for (const alert of created) this.#publishAlert(alert, now);
+    return stats;
+  }
+
+  /** Stops timers and passivates every actor (node shutdown). */
+  async close(): Promise<void> {
+    clearInterval(this.#liveTimer);
+    this.#flushLive(true);
+    await this.system.close();
+  }
+
+  #ownerOf(deviceId: string): { ownerId: string | null; name: string; timeZone: string } | null {
+    const actor = this.#resident.get(deviceId);
+    const config = actor?.config;
+    return config ? { ownerId: config.ownerId, name: config.name, timeZone: config.timeZone } : null;
+  }
+
+  #publishAlert(alert: NewAlert, now: number) {
+    const device = this.#ownerOf(alert.deviceId);
+    if (!device) return;
+    const zone = device.timeZone;
+    if (hourEndOf(alert.hourStart, zone) < now - this.#opts.pushLateAlertsWithinMs) return; // stored, not pushed: old backfill
+    const payload = {
+      id: alert.id,
+      deviceId: alert.deviceId,
+      deviceName: device.name,
+      ownerId: device.ownerId,
+      kind: alert.kind,
+      hourStart: formatIsoWithOffset(alert.hourStart, zone),
+      kwh: alert.kwh,
+      maxHourlyKwh: alert.maxHourlyKwh,
+      late: alert.late,
+      createdAt: new Date(now).toISOString(),
+      acknowledgedAt: null,
+    };
+    this.#opts.events.emit(roomsFor(device.ownerId), 'alert', payload);
+  }
+
+  #queueLive(deviceId: string, live: LiveTotal) {
+    const device = this.#ownerOf(deviceId);
+    if (!device) return;
+    this.#pendingLive.set(deviceId, { ownerId: device.ownerId, live });
+    this.#flushLive();
+  }
+
+  #flushLive(force = false) {
+    if (this.#pendingLive.size === 0) return;
+    const now = this.#opts.now();
+    for (const [deviceId, pending] of this.#pendingLive) {
+      const actor = this.#resident.get(deviceId);
+      const last = actor?.lastLiveAt ?? 0;
+      if (!force && now - last < this.#opts.liveIntervalMs) continue;
+      if (actor) actor.lastLiveAt = now;
+      this.#pendingLive.delete(deviceId);
+      this.#opts.events.emit(roomsFor(pending.ownerId), 'live', pending.live);
+    }
+  }
+
+  async #dropShard(shard: number) {
+    await this.system.passivateAll((id) => shardOf(id, this.#opts.shards) === shard);
+  }
+}
+
+export function roomsFor(ownerId: string | null): string[] {
+  return ownerId ? [`user:${ownerId}`, 'admins'] : ['admins'];
+}

@@ -1,0 +1,82 @@
+/**
+ * What the device actor needs from persistence, as an interface: the actor
+ * and the shard processor never know which database is behind it. The
+ * Postgres implementation is api/db/device-store.ts.
+ */
+
+export interface DeviceConfig {
+  id: string;
+  name: string;
+  ownerId: string | null;
+  maxHourlyKwh: number;
+  meterKind: 'interval' | 'cumulative';
+  timeZone: string;
+}
+
+export interface StoredReading {
+  ts: number;
+  value: number;
+  kwh: number;
+}
+
+/** What an actor loads on activation: enough to continue where the last commit left off. */
+export interface DeviceSnapshot {
+  config: DeviceConfig;
+  /** Readings of the last 60 minutes before (and including) the latest one, ascending; the last is the latest. */
+  recent: StoredReading[];
+  /** The hour of the latest reading, with its stored total. */
+  openHour: { start: number; kwh: number; readings: number } | null;
+  /** Alert kinds already raised for the open hour. */
+  openHourAlerts: Array<'exceeded' | 'projected'>;
+}
+
+export interface NewAlert {
+  id: string;
+  deviceId: string;
+  kind: 'exceeded' | 'projected';
+  hourStart: number;
+  kwh: number;
+  maxHourlyKwh: number;
+  late: boolean;
+}
+
+/** Everything one job writes, committed in one transaction. */
+export interface ShardBatch {
+  inserts: Array<{ deviceId: string; ts: number; value: number; kwh: number }>;
+  /** Corrected energies of already stored readings (a late reading of a cumulative meter splits an interval). */
+  updates: Array<{ deviceId: string; ts: number; kwh: number }>;
+  /** Energy and reading-count deltas per device and hour start. */
+  hours: Map<string, { deviceId: string; hourStart: number; kwh: number; readings: number }>;
+  alerts: NewAlert[];
+}
+
+export const emptyBatch = (): ShardBatch => ({ inserts: [], updates: [], hours: new Map(), alerts: [] });
+
+export class FencedError extends Error {
+  constructor(shard: number, epoch: number) {
+    super(`shard ${shard}: epoch ${epoch} was fenced off by a newer lease holder`);
+    this.name = 'FencedError';
+  }
+}
+
+export interface DeviceStore {
+  /** Snapshots of the given devices; a missing device is absent from the map. */
+  loadMany(deviceIds: string[]): Promise<Map<string, DeviceSnapshot>>;
+  /**
+   * Stored readings of a device around a time range: every reading with ts in
+   * [from, to], plus the one just before `from` and the one just after `to`.
+   */
+  around(deviceId: string, from: number, to: number): Promise<StoredReading[]>;
+  /** Stored totals of some hours of one device. */
+  hourTotals(deviceId: string, hourStarts: number[]): Promise<Map<number, number>>;
+  /** Alert kinds already stored for some hours of one device. */
+  alertsFor(deviceId: string, hourStarts: number[]): Promise<Set<string>>;
+  /** Claims the shard for `epoch` (rejects with FencedError if a newer epoch holds it). */
+  fence(shard: number, epoch: number): Promise<void>;
+  /**
+   * Writes the batch in one transaction, checking the fencing epoch first.
+   * Returns the alerts actually inserted (an alert that already exists for
+   * its device, hour and kind is not returned). Throws FencedError when fenced.
+   */
+  commit(shard: number, epoch: number, batch: ShardBatch): Promise<NewAlert[]>;
+}

@@ -1,0 +1,174 @@
+/**
+ * The device actors' persistence in Postgres (actors/store.ts). A job's
+ * effects are written in one transaction that first checks the shard's
+ * fencing epoch: a node that lost its lease finds a newer epoch and rolls
+ * back (invariant 4). Readings are inserted with their (device, ts) key, and a
+ * conflict there — which the actor's own dedupe should make impossible —
+ * aborts the transaction rather than count anything twice (invariant 2).
+ */
+import {
+  type DeviceSnapshot,
+  type DeviceStore,
+  FencedError,
+  type NewAlert,
+  type ShardBatch,
+  type StoredReading,
+} from '../../actors/store.ts';
+import type { Sql } from './connect.ts';
+
+export class DuplicateReadingError extends Error {
+  constructor() {
+    super('a reading of this batch is already stored; the batch is retried from fresh state');
+    this.name = 'DuplicateReadingError';
+  }
+}
+
+type Tuple = [number, number, number | string];
+
+interface SnapshotRow {
+  id: string;
+  name: string;
+  ownerId: string | null;
+  maxHourlyKwh: number;
+  meterKind: 'interval' | 'cumulative';
+  timeZone: string;
+  recent: Tuple[] | null;
+  hourStart: number | null;
+  hourKwh: number | null;
+  hourReadings: number | null;
+  hourAlerts: string[] | null;
+}
+
+export class PostgresDeviceStore implements DeviceStore {
+  readonly #sql: Sql;
+
+  constructor(sql: Sql) {
+    this.#sql = sql;
+  }
+
+  async loadMany(deviceIds: string[]): Promise<Map<string, DeviceSnapshot>> {
+    const out = new Map<string, DeviceSnapshot>();
+    if (deviceIds.length === 0) return out;
+    const rows = await this.#sql<SnapshotRow[]>`
+      select d.id, d.name, d.owner_id as "ownerId", d.max_hourly_kwh as "maxHourlyKwh",
+        d.meter_kind as "meterKind", d.time_zone as "timeZone",
+        w.recent, (extract(epoch from h.hour_start) * 1000)::float8 as "hourStart",
+        h.kwh as "hourKwh", h.readings as "hourReadings", a.kinds as "hourAlerts"
+      from devices d
+      left join lateral (select max(ts) as ts from readings where device_id = d.id) l on true
+      left join lateral (
+        select json_agg(json_build_array((extract(epoch from r.ts) * 1000)::float8, r.value, r.kwh) order by r.ts) as recent
+        from readings r where r.device_id = d.id and r.ts > l.ts - interval '60 minutes'
+      ) w on true
+      left join lateral (
+        select hour_start, kwh, readings from hourly where device_id = d.id order by hour_start desc limit 1
+      ) h on true
+      left join lateral (
+        select array_agg(kind) as kinds from alerts where device_id = d.id and hour_start = h.hour_start
+      ) a on true
+      where d.id = any(${deviceIds}::uuid[])`;
+    for (const r of rows) {
+      out.set(r.id, {
+        config: {
+          id: r.id,
+          name: r.name,
+          ownerId: r.ownerId,
+          maxHourlyKwh: r.maxHourlyKwh,
+          meterKind: r.meterKind,
+          timeZone: r.timeZone,
+        },
+        recent: (r.recent ?? []).map(([ts, value, kwh]) => ({ ts, value, kwh: Number(kwh) })),
+        openHour:
+          r.hourStart === null
+            ? null
+            : { start: r.hourStart, kwh: Number(r.hourKwh), readings: r.hourReadings ?? 0 },
+        openHourAlerts: (r.hourAlerts ?? []) as Array<'exceeded' | 'projected'>,
+      });
+    }
+    return out;
+  }
+
+  async around(deviceId: string, from: number, to: number): Promise<StoredReading[]> {
+    const f = new Date(from);
+    const t = new Date(to);
+    const rows = await this.#sql<{ ts: Date; value: number; kwh: number }[]>`
+      (select ts, value, kwh from readings where device_id = ${deviceId} and ts < ${f} order by ts desc limit 1)
+      union all
+      (select ts, value, kwh from readings where device_id = ${deviceId} and ts >= ${f} and ts <= ${t})
+      union all
+      (select ts, value, kwh from readings where device_id = ${deviceId} and ts > ${t} order by ts limit 1)`;
+    return rows
+      .map((r) => ({ ts: r.ts.getTime(), value: r.value, kwh: Number(r.kwh) }))
+      .sort((a, b) => a.ts - b.ts);
+  }
+
+  async hourTotals(deviceId: string, hourStarts: number[]): Promise<Map<number, number>> {
+    const rows = await this.#sql<{ t: number; kwh: number }[]>`
+      select (extract(epoch from hour_start) * 1000)::float8 as t, kwh from hourly
+      where device_id = ${deviceId} and hour_start = any(${hourStarts.map((h) => new Date(h).toISOString())}::timestamptz[])`;
+    return new Map(rows.map((r) => [r.t, Number(r.kwh)]));
+  }
+
+  async alertsFor(deviceId: string, hourStarts: number[]): Promise<Set<string>> {
+    const rows = await this.#sql<{ t: number; kind: string }[]>`
+      select (extract(epoch from hour_start) * 1000)::float8 as t, kind from alerts
+      where device_id = ${deviceId} and hour_start = any(${hourStarts.map((h) => new Date(h).toISOString())}::timestamptz[])`;
+    return new Set(rows.map((r) => `${r.t}|${r.kind}`));
+  }
+
+  async fence(shard: number, epoch: number): Promise<void> {
+    const rows = await this.#sql<{ epoch: number }[]>`
+      insert into shard_fences (shard, epoch) values (${shard}, ${epoch})
+      on conflict (shard) do update set epoch = excluded.epoch, updated_at = now()
+        where shard_fences.epoch <= excluded.epoch
+      returning epoch`;
+    if (rows.length === 0) throw new FencedError(shard, epoch);
+  }
+
+  async commit(shard: number, epoch: number, batch: ShardBatch): Promise<NewAlert[]> {
+    return (await this.#sql.begin(async (tx) => {
+      const fenced = await tx`update shard_fences set jobs = jobs + 1, updated_at = now()
+        where shard = ${shard} and epoch = ${epoch} returning shard`;
+      if (fenced.length === 0) throw new FencedError(shard, epoch);
+
+      if (batch.inserts.length > 0) {
+        const ins = batch.inserts;
+        const inserted = await tx`insert into readings (device_id, ts, value, kwh)
+          select d, to_timestamp(t / 1000.0), v, k from unnest(
+            ${ins.map((r) => r.deviceId)}::uuid[], ${ins.map((r) => r.ts)}::float8[],
+            ${ins.map((r) => r.value)}::float8[], ${ins.map((r) => String(r.kwh))}::numeric[]
+          ) as x(d, t, v, k)
+          on conflict (device_id, ts) do nothing returning 1`;
+        if (inserted.length !== ins.length) throw new DuplicateReadingError();
+      }
+      if (batch.updates.length > 0) {
+        const up = batch.updates;
+        await tx`update readings r set kwh = x.k from unnest(
+            ${up.map((r) => r.deviceId)}::uuid[], ${up.map((r) => r.ts)}::float8[], ${up.map((r) => String(r.kwh))}::numeric[]
+          ) as x(d, t, k) where r.device_id = x.d and r.ts = to_timestamp(x.t / 1000.0)`;
+      }
+      if (batch.hours.size > 0) {
+        const hours = [...batch.hours.values()];
+        await tx`insert into hourly (device_id, hour_start, kwh, readings)
+          select d, to_timestamp(h / 1000.0), k, n from unnest(
+            ${hours.map((h) => h.deviceId)}::uuid[], ${hours.map((h) => h.hourStart)}::float8[],
+            ${hours.map((h) => String(h.kwh))}::numeric[], ${hours.map((h) => h.readings)}::int[]
+          ) as x(d, h, k, n)
+          on conflict (device_id, hour_start) do update
+            set kwh = hourly.kwh + excluded.kwh, readings = hourly.readings + excluded.readings`;
+      }
+      if (batch.alerts.length === 0) return [];
+      const al = batch.alerts;
+      const rows = await tx<
+        { id: string }[]
+      >`insert into alerts (id, device_id, kind, hour_start, kwh, max_hourly_kwh, late)
+        select * from unnest(
+          ${al.map((a) => a.id)}::uuid[], ${al.map((a) => a.deviceId)}::uuid[], ${al.map((a) => a.kind)}::text[],
+          ${al.map((a) => new Date(a.hourStart).toISOString())}::timestamptz[], ${al.map((a) => String(a.kwh))}::numeric[],
+          ${al.map((a) => a.maxHourlyKwh)}::float8[], ${al.map((a) => (a.late ? 't' : 'f'))}::text[]::bool[]
+        ) on conflict (device_id, hour_start, kind) do nothing returning id`;
+      const created = new Set(rows.map((r) => r.id));
+      return al.filter((a) => created.has(a.id));
+    })) as NewAlert[];
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * The composition root: builds api nodes and runtime nodes from a validated
+ * Config. `ems start` runs both in one process (in-memory drivers and the
+ * embedded database unless REDIS_URL / DATABASE_URL say otherwise);
+ * `ems api` and `ems runtime` run one role each over Postgres and Redis.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { hostname } from 'node:os';
+import { createAdaptorServer } from '@hono/node-server';
+import { ShardProcessor } from '../actors/shard-processor.ts';
+import { createApp } from '../api/app.ts';
+import { JwtService } from '../api/auth/jwt.ts';
+import { LoginThrottle } from '../api/auth/throttle.ts';
+import type { AppDeps } from '../api/context.ts';
+import { type Database, openDatabase } from '../api/db/connect.ts';
+import { PostgresDeviceStore } from '../api/db/device-store.ts';
+import { migrate } from '../api/db/migrate.ts';
+import { createMemoryDrivers } from '../runtime/memory/index.ts';
+import { RuntimeNode } from '../runtime/node.ts';
+import { createRedisDrivers } from '../runtime/redis/index.ts';
+import type { RuntimeDrivers } from '../runtime/types.ts';
+import { ensureAdmin, jwtSecretFor } from './bootstrap.ts';
+import type { Config } from './config.ts';
+import type { Logger } from './logger.ts';
+import { attachRealtimeIfAvailable } from './realtime.ts';
+
+export interface Running {
+  /** The HTTP server, when this process serves the api. */
+  server?: Server;
+  port?: number;
+  /** The api's dependencies, when this process serves the api. */
+  deps?: AppDeps;
+  /** Stops gracefully: stop taking work, finish in-flight, release shards, close connections. */
+  stop(): Promise<void>;
+}
+
+export interface Roles {
+  api: boolean;
+  runtime: boolean;
+}
+
+function poolSize(config: Config, db: 'embedded' | 'server') {
+  return db === 'embedded' ? 1 : config.EMS_DB_POOL;
+}
+
+export async function openConfiguredDatabase(config: Config): Promise<Database> {
+  return openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: config.EMS_DATA_DIR,
+    max: poolSize(config, config.DATABASE_URL ? 'server' : 'embedded'),
+  });
+}
+
+function drivers(config: Config, log: Logger): RuntimeDrivers & { memory: boolean } {
+  if (config.REDIS_URL) {
+    return Object.assign(createRedisDrivers({ url: config.REDIS_URL, prefix: config.EMS_REDIS_PREFIX }), {
+      memory: false,
+    });
+  }
+  const onError = (err: unknown, failure: unknown) =>
+    log.warn({ err, failure }, 'shard job failed; retrying');
+  return Object.assign(createMemoryDrivers({ onError }), { memory: true });
+}
+
+export async function startProcess(config: Config, roles: Roles, log: Logger): Promise<Running> {
+  const started = performance.now();
+  const db = await openConfiguredDatabase(config);
+  const applied = await migrate(db.sql);
+  if (applied.length > 0) log.info({ applied }, 'migrations applied');
+  const rt = drivers(config, log);
+  const stops: Array<() => Promise<void>> = [];
+  let draining = false;
+  const nodeId = config.EMS_NODE_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+
+  let runtimeNode: RuntimeNode | undefined;
+  let processor: ShardProcessor | undefined;
+  if (roles.runtime) {
+    processor = new ShardProcessor({
+      shards: config.EMS_SHARDS,
+      store: new PostgresDeviceStore(db.sql),
+      events: rt.events,
+      onError: (err, where) => log.warn({ err, where }, 'actor error'),
+    });
+    runtimeNode = new RuntimeNode({ nodeId, shards: config.EMS_SHARDS, drivers: rt, handler: processor });
+    runtimeNode.on('error', (err: unknown) => log.warn({ err }, 'runtime node error'));
+    runtimeNode.on('acquired', (shard: number, epoch: number) =>
+      log.debug({ shard, epoch }, 'shard acquired'),
+    );
+    runtimeNode.on('lost', (shard: number, reason: unknown) => log.info({ shard, reason }, 'shard lost'));
+    await runtimeNode.start();
+    log.info({ nodeId, shards: config.EMS_SHARDS }, 'runtime node started');
+  }
+
+  let server: Server | undefined;
+  let port: number | undefined;
+  let apiDeps: AppDeps | undefined;
+  if (roles.api) {
+    const secret = jwtSecretFor(config.JWT_SECRET, config.EMS_DATA_DIR);
+    const admin = await ensureAdmin(db.sql, config.EMS_ADMIN_USERNAME, config.EMS_ADMIN_PASSWORD);
+    if (admin?.generatedPassword) {
+      // Printed once, on purpose, outside the JSON log so an operator sees it.
+      process.stdout.write(
+        `\n  First administrator created: username "${admin.username}", password "${admin.generatedPassword}"\n  (set EMS_ADMIN_PASSWORD to choose it; this is shown only once)\n\n`,
+      );
+    }
+    const deps: AppDeps = {
+      sql: db.sql,
+      jwt: new JwtService(secret, config.EMS_TOKEN_TTL_HOURS),
+      log,
+      throttle: new LoginThrottle(),
+      producer: rt.producer,
+      events: rt.events,
+      shards: config.EMS_SHARDS,
+      defaultTimeZone: config.EMS_DEFAULT_TIME_ZONE,
+      draining: () => draining,
+    };
+    apiDeps = deps;
+    const mounts: Array<(app: ReturnType<typeof createApp>['app']) => void> = [];
+    const realtimeSetup = await attachRealtimeIfAvailable();
+    if (realtimeSetup) mounts.push((app) => realtimeSetup.mount(app, deps, config));
+    const { app } = createApp(deps, { mount: mounts });
+    server = createAdaptorServer({ fetch: app.fetch }) as Server;
+    const realtime = realtimeSetup ? await realtimeSetup.attach(server, deps, config, rt) : undefined;
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject);
+      server!.listen(config.PORT, config.HOST, () => resolve());
+    });
+    const address = server.address();
+    port = typeof address === 'object' && address ? address.port : config.PORT;
+    log.info({ port, host: config.HOST, ms: Math.round(performance.now() - started) }, 'api listening');
+    stops.push(async () => {
+      await realtime?.close();
+      await new Promise<void>((resolve) => server!.close(() => resolve()));
+    });
+  }
+
+  return {
+    server,
+    port,
+    deps: apiDeps,
+    async stop() {
+      draining = true;
+      if (runtimeNode) await runtimeNode.stop();
+      await processor?.close();
+      for (const stop of stops) await stop().catch((err) => log.warn({ err }, 'stop failed'));
+      await rt.close().catch((err) => log.warn({ err }, 'closing drivers failed'));
+      await db.close();
+    },
+  };
+}
