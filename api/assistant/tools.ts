@@ -1,0 +1,139 @@
+/**
+ * The assistant's tools: read-only views of the ASKING client's own data.
+ * Every query is filtered by the client's id, so a device id the model
+ * invents, or copies from another conversation, yields an error result and
+ * never data. Results are plain JSON objects for the model to read.
+ */
+import type { FunctionDeclaration } from '@google/genai';
+import { dayHours, isValidLocalDate } from '../../actors/time.ts';
+import { ALERT_SELECT, type AlertRow, toAlert } from '../alerts/repo.ts';
+import { bucketEntries } from '../consumption/buckets.ts';
+import type { Sql } from '../db/connect.ts';
+
+export const toolDeclarations: FunctionDeclaration[] = [
+  {
+    name: 'list_my_devices',
+    description:
+      "Lists the client's own metered devices: id, name, description, address, hourly limit in kWh, meter kind and IANA time zone.",
+    parametersJsonSchema: { type: 'object', properties: {} },
+  },
+  {
+    name: 'get_consumption',
+    description:
+      "Energy used by one of the client's devices on one local calendar day, hour by hour (kWh), with the day's total and the device's hourly limit.",
+    parametersJsonSchema: {
+      type: 'object',
+      properties: {
+        deviceId: { type: 'string', description: 'The device id from list_my_devices' },
+        date: { type: 'string', description: "Local date in the device's time zone, YYYY-MM-DD" },
+      },
+      required: ['deviceId', 'date'],
+    },
+  },
+  {
+    name: 'list_my_alerts',
+    description:
+      "Alerts raised for the client's devices (an hour over its limit, or projected to be), newest first, at most 20.",
+    parametersJsonSchema: {
+      type: 'object',
+      properties: {
+        status: { type: 'string', enum: ['open', 'acknowledged', 'all'], description: 'Default open' },
+      },
+    },
+  },
+];
+
+export type ToolResult = Record<string, unknown>;
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const NOT_YOURS = {
+  error: 'No device with that id belongs to this client. Call list_my_devices for valid ids.',
+};
+
+/** Runs one tool call for `clientId`; unknown tools and bad arguments become error results. */
+export async function runTool(
+  sql: Sql,
+  clientId: string,
+  name: string | undefined,
+  args: Record<string, unknown> = {},
+): Promise<ToolResult> {
+  switch (name) {
+    case 'list_my_devices':
+      return { devices: await ownDevices(sql, clientId) };
+    case 'get_consumption':
+      return consumption(sql, clientId, args.deviceId, args.date);
+    case 'list_my_alerts':
+      return alerts(sql, clientId, args.status);
+    default:
+      return { error: `Unknown tool ${String(name)}` };
+  }
+}
+
+interface OwnDevice {
+  id: string;
+  name: string;
+  description: string;
+  address: string;
+  maxHourlyKwh: number;
+  meterKind: string;
+  timeZone: string;
+}
+
+function ownDevices(sql: Sql, clientId: string): Promise<OwnDevice[]> {
+  return sql<OwnDevice[]>`select id, name, description, address, max_hourly_kwh as "maxHourlyKwh",
+    meter_kind as "meterKind", time_zone as "timeZone"
+    from devices where owner_id = ${clientId} order by name, id`;
+}
+
+async function consumption(
+  sql: Sql,
+  clientId: string,
+  deviceId: unknown,
+  date: unknown,
+): Promise<ToolResult> {
+  if (typeof deviceId !== 'string' || !UUID_RE.test(deviceId)) return NOT_YOURS;
+  if (typeof date !== 'string' || !isValidLocalDate(date)) return { error: 'date must be YYYY-MM-DD' };
+  const devices = await sql<
+    OwnDevice[]
+  >`select id, name, max_hourly_kwh as "maxHourlyKwh", time_zone as "timeZone"
+    from devices where id = ${deviceId} and owner_id = ${clientId}`;
+  const device = devices[0];
+  if (!device) return NOT_YOURS;
+  const starts = dayHours(date, device.timeZone);
+  if (starts.length === 0) return { error: 'date is not a calendar date' };
+  const to = starts[starts.length - 1]! + 3_600_000;
+  const rows = await sql<{ t: Date; kwh: number; n: number }[]>`
+    select hour_start as t, kwh, readings as n from hourly
+    where device_id = ${device.id} and hour_start >= ${new Date(starts[0]!)} and hour_start < ${new Date(to)}`;
+  const entries = bucketEntries(
+    starts.map((start, i) => ({ start, end: starts[i + 1] ?? to })),
+    rows.map((r) => ({ at: r.t.getTime(), kwh: Number(r.kwh), readings: r.n })),
+    device.timeZone,
+  );
+  const total = entries.reduce((sum, e) => sum + e.kwhExact, 0n);
+  return {
+    deviceId: device.id,
+    deviceName: device.name,
+    date,
+    timeZone: device.timeZone,
+    unit: 'kWh',
+    maxHourlyKwh: device.maxHourlyKwh,
+    totalKwh: Number(total) / 1e9,
+    hours: entries.map((e) => ({ start: e.start, kwh: e.kwh })),
+  };
+}
+
+async function alerts(sql: Sql, clientId: string, rawStatus: unknown): Promise<ToolResult> {
+  const status = rawStatus === 'acknowledged' || rawStatus === 'all' ? rawStatus : 'open';
+  const rows = await sql<AlertRow[]>`${sql.unsafe(ALERT_SELECT)}
+    where d.owner_id = ${clientId}
+      and (${status} = 'all' or (${status} = 'open') = (a.acknowledged_at is null))
+    order by a.created_at desc, a.id limit 20`;
+  return {
+    status,
+    alerts: rows.map((r) => {
+      const { ownerId: _, ...alert } = toAlert({ ...r, kwh: Number(r.kwh) });
+      return alert;
+    }),
+  };
+}
