@@ -25,7 +25,8 @@ Devices
 Time
   --interval D             meter interval: 30s, 1m, 10m, 1h (default 10m)
   --start TIME             timestamp of the first reading, ISO 8601 with offset
-                           (default: now, aligned to the interval)
+                           (default: now, aligned to the interval; faster than real
+                           time with a known count, the series ends now instead)
   --speed X                simulated time per real time: 1 = real time (default),
                            60 = one simulated hour per minute, max = as fast as the
                            server accepts

@@ -85,6 +85,17 @@ describe('ems simulate end to end (against a fake ingest server)', () => {
     });
   });
 
+  it('at max speed without --start the series ends at the current interval, never in the future', async () => {
+    const before = Date.now();
+    const { code } = await run(['--device', 'p1', '--count', '6', '--interval', '1h', '--speed', 'max']);
+    expect(code).toBe(0);
+    const times = server!.log.map((r) => Date.parse(r.timestamp));
+    expect(times).toHaveLength(6);
+    const hourOf = (ms: number) => Math.floor(ms / 3_600_000) * 3_600_000;
+    expect([hourOf(before), hourOf(Date.now())]).toContain(times.at(-1));
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBe(3_600_000);
+  });
+
   it('retries through 503s and dropped connections and still delivers everything', async () => {
     const { code, stdout } = await run(
       [

@@ -9,6 +9,7 @@ import { ArgumentError, parseSimulateArgs, type SimulateOptions } from './args.t
 import { CsvError, type MeterCsv, parseMeterCsv } from './csv.ts';
 import { deliver, emptyStats } from './deliver.ts';
 import { createDevice, suggestedLimitForRegister } from './devices-api.ts';
+import { formatDuration } from './durations.ts';
 import { SIMULATE_HELP } from './help.ts';
 import { HttpSink } from './http-sink.ts';
 import { PEAK_MEAN_KW } from './profile.ts';
@@ -185,13 +186,22 @@ export function planRun(
       description: `replaying ${csv.rows.length} rows for ${devices} devices from ${options.csv} at speed ${speed}`,
     };
   }
-  const startMs = options.backfill?.from ?? options.startMs ?? Math.floor(realNow / intervalMs) * intervalMs;
   let count: number;
   if (options.backfill) {
     count = options.follow ? Infinity : Math.ceil((options.backfill.to - options.backfill.from) / intervalMs);
   } else {
     count = options.count ?? (csv ? csv.values.length : Infinity);
   }
+  const currentInterval = Math.floor(realNow / intervalMs) * intervalMs;
+  // Faster than real time, a series starting now would soon be in the future,
+  // which the server refuses; with a known length it ends now instead.
+  const runsAhead = speed === 'max' || speed > 1;
+  const startMs =
+    options.backfill?.from ??
+    options.startMs ??
+    (runsAhead && Number.isFinite(count) && count > 0
+      ? currentInterval - (count - 1) * intervalMs
+      : currentInterval);
   const step = { deviceIds, startMs, intervalMs, count };
   const readings =
     csv?.format === 'register'
@@ -226,7 +236,7 @@ export function planRun(
     total,
     description:
       `${total ?? 'endless'} readings for ${deviceIds.length} device(s), ${source}, every ` +
-      `${intervalMs / 1000}s from ${new Date(startMs).toISOString()}, ${pace}, to ${options.url}`,
+      `${formatDuration(intervalMs)} from ${new Date(startMs).toISOString()}, ${pace}, to ${options.url}`,
   };
 }
 
