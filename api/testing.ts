@@ -10,13 +10,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import postgres from 'postgres';
+import { ShardProcessor } from '../actors/shard-processor.ts';
 import { createMemoryDrivers, type MemoryDrivers } from '../runtime/memory/index.ts';
+import { RuntimeNode } from '../runtime/node.ts';
 import { createApp } from './app.ts';
 import { JwtService } from './auth/jwt.ts';
 import { hashPassword } from './auth/passwords.ts';
 import { LoginThrottle } from './auth/throttle.ts';
 import type { AppDeps } from './context.ts';
 import { type Database, openDatabase } from './db/connect.ts';
+import { PostgresDeviceStore } from './db/device-store.ts';
 import { migrate } from './db/migrate.ts';
 import { insertUser } from './users/repo.ts';
 
@@ -77,14 +80,41 @@ export interface TestApp {
   ): Promise<Response>;
   createClient(username?: string): Promise<{ id: string; token: string; username: string }>;
   createDevice(fields?: Record<string, unknown>): Promise<{ id: string } & Record<string, unknown>>;
+  /** The runtime node's processor, with `runtime: true`. */
+  processor?: ShardProcessor;
+  /** Events published so far (rooms, event, payload). */
+  events: Array<{ rooms: string[]; event: string; payload: unknown }>;
+  /** Waits until every queued shard job has been processed. */
+  settle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function testApp(
-  options: { db?: 'postgres' | 'embedded'; deps?: Partial<AppDeps> } = {},
-): Promise<TestApp> {
+export interface TestAppOptions {
+  db?: 'postgres' | 'embedded';
+  deps?: Partial<AppDeps>;
+  /** Also run a runtime node (device actors) over the in-memory drivers. */
+  runtime?: boolean;
+  now?: () => number;
+}
+
+export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
   const db = await testDatabase(options.db ?? 'postgres');
   const drivers = createMemoryDrivers();
+  const events: TestApp['events'] = [];
+  drivers.events.subscribe((rooms, event, payload) => events.push({ rooms, event, payload }));
+  const shards = 8;
+  let processor: ShardProcessor | undefined;
+  let node: RuntimeNode | undefined;
+  if (options.runtime) {
+    processor = new ShardProcessor({
+      shards,
+      store: new PostgresDeviceStore(db.sql),
+      events: drivers.events,
+      ...(options.now ? { now: options.now } : {}),
+    });
+    node = new RuntimeNode({ nodeId: 'test-node', shards, drivers, handler: processor });
+    await node.start();
+  }
   const deps: AppDeps = {
     sql: db.sql,
     jwt: new JwtService(randomBytes(32).toString('hex'), 1),
@@ -92,7 +122,7 @@ export async function testApp(
     throttle: new LoginThrottle(),
     producer: drivers.producer,
     events: drivers.events,
-    shards: 8,
+    shards,
     defaultTimeZone: 'UTC',
     ...options.deps,
   };
@@ -143,7 +173,21 @@ export async function testApp(
       if (res.status !== 201) throw new Error(`createDevice: ${res.status} ${await res.text()}`);
       return (await res.json()) as { id: string };
     },
+    processor,
+    events,
+    async settle(timeoutMs = 20_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        let pending = 0;
+        for (let s = 0; s < shards; s++) pending += drivers.queues.pending(s);
+        if (pending === 0) return;
+        if (Date.now() > until) throw new Error(`settle: ${pending} shard jobs still pending`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
     async close() {
+      await node?.stop();
+      await processor?.close();
       await drivers.close();
       await db.close();
     },
