@@ -73,8 +73,8 @@ export class ChatService {
     actor: ChatActor,
     input: { conversationId: string; body: string; toAssistant?: boolean | undefined },
   ): Promise<ChatMessage> {
-    const body = validBody(input.body);
     const client = await this.conversationFor(actor, input.conversationId);
+    const body = validBody(input.body);
     const waitMs = this.#limiter.take(actor.id);
     if (waitMs > 0) {
       const seconds = Math.ceil(waitMs / 1000);
