@@ -1,0 +1,215 @@
+/**
+ * The dashboard end to end, against a real `ems start`: an administrator sets
+ * up a client and a device, the client watches it live while a meter posts
+ * readings (live total moves, an alert toast appears, the bell counts it), and
+ * the two chat with typing indicators and read receipts. Screenshots of each
+ * screen go to docs/screenshots/. Any uncaught page error fails the run.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Device, User } from '../api/contract.ts';
+import {
+  ADMIN_PASSWORD,
+  api,
+  apiLogin,
+  buildUi,
+  type EmsServer,
+  launchBrowser,
+  openPage,
+  ROOT,
+  signIn,
+  startEms,
+  type WatchedPage,
+} from './harness.ts';
+
+const SHOTS = join(ROOT, 'docs/screenshots');
+const CLIENT = { username: 'ada', password: 'ada-password-42', name: 'Ada Lovelace' };
+
+let ems: EmsServer;
+let browser: Browser;
+let admin: WatchedPage;
+let client: WatchedPage;
+let adminToken: string;
+let clientUser: User;
+let device: Device;
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+}
+
+/** Interval readings: energy used since the previous one, spread over the hours of today so far. */
+function readingsForToday(deviceId: string, now: Date): { deviceId: string; timestamp: string; value: number }[] {
+  const readings = [];
+  const start = now.getTime() - 10 * 3_600_000;
+  for (let t = start; t < now.getTime() - 3_600_000; t += 15 * 60_000) {
+    const hour = new Date(t).getUTCHours();
+    // A morning peak that crosses the 1 kWh/h limit, gentle otherwise.
+    const value = hour % 5 === 0 ? 0.34 : 0.12 + (hour % 3) * 0.04;
+    readings.push({ deviceId, timestamp: new Date(t).toISOString(), value });
+  }
+  return readings;
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  buildUi();
+  ems = await startEms();
+  browser = await launchBrowser();
+  adminToken = await apiLogin(ems.url, 'admin', ADMIN_PASSWORD);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await ems?.stop();
+});
+
+describe('dashboard', () => {
+  it('lets an administrator create a client and a device and assign it', async () => {
+    admin = await openPage(browser, ems.url);
+    const page = admin.page;
+    await signIn(page, 'admin', ADMIN_PASSWORD);
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+
+    await page.getByRole('button', { name: '+ New user' }).click();
+    const userDialog = page.getByRole('dialog', { name: 'New user' });
+    await userDialog.getByLabel('Username').fill(CLIENT.username);
+    await userDialog.getByLabel('Full name').fill(CLIENT.name);
+    await userDialog.getByLabel('Email').fill('ada@example.com');
+    await userDialog.getByLabel('Password').fill(CLIENT.password);
+    await userDialog.getByRole('button', { name: 'Create user' }).click();
+    await page.getByTestId('users-table').getByRole('link', { name: CLIENT.name }).waitFor();
+    await userDialog.waitFor({ state: 'hidden' });
+
+    const users = await api<{ items: User[] }>(ems.url, adminToken, 'GET', '/users?q=ada');
+    clientUser = users.items.find((u) => u.username === CLIENT.username)!;
+    expect(clientUser.role).toBe('client');
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices' }).click();
+    await page.getByRole('heading', { name: 'Devices' }).waitFor();
+    await page.getByRole('button', { name: '+ New device' }).click();
+    const deviceDialog = page.getByRole('dialog', { name: 'New device' });
+    await deviceDialog.getByLabel('Name').fill('Heat pump');
+    await deviceDialog.getByLabel('Hourly limit (kWh)').fill('1');
+    await deviceDialog.getByLabel('Address').fill('12 Harbour Street');
+    await deviceDialog.getByLabel('Meter kind').selectOption('interval');
+    await deviceDialog.getByLabel('Time zone').selectOption('Europe/Berlin');
+    await deviceDialog.getByRole('button', { name: 'Create device' }).click();
+    await deviceDialog.waitFor({ state: 'hidden' });
+
+    await page.getByLabel('Owner of Heat pump').selectOption(clientUser.id);
+    await page.getByText('Heat pump assigned to Ada Lovelace').waitFor();
+
+    const devices = await api<{ items: Device[] }>(ems.url, adminToken, 'GET', `/devices?ownerId=${clientUser.id}`);
+    device = devices.items.find((d) => d.name === 'Heat pump')!;
+    expect(device).toMatchObject({ maxHourlyKwh: 1, meterKind: 'interval', timeZone: 'Europe/Berlin' });
+
+    await page.getByRole('button', { name: 'Issue ingest token for Heat pump' }).click();
+    const token = await page.getByTestId('issued-token').inputValue();
+    expect(token.length).toBeGreaterThan(16);
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByRole('button', { name: 'Copied ✓' }).waitFor();
+    await page.getByRole('button', { name: 'Done' }).click();
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
+    await page.getByTestId('users-table').waitFor();
+    await shot(page, 'admin-users');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices' }).click();
+    await page.getByTestId('devices-table').waitFor();
+  });
+
+  it('shows the client their device, its day chart, and live readings with an alert', async () => {
+    await api(ems.url, adminToken, 'POST', '/readings', { readings: readingsForToday(device.id, new Date()) });
+
+    client = await openPage(browser, ems.url);
+    const page = client.page;
+    await signIn(page, CLIENT.username, CLIENT.password);
+    await page.getByTestId('device-card').filter({ hasText: 'Heat pump' }).waitFor();
+    await page.getByRole('link', { name: 'Heat pump' }).click();
+    await page.getByTestId('device-name').filter({ hasText: 'Heat pump' }).waitFor();
+    const chart = page.getByTestId('consumption-chart');
+    await chart.waitFor();
+    expect(['23', '24', '25']).toContain(await chart.getAttribute('data-bars'));
+    await page.waitForFunction(() => document.querySelector('[data-testid=total-kwh]')?.textContent !== '0 kWh');
+
+    // Wait for the realtime connection before the meter speaks, or the push could be missed.
+    await page.getByTitle('Live updates on').waitFor();
+    expect(await page.getByTestId('live-kwh').textContent()).toContain('—');
+
+    const now = Date.now();
+    await api(ems.url, adminToken, 'POST', '/readings', {
+      readings: [
+        { deviceId: device.id, timestamp: new Date(now - 2 * 60_000).toISOString(), value: 0.7 },
+        { deviceId: device.id, timestamp: new Date(now - 60_000).toISOString(), value: 0.6 },
+      ],
+    });
+    await page.getByTestId('toast').filter({ hasText: 'Heat pump is over its hourly limit' }).waitFor();
+    await page.waitForFunction(() => !document.querySelector('[data-testid=live-kwh]')?.textContent?.includes('—'));
+    const live = await page.getByTestId('live-kwh').textContent();
+    expect(live).toMatch(/1\.3\d* kWh/);
+    expect(await page.getByTestId('alert-count').textContent()).toBe('1');
+    await shot(page, 'client-device-chart-alert');
+
+    // The admin's devices page saw the same alert arrive.
+    await admin.page.getByTestId('alert-count').filter({ hasText: '1' }).waitFor();
+    await shot(admin.page, 'admin-devices');
+
+    await page.getByTestId('alert-bell').click();
+    await page.getByRole('button', { name: 'Acknowledge alert for Heat pump' }).click();
+    await page.getByText('All clear — no open alerts.').waitFor();
+    await page.keyboard.press('Escape');
+  });
+
+  it('fits a phone screen', async () => {
+    const phone = await openPage(browser, ems.url, { width: 375, height: 812 });
+    await signIn(phone.page, CLIENT.username, CLIENT.password);
+    await phone.page.getByTestId('device-card').waitFor();
+    const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shot(phone.page, 'client-dashboard-375');
+    await phone.page.goto(`/devices/${device.id}`);
+    await phone.page.getByTestId('consumption-chart').waitFor();
+    await shot(phone.page, 'client-device-375');
+    expect(phone.problems).toEqual([]);
+    await phone.context.close();
+  });
+
+  it('carries chat between client and admin with typing and read receipts', async () => {
+    const cp = client.page;
+    const ap = admin.page;
+    await cp.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Support' }).click();
+    await cp.getByTestId('chat-input').waitFor();
+    await ap.goto(`/admin/chat/${clientUser.id}`);
+    await ap.getByTestId('chat-input').waitFor();
+    await ap.getByTitle('Live updates on').waitFor();
+    await cp.getByTitle('Live updates on').waitFor();
+
+    await cp.getByTestId('chat-input').pressSequentially('Why was my heat pump over the limit?');
+    await ap.getByTestId('typing').filter({ hasText: 'Ada Lovelace is typing' }).waitFor();
+    await cp.getByTestId('chat-input').press('Enter');
+    await ap.getByTestId('message').filter({ hasText: 'Why was my heat pump over the limit?' }).waitFor();
+    await ap.getByTestId('typing').waitFor({ state: 'detached' });
+    // The admin has the conversation open, so the client's message is read at once.
+    await cp.getByTestId('seen').waitFor();
+
+    await ap.getByTestId('chat-input').pressSequentially('It ran a defrost cycle at noon.');
+    await cp.getByTestId('typing').filter({ hasText: 'Support is typing' }).waitFor();
+    await ap.getByRole('button', { name: 'Send' }).click();
+    await cp.getByTestId('message').filter({ hasText: 'It ran a defrost cycle at noon.' }).waitFor();
+    await ap.getByTestId('seen').waitFor();
+    await shot(ap, 'admin-chat');
+    await shot(cp, 'client-chat');
+
+    // The assistant toggle: with no GEMINI_API_KEY the assistant says it is offline.
+    await cp.getByTestId('ask-assistant').check();
+    await cp.getByTestId('chat-input').fill('How much did I use today?');
+    await cp.getByTestId('chat-input').press('Enter');
+    await cp.locator('[data-testid=message].assistant').first().waitFor();
+  });
+
+  it('raised no uncaught page errors', () => {
+    expect(admin.problems).toEqual([]);
+    expect(client.problems).toEqual([]);
+  });
+});
