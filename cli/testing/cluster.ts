@@ -1,0 +1,162 @@
+/**
+ * Test support for multi-process tests: starts real `ems api` / `ems runtime`
+ * processes on loopback over the real Postgres (a fresh schema) and Redis (a
+ * random key prefix), the same topology compose.yaml describes.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import Redis from 'ioredis';
+import postgres from 'postgres';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../../api/testing.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface NodeProcess {
+  role: 'api' | 'runtime';
+  nodeId: string;
+  proc: ChildProcess;
+  /** The api's port, once listening. */
+  port: number;
+  url: string;
+  logs: string[];
+  exited: Promise<number | null>;
+  signal(sig: NodeJS.Signals): void;
+}
+
+export interface Cluster {
+  schema: string;
+  prefix: string;
+  databaseUrl: string;
+  env: Record<string, string>;
+  nodes: NodeProcess[];
+  start(role: 'api' | 'runtime', extraEnv?: Record<string, string>): Promise<NodeProcess>;
+  sql: postgres.Sql;
+  redis: Redis;
+  close(): Promise<void>;
+}
+
+export const ADMIN_PASSWORD = 'cluster-admin-password';
+
+export async function startCluster(options: { shards?: number } = {}): Promise<Cluster> {
+  const schema = `c_${randomBytes(5).toString('hex')}`;
+  const prefix = `emstest${randomBytes(4).toString('hex')}`;
+  const admin = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create schema "${schema}"`);
+  await admin.end();
+  const databaseUrl = `${TEST_DATABASE_URL}?search_path=${schema}`;
+  const sql = postgres(databaseUrl, { max: 4, onnotice: () => {} });
+  const redis = new Redis(TEST_REDIS_URL);
+  const env: Record<string, string> = {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    EMS_REDIS_PREFIX: prefix,
+    JWT_SECRET: randomBytes(24).toString('hex'),
+    EMS_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    EMS_SHARDS: String(options.shards ?? 16),
+    EMS_LOG_LEVEL: 'info',
+    EMS_DB_POOL: '8',
+    HOST: '127.0.0.1',
+    PORT: '0',
+  };
+  const nodes: NodeProcess[] = [];
+  let counter = 0;
+
+  async function start(role: 'api' | 'runtime', extraEnv: Record<string, string> = {}): Promise<NodeProcess> {
+    const nodeId = `${role}-${++counter}`;
+    const proc = spawn(process.execPath, ['bin/ems.mjs', role], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, EMS_NODE_ID: nodeId, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const logs: string[] = [];
+    const node: NodeProcess = {
+      role,
+      nodeId,
+      proc,
+      port: 0,
+      url: '',
+      logs,
+      exited: new Promise((resolve) => proc.on('exit', (code) => resolve(code))),
+      signal: (sig) => proc.kill(sig),
+    };
+    nodes.push(node);
+    const ready = new Promise<void>((resolve, reject) => {
+      const onLine = (line: string) => {
+        logs.push(line);
+        if (role === 'api' && line.includes('"api listening"')) {
+          node.port = JSON.parse(line).port;
+          node.url = `http://127.0.0.1:${node.port}`;
+          resolve();
+        }
+        if (role === 'runtime' && line.includes('"runtime node started"')) resolve();
+      };
+      let buffer = '';
+      const feed = (chunk: Buffer) => {
+        buffer += chunk.toString();
+        let i = buffer.indexOf('\n');
+        while (i >= 0) {
+          onLine(buffer.slice(0, i));
+          buffer = buffer.slice(i + 1);
+          i = buffer.indexOf('\n');
+        }
+      };
+      proc.stdout!.on('data', feed);
+      proc.stderr!.on('data', feed);
+      proc.on('exit', (code) =>
+        reject(new Error(`${nodeId} exited with ${code}:\n${logs.slice(-20).join('\n')}`)),
+      );
+    });
+    await ready;
+    return node;
+  }
+
+  return {
+    schema,
+    prefix,
+    databaseUrl,
+    env,
+    nodes,
+    start,
+    sql,
+    redis,
+    async close() {
+      for (const n of nodes)
+        if (n.proc.exitCode === null && n.proc.signalCode === null) n.proc.kill('SIGKILL');
+      await Promise.all(nodes.map((n) => n.exited));
+      await sql.end();
+      const keys = await redis.keys(`${prefix}*`);
+      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+      await redis.quit();
+      const a = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
+      await a.unsafe(`drop schema if exists "${schema}" cascade`);
+      await a.end();
+    },
+  };
+}
+
+/** A tiny JSON client for one api node. */
+export function client(baseUrl: string, token?: string) {
+  return async function call<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }> {
+    const res = await fetch(baseUrl + path, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+  };
+}
+
+export async function adminToken(baseUrl: string): Promise<string> {
+  const res = await client(baseUrl)<{ token: string }>('POST', '/api/auth/login', {
+    username: 'admin',
+    password: ADMIN_PASSWORD,
+  });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status}`);
+  return res.body.token;
+}
