@@ -1,0 +1,116 @@
+/**
+ * Who is on a socket, and for how long. The handshake's `auth.token` is
+ * resolved exactly like a bearer token of the REST api; anything but a
+ * signed-in user (no token, a bad one, a device token) is refused with the
+ * `connect_error` message `unauthorized`. A session then ends on its own when
+ * the token expires (a timer at `exp`) or is revoked / its user deleted or
+ * demoted (a periodic re-check), because a socket outlives the request that
+ * opened it and must not keep receiving another's alerts.
+ */
+import type { Server, Socket } from 'socket.io';
+import { resolveToken } from '../auth/principal.ts';
+import type { AppDeps } from '../context.ts';
+import type { ClientToServerEvents, ServerToClientEvents } from '../contract.ts';
+import type { UserRow } from '../users/repo.ts';
+
+export interface SocketData {
+  user: Pick<UserRow, 'id' | 'role' | 'name' | 'username'>;
+  /** Personal access token id, when the socket signed in with one (room `token:<id>`). */
+  tokenId?: string | undefined;
+}
+
+// biome-ignore lint/complexity/noBannedTypes: Socket.IO's "no inter-server events" is `{}`
+export type EmsServer = Server<ClientToServerEvents, ServerToClientEvents, {}, SocketData>;
+// biome-ignore lint/complexity/noBannedTypes: as above
+export type EmsSocket = Socket<ClientToServerEvents, ServerToClientEvents, {}, SocketData>;
+
+/** The largest delay setTimeout accepts (~24.8 days); later expiries are left to the re-check. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export const roomsFor = (data: SocketData): string[] => [
+  `user:${data.user.id}`,
+  ...(data.user.role === 'admin' ? ['admins'] : []),
+  ...(data.tokenId ? [`token:${data.tokenId}`] : []),
+];
+
+export interface SessionWatchOptions {
+  /** How often every local socket's token is resolved again. Default 30 000 ms. */
+  recheckMs?: number | undefined;
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Installs the handshake check on `io` and watches the sessions it admits.
+ * Returns the function that stops watching.
+ */
+export function watchSessions(
+  io: EmsServer,
+  deps: Pick<AppDeps, 'sql' | 'jwt'>,
+  opts: SessionWatchOptions = {},
+): () => void {
+  // Tokens stay in this process: socket.data may be serialised to other nodes by the adapter.
+  const tokens = new Map<string, string>();
+  const expiryTimers = new Map<string, NodeJS.Timeout>();
+
+  io.use(async (socket, next) => {
+    const token: unknown = socket.handshake.auth?.token;
+    try {
+      const principal =
+        typeof token === 'string' && token.length > 0 && token.length <= 4096
+          ? await resolveToken(deps, token)
+          : null;
+      if (principal?.kind !== 'user') return next(new Error('unauthorized'));
+      const { id, role, name, username } = principal.user;
+      socket.data = { user: { id, role, name, username }, tokenId: principal.tokenId };
+      const expiresAt = principal.expiresAt ?? Number.POSITIVE_INFINITY;
+      const inMs = expiresAt - Date.now();
+      if (inMs <= 0) return next(new Error('unauthorized'));
+      tokens.set(socket.id, token as string);
+      if (inMs < MAX_TIMER_MS) {
+        const timer = setTimeout(() => socket.disconnect(true), inMs);
+        timer.unref();
+        expiryTimers.set(socket.id, timer);
+      }
+      socket.on('disconnect', () => forget(socket.id));
+      next();
+    } catch (error) {
+      opts.onError?.(error);
+      next(new Error('unauthorized'));
+    }
+  });
+
+  function forget(socketId: string) {
+    tokens.delete(socketId);
+    clearTimeout(expiryTimers.get(socketId));
+    expiryTimers.delete(socketId);
+  }
+
+  let checking = false;
+  async function recheck() {
+    if (checking) return;
+    checking = true;
+    try {
+      for (const socket of io.of('/').sockets.values()) {
+        const token = tokens.get(socket.id);
+        if (!token) continue;
+        const principal = await resolveToken(deps, token).catch((error: unknown) => {
+          opts.onError?.(error);
+          return undefined; // the database hiccuped: keep the session, check again next round
+        });
+        if (principal === undefined) continue;
+        if (principal?.kind !== 'user' || principal.user.role !== socket.data.user.role) {
+          socket.disconnect(true);
+        }
+      }
+    } finally {
+      checking = false;
+    }
+  }
+  const interval = setInterval(() => void recheck(), opts.recheckMs ?? 30_000);
+  interval.unref();
+
+  return () => {
+    clearInterval(interval);
+    for (const id of [...tokens.keys()]) forget(id);
+  };
+}
