@@ -9,7 +9,7 @@ import { requireAdmin } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { listOf, Role, User } from '../contract.ts';
 import { ApiError, notFound } from '../errors.ts';
-import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging } from '../router.ts';
+import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging, userTokensOnly } from '../router.ts';
 import { findUser, insertUser, listUsers, toUser, type UserRow } from './repo.ts';
 
 const Username = z
@@ -92,6 +92,7 @@ export interface UserHooks {
 
 export function userRoutes(deps: AppDeps, hooks: UserHooks = {}) {
   const app = newRouter();
+  app.use('*', userTokensOnly);
   const { sql } = deps;
 
   app.openapi(routes.list, async (c) => {
