@@ -77,7 +77,7 @@ export class ProgressReporter {
 export function formatSummary(stats: DeliveryStats, durationMs: number, outcome: string): string {
   const seconds = Math.max(durationMs, 1) / 1000;
   const parts = [
-    `${outcome}: sent ${stats.delivered} readings in ${stats.batches} batches`,
+    `${outcome}: sent ${stats.delivered} readings in ${stats.batches} ${stats.batches === 1 ? 'batch' : 'batches'}`,
     `accepted ${stats.accepted}`,
     `retries ${stats.retries}`,
     `duration ${formatDuration(durationMs)}`,

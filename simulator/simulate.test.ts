@@ -180,7 +180,7 @@ describe('ems simulate end to end (against a fake ingest server)', () => {
       { signal: controller.signal },
     );
     expect(code).toBe(130);
-    expect(stdout).toMatch(/^interrupted: sent 100 readings in 1 batches/m);
+    expect(stdout).toMatch(/^interrupted: sent 100 readings in 1 batch,/m);
     expect(server!.stored.size).toBe(100);
   });
 });
