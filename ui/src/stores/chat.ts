@@ -21,7 +21,8 @@ const TYPING_STALE_MS = 8000;
 const TYPING_RESEND_MS = 2500;
 
 function byTime(a: ChatMessage, b: ChatMessage): number {
-  return Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.id.localeCompare(b.id);
+  // Ties keep arrival order (sort is stable): the server lists a conversation in its own sequence.
+  return Date.parse(a.createdAt) - Date.parse(b.createdAt);
 }
 
 export const useChat = defineStore('chat', () => {

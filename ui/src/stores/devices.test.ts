@@ -60,4 +60,31 @@ describe('devices store', () => {
     expect(devices.error).toBe('Internal error');
     expect(devices.loaded).toBe(false);
   });
+
+  it("reads the open hour from today's consumption before any live push", async () => {
+    const d = aDevice({ timeZone: 'Asia/Kolkata' });
+    const now = Date.parse('2026-07-01T10:40:00Z'); // 16:10 in Kolkata
+    const fake = fakeFetch({
+      'GET /api/devices': () => ({ body: { items: [d], total: 1 } }),
+      'GET /api/devices/:id/consumption': () => ({
+        body: {
+          deviceId: d.id,
+          date: '2026-07-01',
+          timeZone: 'Asia/Kolkata',
+          unit: 'kWh',
+          maxHourlyKwh: 2,
+          totalKwh: 1.7,
+          hours: [
+            { start: '2026-07-01T09:30:00.000Z', kwh: 1.2, readings: 4 },
+            { start: '2026-07-01T10:30:00.000Z', kwh: 0.5, readings: 1 },
+          ],
+        },
+      }),
+    });
+    const devices = useDevices();
+    await devices.fetchAll();
+    await devices.seedOpenHours(now);
+    expect(fake.last(`GET /api/devices/${d.id}/consumption`)?.query.get('date')).toBe('2026-07-01');
+    expect(devices.hourSoFar[d.id]).toEqual({ hourStart: '2026-07-01T10:30:00.000Z', kwh: 0.5 });
+  });
 });

@@ -7,8 +7,21 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { Device, LiveTotal } from '../../../api/contract.ts';
-import { type DevicePatch, devicesApi, type IssuedToken, type NewDevice } from '../api/client.ts';
+import {
+  consumptionApi,
+  type DevicePatch,
+  devicesApi,
+  type IssuedToken,
+  type NewDevice,
+} from '../api/client.ts';
 import { messageOf } from '../api/http.ts';
+import { todayIn } from '../lib/time.ts';
+
+/** The open hour read from today's consumption, until the first `live` push arrives. */
+export interface HourSoFar {
+  hourStart: string;
+  kwh: number;
+}
 
 export const useDevices = defineStore('devices', () => {
   const items = ref<Device[]>([]);
@@ -16,6 +29,7 @@ export const useDevices = defineStore('devices', () => {
   const loaded = ref(false);
   const error = ref<string | null>(null);
   const live = ref<Record<string, LiveTotal>>({});
+  const hourSoFar = ref<Record<string, HourSoFar>>({});
 
   const byId = computed(
     () => Object.fromEntries(items.value.map((d) => [d.id, d])) as Record<string, Device>,
@@ -81,6 +95,25 @@ export const useDevices = defineStore('devices', () => {
     live.value = { ...live.value, [total.deviceId]: total };
   }
 
+  /** Reads the open hour of each device from today's consumption (pushes only say what changes). */
+  async function seedOpenHours(now: number = Date.now()): Promise<void> {
+    await Promise.all(
+      items.value.map(async (device) => {
+        try {
+          const day = await consumptionApi.day(device.id, todayIn(device.timeZone, now));
+          const open = day.hours.find((h) => {
+            const start = Date.parse(h.start);
+            return start <= now && now < start + 3_600_000;
+          });
+          if (open)
+            hourSoFar.value = { ...hourSoFar.value, [device.id]: { hourStart: open.start, kwh: open.kwh } };
+        } catch {
+          // The gauge simply waits for the live feed.
+        }
+      }),
+    );
+  }
+
   function ownedBy(ownerId: string): Device[] {
     return items.value.filter((d) => d.ownerId === ownerId);
   }
@@ -88,6 +121,7 @@ export const useDevices = defineStore('devices', () => {
   function reset(): void {
     items.value = [];
     live.value = {};
+    hourSoFar.value = {};
     loaded.value = false;
     error.value = null;
   }
@@ -98,6 +132,7 @@ export const useDevices = defineStore('devices', () => {
     loaded,
     error,
     live,
+    hourSoFar,
     byId,
     fetchAll,
     fetchOne,
@@ -108,6 +143,7 @@ export const useDevices = defineStore('devices', () => {
     remove,
     issueToken,
     applyLive,
+    seedOpenHours,
     ownedBy,
     reset,
   };
