@@ -138,7 +138,10 @@ export function registerDriverSuite(name: string, setup: () => Promise<DriverHar
           seen.push(job);
           active--;
         });
-        await harness.connect().producer.addBulk(4, [4, 5, 6, 7, 8, 9, 10]);
+        const other = harness.connect().producer;
+        await other.addBulk(4, [4, 5, 6]);
+        // Single-job adds issued together (one per api request) keep their call order too.
+        await Promise.all([7, 8, 9, 10].map((n) => other.addBulk(4, [n])));
         await drivers.producer.addBulk(4, []);
         await until(() => expect(seen).toHaveLength(10));
         expect(seen.map((job) => job.payload)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);

@@ -60,8 +60,13 @@ export class RedisShardProducer implements ShardQueueProducer {
 
   async addBulk<P>(shard: number, payloads: P[]): Promise<void> {
     if (payloads.length === 0) return;
-    const jobs = payloads.map((data) => ({ name: JOB_NAME, data, opts: JOB_OPTIONS }));
-    await this.#queue(shard).addBulk(jobs);
+    const queue = this.#queue(shard);
+    // The api sends one job per shard per request: BullMQ's add is ~2× cheaper than a MULTI of one.
+    if (payloads.length === 1) {
+      await queue.add(JOB_NAME, payloads[0], JOB_OPTIONS);
+      return;
+    }
+    await queue.addBulk(payloads.map((data) => ({ name: JOB_NAME, data, opts: JOB_OPTIONS })));
   }
 
   async close(): Promise<void> {
