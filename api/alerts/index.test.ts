@@ -1,0 +1,131 @@
+/**
+ * Alerts as a user sees them: raised by the runtime when a device goes over
+ * its hourly limit, listed by status (clients: their own devices only) and
+ * acknowledged; another client's alert is a 404.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestApp, testApp } from '../testing.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await testApp({ runtime: true });
+});
+afterAll(() => t.close());
+
+interface AlertBody {
+  id: string;
+  deviceId: string;
+  deviceName: string;
+  ownerId: string | null;
+  kind: string;
+  hourStart: string;
+  kwh: number;
+  maxHourlyKwh: number;
+  late: boolean;
+  createdAt: string;
+  acknowledgedAt: string | null;
+}
+
+/** A device of `ownerId` that went over its 2 kWh limit in the current hour. */
+async function deviceOverLimit(ownerId: string | null, name = 'Oven') {
+  const device = await t.createDevice({ name, ownerId, maxHourlyKwh: 2, timeZone: 'UTC' });
+  const hourStart = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+  const at = Math.max(hourStart, Date.now() - 1000);
+  const res = await t.request('POST', '/api/readings', {
+    body: { readings: [{ deviceId: device.id, timestamp: at, value: 5 }] },
+  });
+  expect(res.status).toBe(202);
+  await t.settle();
+  return device;
+}
+
+async function list(query: string, token?: string) {
+  const res = await t.request('GET', `/api/alerts${query}`, token ? { token } : {});
+  expect(res.status).toBe(200);
+  return (await res.json()) as { items: AlertBody[]; total: number };
+}
+
+describe('alerts', () => {
+  it('lists an exceeded alert for a device over its limit, with the documented fields', async () => {
+    const client = await t.createClient();
+    const device = await deviceOverLimit(client.id, 'Kettle');
+    const { items, total } = await list(`?deviceId=${device.id}`);
+    expect(total).toBeGreaterThanOrEqual(1);
+    const exceeded = items.find((a) => a.kind === 'exceeded');
+    expect(exceeded).toEqual({
+      id: expect.any(String),
+      deviceId: device.id,
+      deviceName: 'Kettle',
+      ownerId: client.id,
+      kind: 'exceeded',
+      hourStart: expect.any(String),
+      kwh: 5,
+      maxHourlyKwh: 2,
+      late: expect.any(Boolean), // false, unless the hour turned while it was processed
+      createdAt: expect.any(String),
+      acknowledgedAt: null,
+    });
+    expect(Date.parse(exceeded!.hourStart) % 3_600_000).toBe(0);
+  });
+
+  it('shows clients only the alerts of their own devices', async () => {
+    const alice = await t.createClient();
+    const bob = await t.createClient();
+    const a = await deviceOverLimit(alice.id);
+    const b = await deviceOverLimit(bob.id);
+    const mine = await list('?status=all&limit=500', alice.token);
+    expect(mine.items.length).toBeGreaterThan(0);
+    expect(mine.items.every((x) => x.deviceId === a.id)).toBe(true);
+    expect(mine.total).toBe(mine.items.length);
+    // Asking for another client's device by id yields nothing, not its alerts.
+    expect((await list(`?deviceId=${b.id}`, alice.token)).total).toBe(0);
+    // Admins see both.
+    const all = await list('?status=all&limit=500');
+    const devices = new Set(all.items.map((x) => x.deviceId));
+    expect(devices.has(a.id) && devices.has(b.id)).toBe(true);
+  });
+
+  it('acknowledges (200 alert), moving it from open to acknowledged; acking twice keeps the first time', async () => {
+    const client = await t.createClient();
+    const device = await deviceOverLimit(client.id);
+    const open = await list(`?deviceId=${device.id}`, client.token);
+    const alert = open.items.find((x) => x.kind === 'exceeded')!;
+    const res = await t.request('POST', `/api/alerts/${alert.id}/ack`, { token: client.token });
+    expect(res.status).toBe(200);
+    const acked = (await res.json()) as AlertBody;
+    expect(acked).toMatchObject({ id: alert.id, kind: 'exceeded', deviceId: device.id });
+    expect(Date.parse(acked.acknowledgedAt!)).not.toBeNaN();
+
+    const stillOpen = await list(`?deviceId=${device.id}&status=open`, client.token);
+    expect(stillOpen.items.map((x) => x.id)).not.toContain(alert.id);
+    const done = await list(`?deviceId=${device.id}&status=acknowledged`, client.token);
+    expect(done.items.map((x) => x.id)).toContain(alert.id);
+
+    const again = await (await t.request('POST', `/api/alerts/${alert.id}/ack`)).json();
+    expect(again.acknowledgedAt).toBe(acked.acknowledgedAt);
+  });
+
+  it('answers 404 when a client acknowledges another client’s alert, and leaves it open', async () => {
+    const alice = await t.createClient();
+    const mallory = await t.createClient();
+    const device = await deviceOverLimit(alice.id);
+    const alert = (await list(`?deviceId=${device.id}`)).items[0]!;
+    const res = await t.request('POST', `/api/alerts/${alert.id}/ack`, { token: mallory.token });
+    expect(res.status).toBe(404);
+    expect((await res.json()).error.code).toBe('not_found');
+    const after = (await list(`?deviceId=${device.id}&status=open`)).items.map((x) => x.id);
+    expect(after).toContain(alert.id);
+  });
+
+  it('answers 404 for an unknown alert and 400 for a bad status or id', async () => {
+    const unknown = await t.request('POST', '/api/alerts/00000000-0000-4000-8000-000000000009/ack');
+    expect(unknown.status).toBe(404);
+    for (const path of ['/api/alerts?status=closed', '/api/alerts?deviceId=nope', '/api/alerts?limit=501']) {
+      const res = await t.request('GET', path);
+      expect(res.status, path).toBe(400);
+      expect((await res.json()).error.code).toBe('invalid_request');
+    }
+    const badId = await t.request('POST', '/api/alerts/not-a-uuid/ack');
+    expect(badId.status).toBe(400);
+  });
+});
