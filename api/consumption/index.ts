@@ -10,6 +10,7 @@ import {
   daysBetween,
   hourStartOf,
   hoursBetween,
+  isValidLocalDate,
   isValidTimeZone,
   localDateOf,
 } from '../../actors/time.ts';
@@ -29,6 +30,8 @@ const Query = z
     date: z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
+      // An impossible day such as 2026-02-30 is the caller's mistake, not a 500.
+      .refine(isValidLocalDate, 'must be a calendar date')
       .optional(),
     tz: z.string().max(64).refine(isValidTimeZone, 'must be an IANA time zone').optional(),
     from: z.iso.datetime({ offset: true }).optional(),
@@ -63,10 +66,6 @@ export function consumptionRoutes(deps: AppDeps) {
     let to: number;
     if (q.date) {
       const starts = dayHours(q.date, zone);
-      if (starts.length === 0)
-        throw new ApiError('invalid_request', 'Invalid date', [
-          { path: 'date', message: 'not a calendar date' },
-        ]);
       from = starts[0]!;
       to = starts[starts.length - 1]! + 3_600_000;
       buckets = starts.map((start, i) => ({ start, end: starts[i + 1] ?? to }));
@@ -77,9 +76,16 @@ export function consumptionRoutes(deps: AppDeps) {
         throw new ApiError('invalid_request', '`to` must be after `from`', [
           { path: 'to', message: 'must be after from' },
         ]);
-      const starts = q.interval === 'day' ? daysBetween(from, to, zone) : hoursBetween(from, to, zone);
       const max = q.interval === 'day' ? MAX_DAYS : MAX_HOURS;
-      if (starts.length > max) {
+      // Refuse absurd ranges before walking them hour by hour (a century is ~900k hours).
+      const roughCount = (to - from) / (q.interval === 'day' ? 86_400_000 : 3_600_000);
+      const starts =
+        roughCount > max + 2
+          ? []
+          : q.interval === 'day'
+            ? daysBetween(from, to, zone)
+            : hoursBetween(from, to, zone);
+      if (roughCount > max + 2 || starts.length > max) {
         throw new ApiError('invalid_request', `Range too long: at most ${max} ${q.interval}s`, [
           { path: 'to', message: 'range too long' },
         ]);
