@@ -35,8 +35,11 @@ class RecordingApp implements ShardHandler {
   async onReleased(shard: number) {
     this.released.push(shard);
   }
+  failOnce = new Set<unknown>();
+
   async process(job: ShardJob, epoch: number) {
     this.started.push(job.payload);
+    if (this.failOnce.delete(job.payload)) throw new Error(`could not store ${job.payload}`);
     if (job.payload === this.hangOn) await new Promise(() => {});
     this.processed.push({ shard: job.shard, payload: job.payload, epoch, attempt: job.attempt });
   }
@@ -186,6 +189,16 @@ describe.each([
     expect([...reasons]).toEqual(['renew-deadline']);
     expect(await Promise.all(holderWhenStopped)).toEqual(ALL_SHARDS.map(() => 'node-a'));
     expect(a.app.released.sort((x, y) => x - y)).toEqual(ALL_SHARDS);
+  });
+
+  it('reports a job that fails as an error event and retries it until it succeeds', async () => {
+    const a = startNode('node-a');
+    await a.started;
+    a.app.failOnce.add('flaky');
+    await backend.connect().producer.addBulk(9, ['flaky', 'next']);
+    await until(() => expect(a.app.processed.map((job) => job.payload)).toEqual(['flaky', 'next']));
+    expect(a.app.processed[0]!.attempt).toBe(2);
+    expect(a.errors.map((error) => error.message)).toEqual(['could not store flaky']);
   });
 
   it('gives a shard back when onAcquired fails and takes it again later', async () => {

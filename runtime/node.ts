@@ -246,7 +246,15 @@ export class RuntimeNode extends EventEmitter<RuntimeNodeEvents> {
       await this.#attempt(`onReleased shard ${shard}`, () => this.#handler.onReleased(shard));
       return giveBack();
     }
-    owned.consumer = this.#drivers.consumer.open(shard, (job) => this.#handler.process(job, grant.epoch));
+    owned.consumer = this.#drivers.consumer.open(shard, async (job) => {
+      try {
+        await this.#handler.process(job, grant.epoch);
+      } catch (error) {
+        // Reported here, retried by the queue.
+        this.#fail(error, `process job ${job.id} of shard ${shard} (attempt ${job.attempt})`);
+        throw error;
+      }
+    });
     owned.phase = 'held';
     this.#log?.info({ nodeId: this.nodeId, shard, epoch: grant.epoch }, 'shard acquired');
     this.emit('acquired', shard, grant.epoch);
