@@ -20,7 +20,8 @@ export interface ShardQueueProducer {
   /**
    * Appends payloads to the queue of `shard`, in order. Resolves only once the
    * jobs are durable (Redis has acknowledged them, or the in-memory queue holds
-   * them): the api answers 202 after this.
+   * them): the api answers 202 after this. Payloads are serialised by the
+   * Redis driver but kept by reference in memory: do not mutate them after.
    */
   addBulk<P>(shard: number, payloads: P[]): Promise<void>;
   close(): Promise<void>;
@@ -35,6 +36,11 @@ export interface ShardQueueConsumer {
    * order). A job is acknowledged only after `handler` resolves; if it throws,
    * the job is retried later (never dropped). A job in flight on a node that
    * died is redelivered to the next consumer within seconds.
+   *
+   * Both drivers retry a failing job in place (capped backoff), so the jobs
+   * behind it wait and order is kept; on close mid-retry the job goes back to
+   * the head of the queue. A new consumer starts only when no job of the shard
+   * is in flight elsewhere.
    */
   open<P>(shard: number, handler: ShardJobHandler<P>): ShardConsumer;
 }
@@ -69,7 +75,11 @@ export interface LeaseGrant {
 
 /** Shard leases with a holder token and a per-shard fencing epoch. */
 export interface LeaseStore {
-  /** Takes the lease if free or expired (or already held by `holder`); null if someone else holds it. */
+  /**
+   * Takes the lease if free or expired (or already held by `holder`); null if
+   * someone else holds it. Every grant, a re-grant to the same holder
+   * included, carries a higher epoch than any before it for that shard.
+   */
   acquire(shard: number, holder: string, ttlMs: number): Promise<LeaseGrant | null>;
   /** Extends the lease if `holder` still holds it at `epoch`; false otherwise. */
   renew(shard: number, holder: string, epoch: number, ttlMs: number): Promise<boolean>;
