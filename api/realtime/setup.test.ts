@@ -1,0 +1,95 @@
+/**
+ * The realtime layer as the single-process mode wires it (createRealtimeSetup
+ * over in-memory events): a client asks the assistant from its socket and the
+ * reply arrives as `chat:message` on the client's and an admin's socket —
+ * the offline hand-over without a key, Gemini's answer with one.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../app.ts';
+import { type FakeGemini, startFakeGemini } from '../assistant/fake-gemini.ts';
+import { OFFLINE_TEXT } from '../assistant/index.ts';
+import type { ChatMessage } from '../contract.ts';
+import { type TestApp, testApp } from '../testing.ts';
+import type { Realtime } from './gateway.ts';
+import { createRealtimeSetup, type RealtimeConfig } from './setup.ts';
+import { closeAllSockets, connect, nextEvent, request } from './testing.ts';
+
+let t: TestApp;
+let fake: FakeGemini;
+const running: Array<{ server: Server; realtime: Realtime }> = [];
+
+async function start(config: RealtimeConfig): Promise<string> {
+  const setup = createRealtimeSetup();
+  const { app } = createApp(t.deps, { mount: [(a) => setup.mount(a, t.deps, config)] });
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  const realtime = await setup.attach(server, t.deps, config, t.drivers);
+  running.push({ server, realtime });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+beforeAll(async () => {
+  t = await testApp();
+  fake = await startFakeGemini();
+});
+
+afterEach(() => closeAllSockets());
+
+afterAll(async () => {
+  for (const { server, realtime } of running) {
+    await realtime.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+  await fake.close();
+  await t.close();
+});
+
+describe('single-process realtime setup', () => {
+  it('without GEMINI_API_KEY the assistant replies that it is offline, to the client and the admins', async () => {
+    const url = await start({ EMS_REDIS_PREFIX: 'ems', GEMINI_MODEL: 'gemini-2.5-flash' });
+    const alice = await t.createClient();
+    const client = await connect(url, { token: alice.token });
+    const admin = await connect(url, { token: t.adminToken });
+    const isAssistant = (m: ChatMessage) => m.sender.role === 'assistant';
+    const clientGets = nextEvent<ChatMessage>(client, 'chat:message', isAssistant);
+    const adminGets = nextEvent<ChatMessage>(admin, 'chat:message', isAssistant);
+    const sent = await request(client, 'chat:send', {
+      conversationId: alice.id,
+      body: 'Is my fridge broken?',
+      toAssistant: true,
+    });
+    expect(sent.message.sender.role).toBe('client');
+    const reply = await clientGets;
+    expect(reply).toMatchObject({
+      conversationId: alice.id,
+      body: OFFLINE_TEXT,
+      sender: { name: 'EMS assistant' },
+    });
+    expect(await adminGets).toEqual(reply);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('with a key (and GEMINI_BASE_URL) the answer comes from Gemini', async () => {
+    fake.script(() => ({ text: 'Fridges use about 1 kWh a day.' }));
+    const url = await start({
+      EMS_REDIS_PREFIX: 'ems',
+      GEMINI_API_KEY: 'test-key',
+      GEMINI_MODEL: 'gemini-fake',
+      GEMINI_BASE_URL: fake.baseUrl,
+    });
+    const bob = await t.createClient();
+    const client = await connect(url, { token: bob.token });
+    const answer = nextEvent<ChatMessage>(client, 'chat:message', (m) => m.sender.role === 'assistant');
+    await request(client, 'chat:send', {
+      conversationId: bob.id,
+      body: 'How much does a fridge use?',
+      toAssistant: true,
+    });
+    expect((await answer).body).toBe('Fridges use about 1 kWh a day.');
+    expect(fake.requests[0]!.path).toBe('/v1beta/models/gemini-fake:generateContent');
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * The realtime layer as one piece for the composition root (cli/): the chat
+ * REST routes, the Socket.IO gateway and the assistant, built from the
+ * validated configuration. Routes and gateway share one ChatService, so the
+ * rate limit and the pending assistant replies are the same whichever path a
+ * message takes. Its shape is the `RealtimeSetup` that cli/realtime.ts expects.
+ */
+import type { Server } from 'node:http';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { MemoryEventPublisher } from '../../runtime/memory/events.ts';
+import type { EventPublisher } from '../../runtime/types.ts';
+import { createAssistant } from '../assistant/index.ts';
+import { chatRoutes } from '../chat/index.ts';
+import { ChatService } from '../chat/service.ts';
+import type { AppDeps, AppEnv } from '../context.ts';
+import { attachRealtime, type Realtime } from './gateway.ts';
+
+/** The configuration this layer reads (a subset of cli/config.ts's Config). */
+export interface RealtimeConfig {
+  REDIS_URL?: string | undefined;
+  EMS_REDIS_PREFIX: string;
+  GEMINI_API_KEY?: string | undefined;
+  GEMINI_MODEL: string;
+  GEMINI_BASE_URL?: string | undefined;
+}
+
+export interface RealtimeSetup {
+  mount(app: OpenAPIHono<AppEnv>, deps: AppDeps, config: RealtimeConfig): void;
+  attach(
+    server: Server,
+    deps: AppDeps,
+    config: RealtimeConfig,
+    drivers: { events: EventPublisher },
+  ): Promise<Realtime>;
+}
+
+export function createRealtimeSetup(
+  opts: { recheckMs?: number; assistantTimeoutMs?: number } = {},
+): RealtimeSetup {
+  let chat: ChatService | undefined;
+  const chatFor = (deps: AppDeps, config: RealtimeConfig) => {
+    chat ??= new ChatService({
+      sql: deps.sql,
+      events: deps.events,
+      log: deps.log,
+      assistant: createAssistant({
+        apiKey: config.GEMINI_API_KEY,
+        model: config.GEMINI_MODEL,
+        baseUrl: config.GEMINI_BASE_URL,
+        timeoutMs: opts.assistantTimeoutMs,
+        log: deps.log,
+      }),
+    });
+    return chat;
+  };
+  return {
+    mount(app, deps, config) {
+      app.route('/api/chat', chatRoutes(deps, chatFor(deps, config)));
+    },
+    attach(server, deps, config, drivers) {
+      if (!config.GEMINI_API_KEY) deps.log.info('GEMINI_API_KEY unset: the assistant is offline');
+      return attachRealtime(server, deps, {
+        chat: chatFor(deps, config),
+        redisUrl: config.REDIS_URL,
+        redisPrefix: config.EMS_REDIS_PREFIX,
+        memoryEvents: drivers.events instanceof MemoryEventPublisher ? drivers.events : undefined,
+        recheckMs: opts.recheckMs,
+      });
+    },
+  };
+}
