@@ -73,11 +73,17 @@ export class ConfigError extends Error {}
 
 /** Parses the environment; throws ConfigError with one line naming the variable. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const result = ConfigSchema.safeParse(env);
+  // An empty variable (`PORT=` in a compose or .env file) means "unset": without this,
+  // PORT= would coerce to 0 and listen on a random port.
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const result = ConfigSchema.safeParse(set);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const name = issue.path.join('.');
-  const value = env[name];
-  const shown = value === undefined || /SECRET|PASSWORD|KEY/.test(name) ? '' : ` (got "${value}")`;
+  const value = set[name];
+  // URLs may carry credentials (postgres://user:password@host), so they are never echoed
+  // either; JSON quoting keeps a value with a newline on the one line.
+  const secret = /SECRET|PASSWORD|KEY|URL/.test(name);
+  const shown = value === undefined || secret ? '' : ` (got ${JSON.stringify(value.slice(0, 80))})`;
   throw new ConfigError(`Configuration error: ${name} ${issue.message}${shown}`);
 }

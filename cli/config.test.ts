@@ -1,0 +1,100 @@
+/**
+ * The environment as the `ems` command reads it: the documented defaults, and
+ * for any bad value a ConfigError whose message is one line naming the
+ * variable — and never repeating a secret or a URL that may hold credentials.
+ */
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+function errorOf(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(Object.keys(env))}`);
+}
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      PORT: 8080,
+      HOST: '0.0.0.0',
+      EMS_DATA_DIR: './.ems-data',
+      EMS_ADMIN_USERNAME: 'admin',
+      EMS_SHARDS: 64,
+      EMS_DEFAULT_TIME_ZONE: 'UTC',
+    });
+    for (const unset of [
+      'DATABASE_URL',
+      'REDIS_URL',
+      'JWT_SECRET',
+      'EMS_ADMIN_PASSWORD',
+      'GEMINI_API_KEY',
+    ] as const)
+      expect(config[unset], unset).toBeUndefined();
+  });
+
+  it('reads set values with their types', () => {
+    const config = loadConfig({
+      PORT: '9090',
+      HOST: '127.0.0.1',
+      DATABASE_URL: 'postgres://ems@db:5432/ems',
+      REDIS_URL: 'redis://cache:6379',
+      JWT_SECRET: 'a-secret-of-enough-length',
+      EMS_SHARDS: '16',
+      EMS_DEFAULT_TIME_ZONE: 'Europe/Bucharest',
+      UNRELATED: 'ignored',
+    });
+    expect(config).toMatchObject({
+      PORT: 9090,
+      HOST: '127.0.0.1',
+      DATABASE_URL: 'postgres://ems@db:5432/ems',
+      REDIS_URL: 'redis://cache:6379',
+      EMS_SHARDS: 16,
+      EMS_DEFAULT_TIME_ZONE: 'Europe/Bucharest',
+    });
+  });
+
+  it('treats an empty variable as unset (PORT= is 8080, not a random port)', () => {
+    const config = loadConfig({ PORT: '', EMS_SHARDS: '', HOST: '', DATABASE_URL: '', JWT_SECRET: '' });
+    expect(config).toMatchObject({ PORT: 8080, EMS_SHARDS: 64, HOST: '0.0.0.0' });
+    expect(config.DATABASE_URL).toBeUndefined();
+  });
+
+  it('refuses bad values with one line naming the variable', () => {
+    const cases: Array<[Record<string, string>, string]> = [
+      [{ PORT: 'abc' }, 'PORT'],
+      [{ PORT: '70000' }, 'PORT'],
+      [{ EMS_SHARDS: '0' }, 'EMS_SHARDS'],
+      [{ EMS_SHARDS: '2.5' }, 'EMS_SHARDS'],
+      [{ EMS_DEFAULT_TIME_ZONE: 'Mars/X' }, 'EMS_DEFAULT_TIME_ZONE'],
+      [{ DATABASE_URL: 'mysql://root:hunter2pass@db/ems', JWT_SECRET: 'x'.repeat(20) }, 'DATABASE_URL'],
+      [{ REDIS_URL: 'memcached://cache' }, 'REDIS_URL'],
+      [{ DATABASE_URL: 'postgres://ems:s3cr3t-db-pass@db/ems' }, 'JWT_SECRET'],
+      [{ PORT: '1\n2' }, 'PORT'],
+    ];
+    for (const [env, name] of cases) {
+      const { message } = errorOf(env);
+      expect(message, JSON.stringify(env)).toMatch(new RegExp(`^Configuration error: ${name}\\b`));
+      expect(message, JSON.stringify(env)).not.toContain('\n');
+    }
+    expect(errorOf({ PORT: 'abc' }).message).toContain('"abc"');
+  });
+
+  it('never echoes secrets or URLs that may hold credentials', () => {
+    const secrets: Array<[Record<string, string>, string]> = [
+      [{ DATABASE_URL: 'mysql://root:hunter2pass@db/ems', JWT_SECRET: 'x'.repeat(20) }, 'hunter2pass'],
+      [{ DATABASE_URL: 'postgres://ems:s3cr3t-db-pass@db/ems' }, 's3cr3t-db-pass'],
+      [{ JWT_SECRET: 'short-sec' }, 'short-sec'],
+      [{ REDIS_URL: 'http://:redispass@cache' }, 'redispass'],
+      [{ GEMINI_BASE_URL: 'not a url key=abc123' }, 'abc123'],
+    ];
+    for (const [env, secret] of secrets) {
+      const { message } = errorOf(env);
+      expect(message).not.toContain(secret);
+    }
+  });
+});
