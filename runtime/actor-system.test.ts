@@ -141,3 +141,37 @@ describe('ActorSystem', () => {
     expect(new Set(replies).size).toBe(3000);
   });
 });
+
+describe('ActorSystem memory', () => {
+  it('keeps 100k resident actors with small state under 1 KB each', async () => {
+    const { setFlagsFromString } = await import('node:v8');
+    const { runInNewContext } = await import('node:vm');
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    type Meter = Actor<number, number> & { total: number; hour: number };
+    const system = new ActorSystem<Meter, number, number>({
+      idleMs: 0,
+      activate: async () => ({
+        total: 0,
+        hour: 0,
+        receive(kwh: number) {
+          this.total += kwh;
+          return this.total;
+        },
+      }),
+    });
+    const ids = Array.from(
+      { length: 100_000 },
+      (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    );
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < ids.length; i += 10_000) {
+      await Promise.all(ids.slice(i, i + 10_000).map((id) => system.ask(id, 1)));
+    }
+    gc();
+    const perActor = (process.memoryUsage().heapUsed - before) / ids.length;
+    expect(system.size).toBe(100_000);
+    expect(perActor).toBeLessThan(1024);
+  });
+});
