@@ -123,6 +123,15 @@ describe('gateway', () => {
     expect(b.connected).toBe(true);
   });
 
+  it('disconnects a socket whose user changes role, so its rooms are chosen again on reconnect', async () => {
+    const dave = await t.createClient();
+    const socket = await connect(node.url, { token: dave.token });
+    const gone = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    const patched = await t.request('PATCH', `/api/users/${dave.id}`, { body: { role: 'admin' } });
+    expect(patched.status).toBe(200);
+    expect(await gone).toBe('io server disconnect');
+  });
+
   it('disconnects a socket whose user is deleted', async () => {
     const carol = await t.createClient();
     const socket = await connect(node.url, { token: carol.token });

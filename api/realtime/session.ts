@@ -90,16 +90,22 @@ export function watchSessions(
     if (checking) return;
     checking = true;
     try {
+      // One lookup per distinct token: a user with many tabs costs one query, not one per tab.
+      const byToken = new Map<string, EmsSocket[]>();
       for (const socket of io.of('/').sockets.values()) {
         const token = tokens.get(socket.id);
-        if (!token) continue;
+        if (token) byToken.set(token, [...(byToken.get(token) ?? []), socket]);
+      }
+      for (const [token, sockets] of byToken) {
         const principal = await resolveToken(deps, token).catch((error: unknown) => {
           opts.onError?.(error);
-          return undefined; // the database hiccuped: keep the session, check again next round
+          return undefined; // the database hiccuped: keep the sessions, check again next round
         });
         if (principal === undefined) continue;
-        if (principal?.kind !== 'user' || principal.user.role !== socket.data.user.role) {
-          socket.disconnect(true);
+        for (const socket of sockets) {
+          if (principal?.kind !== 'user' || principal.user.role !== socket.data.user.role) {
+            socket.disconnect(true);
+          }
         }
       }
     } finally {
