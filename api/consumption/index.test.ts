@@ -190,3 +190,62 @@ describe('visibility', () => {
     expect((await res.json()).error.code).toBe('not_found');
   });
 });
+
+describe('on the embedded database (PGlite) too', () => {
+  let e: TestApp;
+  beforeAll(async () => {
+    e = await testApp({ db: 'embedded', runtime: true });
+  });
+  afterAll(() => e?.close());
+
+  it('logs in, creates a client and its device, takes readings and reports the day', async () => {
+    const login = await e.request('POST', '/api/auth/login', {
+      token: null,
+      body: { username: 'root', password: 'root-password' },
+    });
+    expect(login.status).toBe(200);
+    const { token } = (await login.json()) as { token: string };
+
+    const user = await e.request('POST', '/api/users', {
+      token,
+      body: { username: 'pglite_client', password: 'client-password', name: 'Lite', role: 'client' },
+    });
+    expect(user.status).toBe(201);
+    const clientId = ((await user.json()) as { id: string }).id;
+    const dupe = await e.request('POST', '/api/users', {
+      token,
+      body: { username: 'pglite_client', password: 'client-password', name: 'Lite', role: 'client' },
+    });
+    expect(dupe.status).toBe(409);
+
+    const created = await e.request('POST', '/api/devices', {
+      token,
+      body: { name: 'Pump', maxHourlyKwh: 1, timeZone: 'Europe/Bucharest', ownerId: clientId },
+    });
+    expect(created.status).toBe(201);
+    const device = (await created.json()) as { id: string };
+
+    const readings = [
+      { deviceId: device.id, timestamp: '2026-03-29T01:10:00+02:00', value: 0.5 },
+      { device_id: device.id, timestamp: '2026-03-29T04:10:00+03:00', measurement_value: 2 },
+      { deviceId: device.id, timestamp: '2026-03-29T04:10:00+03:00', value: 2 }, // duplicate
+    ];
+    const posted = await e.request('POST', '/api/readings', { token, body: { readings } });
+    expect(posted.status).toBe(202);
+    await e.settle();
+
+    const res = await e.request('GET', `/api/devices/${device.id}/consumption?date=2026-03-29`, { token });
+    expect(res.status).toBe(200);
+    const day = (await res.json()) as ConsumptionBody;
+    expect(day.hours).toHaveLength(23);
+    expect(day.hours[1]).toEqual({ start: '2026-03-29T01:00:00+02:00', kwh: 0.5, readings: 1 });
+    expect(day.hours[3]).toEqual({ start: '2026-03-29T04:00:00+03:00', kwh: 2, readings: 1 });
+    expect(day.totalKwh).toBe(2.5);
+
+    const alerts = await e.request('GET', `/api/alerts?status=all&deviceId=${device.id}`, { token });
+    const list = (await alerts.json()) as { items: Array<{ kind: string; hourStart: string }> };
+    expect(list.items.filter((a) => a.kind === 'exceeded').map((a) => Date.parse(a.hourStart))).toEqual([
+      Date.parse('2026-03-29T04:00:00+03:00'),
+    ]);
+  });
+});
