@@ -29,10 +29,14 @@ export async function freePort(): Promise<number> {
 }
 
 export function buildUi(): void {
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'ui/vite.config.ts'], {
-    cwd: ROOT,
-    stdio: 'pipe',
-  });
+  execFileSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'ui/vite.config.ts'],
+    {
+      cwd: ROOT,
+      stdio: 'pipe',
+    },
+  );
 }
 
 export interface EmsServer {
@@ -118,13 +122,21 @@ export async function openPage(
   baseURL: string,
   viewport = { width: 1440, height: 900 },
 ): Promise<WatchedPage> {
-  const context = await browser.newContext({ baseURL, viewport, timezoneId: 'Europe/Berlin', locale: 'en-GB' });
+  const context = await browser.newContext({
+    baseURL,
+    viewport,
+    timezoneId: 'Europe/Berlin',
+    locale: 'en-GB',
+  });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseURL });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
   page.on('console', (message) => {
-    if (message.type() === 'error' || (message.type() === 'warning' && message.text().includes('[Vue warn]'))) {
+    if (
+      message.type() === 'error' ||
+      (message.type() === 'warning' && message.text().includes('[Vue warn]'))
+    ) {
       problems.push(`console.${message.type()}: ${message.text()}`);
     }
   });
@@ -150,7 +162,13 @@ export async function apiLogin(baseUrl: string, username: string, password: stri
   return ((await response.json()) as { token: string }).token;
 }
 
-export async function api<T>(baseUrl: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
+export async function api<T>(
+  baseUrl: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const response = await fetch(`${baseUrl}/api${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
