@@ -133,7 +133,7 @@ export function createAssistant(options: AssistantOptions = {}): Assistant {
     online: true,
     async answer(request) {
       const controller = new AbortController();
-      let timer: NodeJS.Timeout | undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       // The race guarantees the deadline even if a fetch ignored the abort signal.
       const deadline = new Promise<AssistantReply>((resolve) => {
         timer = setTimeout(() => {

@@ -50,7 +50,7 @@ export function watchSessions(
 ): () => void {
   // Tokens stay in this process: socket.data may be serialised to other nodes by the adapter.
   const tokens = new Map<string, string>();
-  const expiryTimers = new Map<string, NodeJS.Timeout>();
+  const expiryTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
   io.use(async (socket, next) => {
     const token: unknown = socket.handshake.auth?.token;
