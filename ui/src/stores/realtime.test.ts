@@ -96,3 +96,42 @@ describe('realtime wiring', () => {
     expect(useDevices().live.d1?.kwh).toBe(1.25);
   });
 });
+
+describe('chat pushes', () => {
+  it('toasts a message that arrives for a conversation we are not looking at, once', async () => {
+    const { useChat } = await import('./chat.ts');
+    const session = useSession();
+    session.token = 'tok';
+    session.user = {
+      id: 'admin-1',
+      username: 'root',
+      name: 'Root',
+      email: null,
+      role: 'admin',
+      createdAt: '2026-01-01T00:00:00Z',
+    };
+    const chat = useChat();
+    chat.conversations = [
+      {
+        id: 'client-1',
+        client: { id: 'client-1', username: 'ada', name: 'Ada' },
+        lastMessage: null,
+        unread: 0,
+      },
+    ];
+    useRealtime().start('tok');
+    const message = {
+      id: 'm1',
+      conversationId: 'client-1',
+      sender: { id: 'client-1', role: 'client' as const, name: 'Ada' },
+      body: 'Hello?',
+      createdAt: '2026-07-01T10:00:00Z',
+      readAt: null,
+    };
+    fakeSocket.fire('chat:message', message);
+    fakeSocket.fire('chat:message', message);
+    expect(useToasts().items.map((t) => t.title)).toEqual(['New message from Ada']);
+    expect(useToasts().items[0]?.to).toBe('/admin/chat/client-1');
+    expect(chat.totalUnread).toBe(1);
+  });
+});

@@ -68,7 +68,21 @@ export const useRealtime = defineStore('realtime', () => {
     });
     socket.on('device:updated', (device) => devices.upsert(device));
     socket.on('device:deleted', ({ id }) => devices.forget(id));
-    socket.on('chat:message', (message) => chat.receive(message));
+    socket.on('chat:message', (message) => {
+      const fresh = !(chat.messages[message.conversationId] ?? []).some((m) => m.id === message.id);
+      chat.receive(message);
+      // Someone wrote to us while we look elsewhere: say so once, with a way there.
+      if (fresh && !chat.isOurs(message) && chat.activeId !== message.conversationId) {
+        toasts.push({
+          kind: 'info',
+          title: session.isAdmin
+            ? `New message from ${message.sender.name}`
+            : `New message from ${message.sender.role === 'assistant' ? 'the assistant' : 'support'}`,
+          body: message.body.length > 90 ? `${message.body.slice(0, 90)}…` : message.body,
+          to: session.isAdmin ? `/admin/chat/${message.conversationId}` : '/support',
+        });
+      }
+    });
     socket.on('chat:typing', (payload) => chat.receiveTyping(payload));
     socket.on('chat:read', (payload) => chat.receiveRead(payload));
   }
