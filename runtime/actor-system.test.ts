@@ -148,18 +148,15 @@ describe('ActorSystem memory', () => {
     const { runInNewContext } = await import('node:vm');
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
-    type Meter = Actor<number, number> & { total: number; hour: number };
-    const system = new ActorSystem<Meter, number, number>({
-      idleMs: 0,
-      activate: async () => ({
-        total: 0,
-        hour: 0,
-        receive(kwh: number) {
-          this.total += kwh;
-          return this.total;
-        },
-      }),
-    });
+    class Meter implements Actor<number, number> {
+      total = 0;
+      hour = 0;
+      receive(kwh: number) {
+        this.total += kwh;
+        return this.total;
+      }
+    }
+    const system = new ActorSystem<Meter, number, number>({ idleMs: 0, activate: async () => new Meter() });
     const ids = Array.from(
       { length: 100_000 },
       (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,

@@ -160,8 +160,9 @@ export class RuntimeNode extends EventEmitter<RuntimeNodeEvents> {
   async #drain(): Promise<void> {
     this.#state = 'stopping';
     this.#clearTimers();
-    await this.#attempt('leave membership', () => this.#drivers.membership.leave(this.nodeId));
     const drained = (async () => {
+      // Leave first so that peers start taking each shard as soon as it is released.
+      await this.#attempt('leave membership', () => this.#drivers.membership.leave(this.nodeId));
       await Promise.allSettled([...this.#transitions]);
       await Promise.allSettled([...this.#owned.values()].map((owned) => this.#lose(owned, 'stopping')));
     })();
