@@ -21,8 +21,10 @@ let t: TestApp;
 let fake: FakeGemini;
 const running: Array<{ server: Server; realtime: Realtime }> = [];
 
+let setup = createRealtimeSetup();
+
 async function start(config: RealtimeConfig): Promise<string> {
-  const setup = createRealtimeSetup();
+  setup = createRealtimeSetup();
   const { app } = createApp(t.deps, { mount: [(a) => setup.mount(a, t.deps, config)] });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   const realtime = await setup.attach(server, t.deps, config, t.drivers);
@@ -91,5 +93,21 @@ describe('single-process realtime setup', () => {
     });
     expect((await answer).body).toBe('Fridges use about 1 kWh a day.');
     expect(fake.requests[0]!.path).toBe('/v1beta/models/gemini-fake:generateContent');
+  });
+
+  it('userDeleted and tokenRevoked end those sessions at once', async () => {
+    const url = await start({ EMS_REDIS_PREFIX: 'ems', GEMINI_MODEL: 'gemini-2.5-flash' });
+    const carol = await t.createClient();
+    const byJwt = await connect(url, { token: carol.token });
+    const created = await t.request('POST', '/api/tokens', { token: carol.token, body: { name: 'bot' } });
+    const pat = (await created.json()) as { id: string; token: string };
+    const byPat = await connect(url, { token: pat.token });
+    const patGone = new Promise((resolve) => byPat.once('disconnect', resolve));
+    setup.tokenRevoked(pat.id);
+    expect(await patGone).toBe('io server disconnect');
+    expect(byJwt.connected).toBe(true);
+    const jwtGone = new Promise((resolve) => byJwt.once('disconnect', resolve));
+    setup.userDeleted(carol.id);
+    expect(await jwtGone).toBe('io server disconnect');
   });
 });

@@ -13,7 +13,7 @@ import { createAssistant } from '../assistant/index.ts';
 import { chatRoutes } from '../chat/index.ts';
 import { ChatService } from '../chat/service.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
-import { attachRealtime, type Realtime } from './gateway.ts';
+import { attachRealtime, disconnectToken, disconnectUser, type Realtime } from './gateway.ts';
 
 /** The configuration this layer reads (a subset of cli/config.ts's Config). */
 export interface RealtimeConfig {
@@ -32,12 +32,17 @@ export interface RealtimeSetup {
     config: RealtimeConfig,
     drivers: { events: EventPublisher },
   ): Promise<Realtime>;
+  /** Ends the user's sockets on every node at once (else the periodic re-check does, within 30 s). */
+  userDeleted(userId: string): void;
+  /** Ends the sockets opened with that personal access token on every node at once. */
+  tokenRevoked(tokenId: string): void;
 }
 
 export function createRealtimeSetup(
   opts: { recheckMs?: number; assistantTimeoutMs?: number } = {},
 ): RealtimeSetup {
   let chat: ChatService | undefined;
+  let realtime: Realtime | undefined;
   const chatFor = (deps: AppDeps, config: RealtimeConfig) => {
     chat ??= new ChatService({
       sql: deps.sql,
@@ -57,15 +62,22 @@ export function createRealtimeSetup(
     mount(app, deps, config) {
       app.route('/api/chat', chatRoutes(deps, chatFor(deps, config)));
     },
-    attach(server, deps, config, drivers) {
+    async attach(server, deps, config, drivers) {
       if (!config.GEMINI_API_KEY) deps.log.info('GEMINI_API_KEY unset: the assistant is offline');
-      return attachRealtime(server, deps, {
+      realtime = await attachRealtime(server, deps, {
         chat: chatFor(deps, config),
         redisUrl: config.REDIS_URL,
         redisPrefix: config.EMS_REDIS_PREFIX,
         memoryEvents: drivers.events instanceof MemoryEventPublisher ? drivers.events : undefined,
         recheckMs: opts.recheckMs,
       });
+      return realtime;
+    },
+    userDeleted(userId) {
+      if (realtime) disconnectUser(realtime.io, userId);
+    },
+    tokenRevoked(tokenId) {
+      if (realtime) disconnectToken(realtime.io, tokenId);
     },
   };
 }
