@@ -1,6 +1,5 @@
 /** Alerts in Postgres, joined with their device for name and owner. */
 import type { Alert } from '../contract.ts';
-import type { Sql } from '../db/connect.ts';
 
 export interface AlertRow {
   id: string;
