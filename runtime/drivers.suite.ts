@@ -147,6 +147,15 @@ export function registerDriverSuite(name: string, setup: () => Promise<DriverHar
         expect(seen.map((job) => job.payload)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
         expect(seen.every((job) => job.shard === 4 && job.attempt === 1)).toBe(true);
         expect(new Set(seen.map((job) => job.id)).size).toBe(10);
+        // Ids are unique across shards too.
+        const elsewhere: string[] = [];
+        const c5 = drivers.consumer.open(5, async (job) => {
+          elsewhere.push(job.id);
+        });
+        await drivers.producer.addBulk(5, ['x']);
+        await until(() => expect(elsewhere).toHaveLength(1));
+        expect(seen.map((job) => job.id)).not.toContain(elsewhere[0]);
+        await c5.close();
         expect(maxActive).toBe(1);
         await consumer.close();
       });

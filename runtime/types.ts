@@ -8,6 +8,7 @@
 
 /** One unit of work on a shard queue. `payload` is JSON-serialisable. */
 export interface ShardJob<P = unknown> {
+  /** Unique across all shards of one backend; the same on redelivery. */
   id: string;
   shard: number;
   payload: P;

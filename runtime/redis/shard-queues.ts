@@ -192,7 +192,7 @@ export class RedisShardConsumers implements ShardQueueConsumer {
   ): Promise<void> {
     for (let failures = 0; ; ) {
       const shardJob: ShardJob<P> = {
-        id: job.id!,
+        id: `${shard}-${job.id}`, // BullMQ ids count per queue; ours are unique across shards
         shard,
         payload: job.data as P,
         attempt: Math.max(job.attemptsStarted, 1) + failures,
