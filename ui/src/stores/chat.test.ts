@@ -143,3 +143,30 @@ describe('chat store (client)', () => {
     expect(chat.totalUnread).toBe(1);
   });
 });
+
+describe('chat history paging', () => {
+  it('offers earlier messages when a full page came back and puts them in front', async () => {
+    signIn(client);
+    const page = Array.from({ length: 50 }, (_, i) =>
+      fromClient(`m${i + 50}`, new Date(Date.parse('2026-07-02T00:00:00Z') + i * 60_000).toISOString()),
+    );
+    const older = [fromAdmin('m49', '2026-07-01T23:00:00Z')];
+    const fake = fakeFetch({
+      'GET /api/chat/conversations/:id/messages': (call) =>
+        call.query.get('before')
+          ? { body: { items: older, total: 51 } }
+          : { body: { items: page, total: 51 } },
+      'POST /api/chat/conversations/:id/read': () => ({ status: 204 }),
+    });
+    const chat = useChat();
+    await chat.open(client.id);
+    expect(chat.activeHasOlder).toBe(true);
+    await chat.loadOlder();
+    expect(fake.last(`GET /api/chat/conversations/${client.id}/messages`)?.query.get('before')).toBe(
+      page[0]!.id,
+    );
+    expect(chat.active[0]?.body).toBe('m49');
+    expect(chat.active).toHaveLength(51);
+    expect(chat.activeHasOlder).toBe(false);
+  });
+});

@@ -18,6 +18,7 @@ export interface Typist {
 }
 
 const TYPING_STALE_MS = 8000;
+const PAGE_SIZE = 50;
 const TYPING_RESEND_MS = 2500;
 
 function byTime(a: ChatMessage, b: ChatMessage): number {
@@ -35,6 +36,9 @@ export const useChat = defineStore('chat', () => {
   const error = ref<string | null>(null);
   const sendError = ref<string | null>(null);
   const sending = ref(false);
+  /** Conversations whose history goes further back than what is loaded. */
+  const hasOlder = ref<Record<string, boolean>>({});
+  const loadingOlder = ref(false);
   const typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   let lastTypingSent = 0;
 
@@ -47,6 +51,7 @@ export const useChat = defineStore('chat', () => {
   }
 
   const active = computed(() => (activeId.value ? (messages.value[activeId.value] ?? []) : []));
+  const activeHasOlder = computed(() => (activeId.value ? (hasOlder.value[activeId.value] ?? false) : false));
   const activeTypists = computed(() => (activeId.value ? (typing.value[activeId.value] ?? []) : []));
   /** The last message of ours the other side has read: where "Seen" goes. */
   const lastSeenId = computed(
@@ -94,12 +99,37 @@ export const useChat = defineStore('chat', () => {
     loadingMessages.value = true;
     error.value = null;
     try {
-      const answer = await chatApi.messages(conversationId, { limit: 100 });
+      const answer = await chatApi.messages(conversationId, { limit: PAGE_SIZE });
       put(conversationId, answer.items);
+      if (hasOlder.value[conversationId] === undefined) {
+        hasOlder.value = { ...hasOlder.value, [conversationId]: answer.items.length === PAGE_SIZE };
+      }
     } catch (e) {
       error.value = messageOf(e);
     } finally {
       loadingMessages.value = false;
+    }
+  }
+
+  /** The page of history before the oldest message loaded. */
+  async function loadOlder(conversationId: string | null = activeId.value): Promise<void> {
+    const oldest = conversationId ? messages.value[conversationId]?.[0] : undefined;
+    if (!conversationId || !oldest || loadingOlder.value) return;
+    loadingOlder.value = true;
+    try {
+      const answer = await chatApi.messages(conversationId, { before: oldest.id, limit: PAGE_SIZE });
+      // Older pages go in front: keep the server's order for equal timestamps.
+      const existing = messages.value[conversationId] ?? [];
+      const known = new Set(existing.map((m) => m.id));
+      messages.value = {
+        ...messages.value,
+        [conversationId]: [...answer.items.filter((m) => !known.has(m.id)), ...existing],
+      };
+      hasOlder.value = { ...hasOlder.value, [conversationId]: answer.items.length === PAGE_SIZE };
+    } catch (e) {
+      error.value = messageOf(e);
+    } finally {
+      loadingOlder.value = false;
     }
   }
 
@@ -266,6 +296,7 @@ export const useChat = defineStore('chat', () => {
   function reset(): void {
     conversations.value = [];
     messages.value = {};
+    hasOlder.value = {};
     activeId.value = null;
     typing.value = {};
     for (const timer of typingTimers.values()) clearTimeout(timer);
@@ -279,6 +310,9 @@ export const useChat = defineStore('chat', () => {
     activeId,
     active,
     activeTypists,
+    activeHasOlder,
+    loadingOlder,
+    loadOlder,
     typing,
     lastSeenId,
     totalUnread,
