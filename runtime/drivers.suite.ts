@@ -237,6 +237,31 @@ export function registerDriverSuite(name: string, setup: () => Promise<DriverHar
         await successor.close();
       });
 
+      it('start a new consumer only after the previous one finished its job in flight', async () => {
+        const inFlight = gate();
+        const release = gate();
+        const events: string[] = [];
+        const previous = drivers.consumer.open<string>(14, async (job) => {
+          events.push(`start ${job.payload}`);
+          inFlight.open();
+          await release.opened;
+          events.push(`end ${job.payload}`);
+        });
+        await drivers.producer.addBulk(14, ['one', 'two']);
+        await inFlight.opened;
+        const closing = previous.close();
+        const next = harness.connect().consumer.open<string>(14, async (job) => {
+          events.push(`start ${job.payload}`);
+          events.push(`end ${job.payload}`);
+        });
+        await new Promise((r) => setTimeout(r, 300));
+        release.open();
+        await closing;
+        await until(() => expect(events).toHaveLength(4));
+        expect(events).toEqual(['start one', 'end one', 'start two', 'end two']);
+        await next.close();
+      });
+
       it('redeliver the job in flight on a consumer that died to the next consumer', async () => {
         const dyingProcess = harness.connect();
         const inFlight = gate();
