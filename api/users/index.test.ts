@@ -172,6 +172,37 @@ describe('DELETE /api/users/:id', () => {
     expect(after.ownerId).toBeNull();
   });
 
+  it('tells the dashboards and the device actors: alerts then go to admins only', async () => {
+    const r = await testApp({ runtime: true });
+    try {
+      const client = await r.createClient();
+      const device = await r.createDevice({ ownerId: client.id, maxHourlyKwh: 1 });
+      const at = () => Math.max(Math.floor(Date.now() / 3_600_000) * 3_600_000, Date.now() - 1000);
+      // Activate the actor while the client still owns the device.
+      const first = await r.request('POST', '/api/readings', {
+        body: { readings: [{ deviceId: device.id, timestamp: at(), value: 0.1 }] },
+      });
+      expect(first.status).toBe(202);
+      await r.settle();
+
+      expect((await r.request('DELETE', `/api/users/${client.id}`)).status).toBe(204);
+      const updated = r.events.filter((e) => e.event === 'device:updated').at(-1);
+      expect(updated?.rooms).toEqual(['admins']);
+      expect(updated?.payload).toMatchObject({ id: device.id, ownerId: null });
+
+      const over = await r.request('POST', '/api/readings', {
+        body: { readings: [{ deviceId: device.id, timestamp: at() + 1, value: 5 }] },
+      });
+      expect(over.status).toBe(202);
+      await r.settle();
+      const alert = r.events.find((e) => e.event === 'alert');
+      expect(alert?.rooms).toEqual(['admins']);
+      expect(alert?.payload).toMatchObject({ deviceId: device.id, ownerId: null });
+    } finally {
+      await r.close();
+    }
+  });
+
   it('refuses an administrator deleting itself with 409, and it still exists', async () => {
     const res = await t.request('DELETE', `/api/users/${t.adminId}`);
     expect(res.status).toBe(409);

@@ -8,6 +8,8 @@ import { hashPassword } from '../auth/passwords.ts';
 import { requireAdmin } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { listOf, Role, User } from '../contract.ts';
+import { publishDeviceUpdated, sendControl } from '../devices/changes.ts';
+import { DEVICE_COLUMNS, type DeviceRow } from '../devices/repo.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging, userTokensOnly } from '../router.ts';
 import { findUser, insertUser, listUsers, toUser, type UserRow } from './repo.ts';
@@ -152,15 +154,27 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}) {
     const me = requireAdmin(c);
     const { id } = c.req.valid('param');
     if (id === me.id) throw new ApiError('conflict', 'An administrator cannot delete itself');
-    const deviceIds = await sql.begin(async (tx) => {
+    const unassigned = (await sql.begin(async (tx) => {
       const owned = await tx<
-        { id: string }[]
-      >`update devices set owner_id = null where owner_id = ${id} returning id`;
+        DeviceRow[]
+      >`update devices set owner_id = null where owner_id = ${id} returning ${tx.unsafe(DEVICE_COLUMNS)}`;
       const deleted = await tx`delete from users where id = ${id} returning id`;
       if (deleted.length === 0) throw notFound('User');
-      return owned.map((d) => d.id);
-    });
-    await hooks.onDeleted?.(id, deviceIds as string[]);
+      return owned;
+    })) as DeviceRow[];
+    // Like a PATCH ownerId: null — the actors must stop addressing alerts and live totals
+    // to the deleted user, and admins' dashboards see the devices become unassigned.
+    if (unassigned.length > 0) {
+      await sendControl(
+        deps,
+        unassigned.map((d) => ({ deviceId: d.id, op: 'reload' as const })),
+      );
+      for (const device of unassigned) publishDeviceUpdated(deps, device, id);
+    }
+    await hooks.onDeleted?.(
+      id,
+      unassigned.map((d) => d.id),
+    );
     return c.body(null, 204);
   });
 
