@@ -210,6 +210,12 @@ describe('DELETE /api/users/:id', () => {
     expect((await t.request('GET', `/api/users/${t.adminId}`)).status).toBe(200);
   });
 
+  it('refuses an administrator demoting itself with 409', async () => {
+    const res = await t.request('PATCH', `/api/users/${t.adminId}`, { body: { role: 'client' } });
+    expect(res.status).toBe(409);
+    expect((await (await t.request('GET', `/api/users/${t.adminId}`)).json()).role).toBe('admin');
+  });
+
   it('lets one admin delete another admin', async () => {
     const other = await createUser('second_admin', { role: 'admin' });
     expect((await t.request('DELETE', `/api/users/${other.id}`)).status).toBe(204);
