@@ -5,12 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../app.ts';
+import { OFFLINE_TEXT } from '../assistant/index.ts';
 import type { ChatMessage, Conversation, List } from '../contract.ts';
 import { silentLog, type TestApp, testApp } from '../testing.ts';
 import { chatRoutes } from './index.ts';
 import { ChatService } from './service.ts';
 
 let t: TestApp;
+let chat: ChatService;
 let app: ReturnType<typeof createApp>['app'];
 let alice: { id: string; token: string };
 let bob: { id: string; token: string };
@@ -18,7 +20,7 @@ const pushed: Array<{ rooms: string[]; event: string; payload: unknown }> = [];
 
 beforeAll(async () => {
   t = await testApp();
-  const chat = new ChatService({
+  chat = new ChatService({
     sql: t.db.sql,
     events: t.deps.events,
     log: silentLog,
@@ -106,6 +108,19 @@ describe('chat over REST', () => {
 
     await call('POST', `/conversations/${alice.id}/read`, t.adminToken, { upTo: reply.id });
     expect((await conversations(t.adminToken)).items.find((c) => c.id === alice.id)!.unread).toBe(0);
+  });
+
+  it('asks the assistant for clients only (offline here), never for an administrator', async () => {
+    const dan = await t.createClient();
+    await send(t.adminToken, dan.id, { body: 'Admins do not ask the assistant', toAssistant: true });
+    await chat.idle();
+    expect((await history(dan.token, dan.id)).items.map((m) => m.sender.role)).toEqual(['admin']);
+    const asked = await send(dan.token, dan.id, { body: 'Assistant, are you there?', toAssistant: true });
+    expect(asked.status).toBe(201);
+    await chat.idle();
+    const items = (await history(dan.token, dan.id)).items;
+    expect(items.map((m) => m.sender.role)).toEqual(['admin', 'client', 'assistant']);
+    expect(items[2]!.body).toBe(OFFLINE_TEXT);
   });
 
   it('pages history backwards by message id or by time, each page in chronological order', async () => {
