@@ -201,6 +201,15 @@ describe.each([
     expect(a.errors.map((error) => error.message)).toEqual(['could not store flaky']);
   });
 
+  it('refuses lease timings under which a renew could never land in time', () => {
+    const drivers = backend.connect();
+    const handler = new RecordingApp();
+    const timings = { ...FAST, leaseMs: 1000, stopMarginMs: 800 };
+    expect(() => new RuntimeNode({ nodeId: 'x', shards: SHARDS, drivers, handler, timings })).toThrow(
+      RangeError,
+    );
+  });
+
   it('gives a shard back when onAcquired fails and takes it again later', async () => {
     const app = new RecordingApp();
     app.failAcquireOnce.add(5);

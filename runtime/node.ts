@@ -92,8 +92,11 @@ export class RuntimeNode extends EventEmitter<RuntimeNodeEvents> {
     this.#handler = options.handler;
     this.#log = options.log;
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 15_000;
-    if (this.timings.stopMarginMs >= this.timings.leaseMs)
-      throw new RangeError('stopMarginMs must be below leaseMs');
+    const t = this.timings;
+    // A renew must be able to land before the stop margin, or every shard would be dropped after one lease.
+    if (t.renewEveryMs + t.jitterMs >= t.leaseMs - t.stopMarginMs) {
+      throw new RangeError('lease timings: renewEveryMs + jitterMs must be below leaseMs - stopMarginMs');
+    }
   }
 
   /** Shards whose consumer is open on this node, ascending. */
