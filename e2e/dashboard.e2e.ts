@@ -6,6 +6,7 @@
  * screen go to docs/screenshots/. Any uncaught page error fails the run.
  */
 import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -194,6 +195,19 @@ describe('dashboard', () => {
       .waitFor();
     await shot(admin.page, 'admin-devices');
 
+    // The CSV is what the chart shows: one row per local hour, the open hour over the limit.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('download-csv').click(),
+    ]);
+    const csv = await readFile((await download.path())!, 'utf8');
+    const rows = csv.trimEnd().split('\n');
+    expect(rows[0]).toBe(
+      'device,start,local_date,local_label,time_zone,kwh,readings,max_hourly_kwh,over_limit',
+    );
+    expect(rows.length - 1).toBe(Number(await chart.getAttribute('data-bars')));
+    expect(rows.some((r) => /,1\.3\d*,\d+,1,true$/.test(r))).toBe(true);
+
     await page.getByTestId('alert-bell').click();
     const panel = page.getByRole('region', { name: 'Open alerts' });
     while ((await panel.getByTestId('alert-item').count()) > 0) {
@@ -241,6 +255,19 @@ describe('dashboard', () => {
     await page.getByTestId('alert-bell').click();
     await page.getByRole('region', { name: 'Open alerts' }).getByRole('link', { name: 'Boiler' }).waitFor();
     await page.keyboard.press('Escape');
+  });
+
+  it('draws a fall-back day with 25 hours, the repeated one labelled twice', async () => {
+    const page = client.page;
+    await page.goto(`/devices/${device.id}?period=day&date=2026-10-25`);
+    const chart = page.getByTestId('consumption-chart');
+    await chart.and(page.locator('[data-bars="25"]')).waitFor();
+    expect(await chart.locator('tbody tr').filter({ hasText: '2026-10-25 02:00' }).count()).toBe(2);
+    await page.goto(`/devices/${device.id}?period=day&date=2026-03-29`);
+    await chart.and(page.locator('[data-bars="23"]')).waitFor();
+    expect(await chart.locator('tbody tr').filter({ hasText: '2026-03-29 02:00' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Month' }).click();
+    await chart.and(page.locator('[data-bars="31"]')).waitFor();
   });
 
   it('fits a phone screen', async () => {
