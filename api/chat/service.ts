@@ -15,7 +15,7 @@ import type { ChatMessage, Conversation, List } from '../contract.ts';
 import type { Sql } from '../db/connect.ts';
 import { ApiError, notFound } from '../errors.ts';
 import type { UserRow } from '../users/repo.ts';
-import { MessageRateLimiter, type RateLimitOptions } from './rate-limit.ts';
+import { MessageRateLimiter, type RateLimiter, type RateLimitOptions } from './rate-limit.ts';
 import {
   findClient,
   findMessage,
@@ -38,6 +38,8 @@ export interface ChatServiceOptions {
   log: Logger;
   /** Answers `toAssistant` messages; without one they are stored and left to administrators. */
   assistant?: Assistant | undefined;
+  /** The per-user send limit; default in memory with `rateLimit` (20 messages / 10 s). */
+  limiter?: RateLimiter | undefined;
   rateLimit?: Partial<RateLimitOptions>;
   /** How many recent messages the assistant sees. Default 20. */
   assistantHistory?: number;
@@ -47,12 +49,12 @@ export const roomsOf = (clientId: string) => [`user:${clientId}`, 'admins'];
 
 export class ChatService {
   readonly #opts: ChatServiceOptions;
-  readonly #limiter: MessageRateLimiter;
+  readonly #limiter: RateLimiter;
   readonly #pending = new Set<Promise<void>>();
 
   constructor(opts: ChatServiceOptions) {
     this.#opts = opts;
-    this.#limiter = new MessageRateLimiter(opts.rateLimit);
+    this.#limiter = opts.limiter ?? new MessageRateLimiter(opts.rateLimit);
   }
 
   /**
@@ -75,7 +77,7 @@ export class ChatService {
   ): Promise<ChatMessage> {
     const client = await this.conversationFor(actor, input.conversationId);
     const body = validBody(input.body);
-    const waitMs = this.#limiter.take(actor.id);
+    const waitMs = await this.#limiter.take(actor.id);
     if (waitMs > 0) {
       const seconds = Math.ceil(waitMs / 1000);
       throw new ApiError('too_many_requests', `Too many messages; try again in ${seconds} s`, undefined, {

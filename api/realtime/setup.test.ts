@@ -4,15 +4,20 @@
  * reply arrives as `chat:message` on the client's and an admin's socket —
  * the offline hand-over without a key, Gemini's answer with one.
  */
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RedisEventPublisher } from '../../runtime/redis/events.ts';
+import { redisKeys } from '../../runtime/redis/keys.ts';
 import { createApp } from '../app.ts';
 import { type FakeGemini, startFakeGemini } from '../assistant/fake-gemini.ts';
 import { OFFLINE_TEXT } from '../assistant/index.ts';
+import type { AppDeps } from '../context.ts';
 import type { ChatMessage } from '../contract.ts';
-import { type TestApp, testApp } from '../testing.ts';
+import { TEST_REDIS_URL, type TestApp, testApp } from '../testing.ts';
 import type { Realtime } from './gateway.ts';
 import { createRealtimeSetup, type RealtimeConfig } from './setup.ts';
 import { closeAllSockets, connect, nextEvent, request } from './testing.ts';
@@ -23,11 +28,15 @@ const running: Array<{ server: Server; realtime: Realtime }> = [];
 
 let setup = createRealtimeSetup();
 
-async function start(config: RealtimeConfig): Promise<string> {
-  setup = createRealtimeSetup();
-  const { app } = createApp(t.deps, { mount: [(a) => setup.mount(a, t.deps, config)] });
+async function start(
+  config: RealtimeConfig,
+  deps: AppDeps = t.deps,
+  rateLimit?: { max: number; windowMs: number },
+): Promise<string> {
+  setup = createRealtimeSetup(rateLimit ? { rateLimit } : {});
+  const { app } = createApp(deps, { mount: [(a) => setup.mount(a, deps, config)] });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
-  const realtime = await setup.attach(server, t.deps, config, t.drivers);
+  const realtime = await setup.attach(server, deps, config, { events: deps.events });
   running.push({ server, realtime });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -109,5 +118,39 @@ describe('single-process realtime setup', () => {
     const jwtGone = new Promise((resolve) => byJwt.once('disconnect', resolve));
     setup.userDeleted(carol.id);
     expect(await jwtGone).toBe('io server disconnect');
+  });
+
+  it('distributed: two nodes share the chat over Redis and one send limit per user', async () => {
+    const prefix = `t_${randomBytes(5).toString('hex')}`;
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      const deps = { ...t.deps, events: new RedisEventPublisher(redis, redisKeys(prefix).socketIo) };
+      const config = { REDIS_URL: TEST_REDIS_URL, EMS_REDIS_PREFIX: prefix, GEMINI_MODEL: 'm' };
+      const limit = { max: 6, windowMs: 600_000 };
+      const urlA = await start(config, deps, limit);
+      const urlB = await start(config, deps, limit);
+      const frank = await t.createClient();
+      const client = await connect(urlA, { token: frank.token });
+      const admin = await connect(urlB, { token: t.adminToken });
+      const adminGets = nextEvent<ChatMessage>(admin, 'chat:message');
+      const first = await request(client, 'chat:send', { conversationId: frank.id, body: 'hello from A' });
+      expect(await adminGets).toEqual(first.message);
+
+      // 6 messages per window per user, counted across both nodes.
+      const client2 = await connect(urlB, { token: frank.token });
+      const codes: string[] = [];
+      for (let i = 0; i < 7; i++) {
+        const reply = await request(i % 2 ? client2 : client, 'chat:send', {
+          conversationId: frank.id,
+          body: `n${i}`,
+        });
+        codes.push(reply.ok ? 'ok' : reply.error.code);
+      }
+      expect(codes).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'too_many_requests', 'too_many_requests']);
+    } finally {
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+    }
   });
 });

@@ -3,14 +3,18 @@
  * REST routes, the Socket.IO gateway and the assistant, built from the
  * validated configuration. Routes and gateway share one ChatService, so the
  * rate limit and the pending assistant replies are the same whichever path a
- * message takes. Its shape is the `RealtimeSetup` that cli/realtime.ts expects.
+ * message takes. With REDIS_URL the send limit is counted in Redis, once per
+ * user for the whole cluster. Its shape is the `RealtimeSetup` that
+ * cli/realtime.ts expects.
  */
 import type { Server } from 'node:http';
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { Redis } from 'ioredis';
 import { MemoryEventPublisher } from '../../runtime/memory/events.ts';
 import type { EventPublisher } from '../../runtime/types.ts';
 import { createAssistant } from '../assistant/index.ts';
 import { chatRoutes } from '../chat/index.ts';
+import { type RateLimitOptions, RedisRateLimiter } from '../chat/rate-limit.ts';
 import { ChatService } from '../chat/service.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { attachRealtime, disconnectToken, disconnectUser, type Realtime } from './gateway.ts';
@@ -39,15 +43,27 @@ export interface RealtimeSetup {
 }
 
 export function createRealtimeSetup(
-  opts: { recheckMs?: number; assistantTimeoutMs?: number } = {},
+  opts: { recheckMs?: number; assistantTimeoutMs?: number; rateLimit?: Partial<RateLimitOptions> } = {},
 ): RealtimeSetup {
   let chat: ChatService | undefined;
   let realtime: Realtime | undefined;
+  let limiterRedis: Redis | undefined;
   const chatFor = (deps: AppDeps, config: RealtimeConfig) => {
+    if (!chat && config.REDIS_URL) {
+      // One send limit per user across all api nodes.
+      limiterRedis = new Redis(config.REDIS_URL, { connectionName: 'chat-rate-limit' });
+      limiterRedis.on('error', (err) => deps.log.warn({ err }, 'chat rate-limit redis error'));
+    }
     chat ??= new ChatService({
       sql: deps.sql,
       events: deps.events,
       log: deps.log,
+      limiter: limiterRedis
+        ? new RedisRateLimiter(limiterRedis, `${config.EMS_REDIS_PREFIX}:chat:rate:`, opts.rateLimit, (err) =>
+            deps.log.warn({ err }, 'chat rate limit unavailable; message allowed'),
+          )
+        : undefined,
+      rateLimit: opts.rateLimit,
       assistant: createAssistant({
         apiKey: config.GEMINI_API_KEY,
         model: config.GEMINI_MODEL,
@@ -64,13 +80,20 @@ export function createRealtimeSetup(
     },
     async attach(server, deps, config, drivers) {
       if (!config.GEMINI_API_KEY) deps.log.info('GEMINI_API_KEY unset: the assistant is offline');
-      realtime = await attachRealtime(server, deps, {
+      const attached = await attachRealtime(server, deps, {
         chat: chatFor(deps, config),
         redisUrl: config.REDIS_URL,
         redisPrefix: config.EMS_REDIS_PREFIX,
         memoryEvents: drivers.events instanceof MemoryEventPublisher ? drivers.events : undefined,
         recheckMs: opts.recheckMs,
       });
+      realtime = {
+        ...attached,
+        async close() {
+          await attached.close();
+          await limiterRedis?.quit().catch(() => {});
+        },
+      };
       return realtime;
     },
     userDeleted(userId) {
