@@ -170,3 +170,43 @@ describe('chat history paging', () => {
     expect(chat.activeHasOlder).toBe(false);
   });
 });
+
+describe('asking the assistant', () => {
+  it('says the assistant is thinking until its reply arrives', async () => {
+    signIn(client);
+    const question = aMessage({ conversationId: client.id, body: 'How much today?' });
+    fakeFetch({
+      'GET /api/chat/conversations/:id/messages': () => ({ body: { items: [], total: 0 } }),
+      'POST /api/chat/conversations/:id/messages': () => ({ status: 201, body: question }),
+      'POST /api/chat/conversations/:id/read': () => ({ status: 204 }),
+    });
+    const chat = useChat();
+    await chat.open(client.id);
+    await chat.send('How much today?', true);
+    expect(chat.activeAwaitsAssistant).toBe(true);
+    chat.receive(
+      aMessage({
+        conversationId: client.id,
+        body: '4.2 kWh so far.',
+        sender: { id: null, role: 'assistant', name: 'Assistant' },
+        createdAt: '2026-07-01T10:00:05Z',
+      }),
+    );
+    expect(chat.activeAwaitsAssistant).toBe(false);
+  });
+
+  it('does not wait for the assistant when the question went to the team', async () => {
+    signIn(client);
+    fakeFetch({
+      'GET /api/chat/conversations/:id/messages': () => ({ body: { items: [], total: 0 } }),
+      'POST /api/chat/conversations/:id/messages': () => ({
+        status: 201,
+        body: aMessage({ conversationId: client.id }),
+      }),
+    });
+    const chat = useChat();
+    await chat.open(client.id);
+    await chat.send('Hello team');
+    expect(chat.activeAwaitsAssistant).toBe(false);
+  });
+});

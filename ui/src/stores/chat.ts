@@ -38,6 +38,9 @@ export const useChat = defineStore('chat', () => {
   const sending = ref(false);
   /** Conversations whose history goes further back than what is loaded. */
   const hasOlder = ref<Record<string, boolean>>({});
+  /** Conversations where a question to the assistant awaits its answer. */
+  const awaitingAssistant = ref<Record<string, boolean>>({});
+  const assistantTimers = new Map<string, ReturnType<typeof setTimeout>>();
   const loadingOlder = ref(false);
   const typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   let lastTypingSent = 0;
@@ -51,6 +54,9 @@ export const useChat = defineStore('chat', () => {
   }
 
   const active = computed(() => (activeId.value ? (messages.value[activeId.value] ?? []) : []));
+  const activeAwaitsAssistant = computed(() =>
+    activeId.value ? !!awaitingAssistant.value[activeId.value] : false,
+  );
   const activeHasOlder = computed(() => (activeId.value ? (hasOlder.value[activeId.value] ?? false) : false));
   const activeTypists = computed(() => (activeId.value ? (typing.value[activeId.value] ?? []) : []));
   /** The last message of ours the other side has read: where "Seen" goes. */
@@ -164,6 +170,11 @@ export const useChat = defineStore('chat', () => {
         message = await chatApi.send(conversationId, text, toAssistant);
       }
       receive(message);
+      // The reply can beat our own ack over the socket; only wait if it has not come yet.
+      const answered = (messages.value[conversationId] ?? []).some(
+        (m) => m.sender.role === 'assistant' && byTime(m, message) >= 0 && m.id !== message.id,
+      );
+      if (toAssistant && !answered) expectAssistant(conversationId);
       return message;
     } catch (e) {
       sendError.value = `Not sent: ${messageOf(e)}`;
@@ -171,6 +182,17 @@ export const useChat = defineStore('chat', () => {
     } finally {
       sending.value = false;
     }
+  }
+
+  function expectAssistant(conversationId: string, waiting = true): void {
+    clearTimeout(assistantTimers.get(conversationId));
+    awaitingAssistant.value = { ...awaitingAssistant.value, [conversationId]: waiting };
+    // The reply may never come (assistant down, reconnect lost it): stop saying "thinking" eventually.
+    if (waiting)
+      assistantTimers.set(
+        conversationId,
+        setTimeout(() => expectAssistant(conversationId, false), 45_000),
+      );
   }
 
   /** Tells the other side we are typing; repeated at most every few seconds while keys are pressed. */
@@ -224,6 +246,7 @@ export const useChat = defineStore('chat', () => {
     const known = (messages.value[id] ?? []).some((m) => m.id === message.id);
     put(id, [message]);
     clearTypist(id, message.sender.id);
+    if (message.sender.role === 'assistant' && awaitingAssistant.value[id]) expectAssistant(id, false);
     const exists = conversations.value.some((c) => c.id === id);
     if (!exists && myRole.value === 'admin') {
       // A client we have not seen yet: the list with its name comes from the server.
@@ -297,6 +320,9 @@ export const useChat = defineStore('chat', () => {
     conversations.value = [];
     messages.value = {};
     hasOlder.value = {};
+    awaitingAssistant.value = {};
+    for (const timer of assistantTimers.values()) clearTimeout(timer);
+    assistantTimers.clear();
     activeId.value = null;
     typing.value = {};
     for (const timer of typingTimers.values()) clearTimeout(timer);
@@ -311,6 +337,7 @@ export const useChat = defineStore('chat', () => {
     active,
     activeTypists,
     activeHasOlder,
+    activeAwaitsAssistant,
     loadingOlder,
     loadOlder,
     typing,
