@@ -16,6 +16,7 @@ import type { AppDeps } from '../api/context.ts';
 import { type Database, openDatabase } from '../api/db/connect.ts';
 import { PostgresDeviceStore } from '../api/db/device-store.ts';
 import { migrate } from '../api/db/migrate.ts';
+import { createRealtimeSetup } from '../api/realtime/setup.ts';
 import { createMemoryDrivers } from '../runtime/memory/index.ts';
 import { RuntimeNode } from '../runtime/node.ts';
 import { createRedisDrivers } from '../runtime/redis/index.ts';
@@ -23,7 +24,6 @@ import type { RuntimeDrivers } from '../runtime/types.ts';
 import { ensureAdmin, jwtSecretFor } from './bootstrap.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
-import { attachRealtimeIfAvailable } from './realtime.ts';
 
 export interface Running {
   /** The HTTP server, when this process serves the api. */
@@ -116,12 +116,13 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
       draining: () => draining,
     };
     apiDeps = deps;
-    const mounts: Array<(app: ReturnType<typeof createApp>['app']) => void> = [];
-    const realtimeSetup = await attachRealtimeIfAvailable();
-    if (realtimeSetup) mounts.push((app) => realtimeSetup.mount(app, deps, config));
-    const { app } = createApp(deps, { mount: mounts });
+    const realtimeSetup = createRealtimeSetup();
+    const { app } = createApp(deps, {
+      mount: [(a) => realtimeSetup.mount(a, deps, config)],
+      userHooks: { onDeleted: async (userId) => realtimeSetup.userDeleted(userId) },
+    });
     server = createAdaptorServer({ fetch: app.fetch }) as Server;
-    const realtime = realtimeSetup ? await realtimeSetup.attach(server, deps, config, rt) : undefined;
+    const realtime = await realtimeSetup.attach(server, deps, config, rt);
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
       server!.listen(config.PORT, config.HOST, () => resolve());
@@ -130,7 +131,7 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
     port = typeof address === 'object' && address ? address.port : config.PORT;
     log.info({ port, host: config.HOST, ms: Math.round(performance.now() - started) }, 'api listening');
     stops.push(async () => {
-      await realtime?.close();
+      await realtime.close();
       await new Promise<void>((resolve) => server!.close(() => resolve()));
     });
   }

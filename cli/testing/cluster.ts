@@ -12,8 +12,10 @@ import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../../api/testing.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+export type Role = 'api' | 'runtime' | 'start';
+
 export interface NodeProcess {
-  role: 'api' | 'runtime';
+  role: Role;
   nodeId: string;
   proc: ChildProcess;
   /** The api's port, once listening. */
@@ -30,7 +32,9 @@ export interface Cluster {
   databaseUrl: string;
   env: Record<string, string>;
   nodes: NodeProcess[];
-  start(role: 'api' | 'runtime', extraEnv?: Record<string, string>): Promise<NodeProcess>;
+  start(role: Role, extraEnv?: Record<string, string>): Promise<NodeProcess>;
+  /** `ems start` (api + runtime in one process) over the same Postgres, without Redis. */
+  startStart(extraEnv?: Record<string, string>): Promise<NodeProcess>;
   sql: postgres.Sql;
   redis: Redis;
   close(): Promise<void>;
@@ -62,7 +66,7 @@ export async function startCluster(options: { shards?: number } = {}): Promise<C
   const nodes: NodeProcess[] = [];
   let counter = 0;
 
-  async function start(role: 'api' | 'runtime', extraEnv: Record<string, string> = {}): Promise<NodeProcess> {
+  async function start(role: Role, extraEnv: Record<string, string> = {}): Promise<NodeProcess> {
     const nodeId = `${role}-${++counter}`;
     const proc = spawn(process.execPath, ['bin/ems.mjs', role], {
       cwd: ROOT,
@@ -84,7 +88,7 @@ export async function startCluster(options: { shards?: number } = {}): Promise<C
     const ready = new Promise<void>((resolve, reject) => {
       const onLine = (line: string) => {
         logs.push(line);
-        if (role === 'api' && line.includes('"api listening"')) {
+        if (role !== 'runtime' && line.includes('"api listening"')) {
           node.port = JSON.parse(line).port;
           node.url = `http://127.0.0.1:${node.port}`;
           resolve();
@@ -118,6 +122,7 @@ export async function startCluster(options: { shards?: number } = {}): Promise<C
     env,
     nodes,
     start,
+    startStart: (extraEnv = {}) => start('start', { REDIS_URL: '', ...extraEnv }),
     sql,
     redis,
     async close() {

@@ -1,0 +1,69 @@
+/**
+ * `npm run bench`: runs the benchmarks, prints a table and writes
+ * docs/BENCHMARKS.md. Sizes can be scaled with BENCH_READINGS (default 200000).
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { TEST_DATABASE_URL } from '../api/testing.ts';
+import { benchActorMemory } from './actor-memory.ts';
+import { benchCopy, benchEms, benchNaive, type IngestOptions, type IngestResult } from './ingest.ts';
+
+const opts: IngestOptions = {
+  devices: Number(process.env.BENCH_DEVICES ?? 2000),
+  readings: Number(process.env.BENCH_READINGS ?? 200_000),
+  batch: 5000,
+  concurrency: 4,
+};
+const only = process.argv.slice(2);
+const want = (name: string) => only.length === 0 || only.includes(name);
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const lines: string[] = [];
+const say = (s = '') => {
+  console.log(s);
+  lines.push(s);
+};
+
+say(`# Benchmarks`);
+say();
+say(`Command: \`npm run bench\` (BENCH_READINGS=${opts.readings}, BENCH_DEVICES=${opts.devices}). Measured ${new Date().toISOString()} on`);
+say(`${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version},`);
+say('local PostgreSQL 15 and Redis 7 on the same machine (everything shares 2 cores: load generator, api, runtime, Postgres, Redis).');
+say();
+
+if (want('ingest')) {
+  const results: IngestResult[] = [];
+  const naiveOpts = { ...opts, readings: Math.min(opts.readings, 50_000) };
+  results.push(await benchNaive(TEST_DATABASE_URL, naiveOpts));
+  results.push(await benchCopy(TEST_DATABASE_URL, opts));
+  results.push(await benchEms('distributed', opts));
+  results.push(await benchEms('single', opts));
+  const naive = results[0]!.perSecond;
+  const ceiling = results[1]!.perSecond;
+  say('## End-to-end ingest');
+  say();
+  say(`HTTP batches of ${opts.batch} readings, ${opts.concurrency} in flight, ${opts.devices} devices; timed from the first POST until every`);
+  say('reading is visible in the hourly aggregates. References measured in the same run on the same Postgres.');
+  say();
+  say('| run | readings | seconds | readings/s | × naive | × ceiling |');
+  say('|---|---:|---:|---:|---:|---:|');
+  for (const r of results) {
+    say(`| ${r.name} | ${fmt(r.readings)} | ${r.seconds.toFixed(2)} | ${fmt(r.perSecond)} | ${(r.perSecond / naive).toFixed(2)} | ${(r.perSecond / ceiling).toFixed(2)} |`);
+  }
+  say();
+}
+
+if (want('memory')) {
+  const m = await benchActorMemory(Number(process.env.BENCH_ACTORS ?? 100_000));
+  say('## Heap per resident device actor');
+  say();
+  say('| actors | heap before (MB) | heap after (MB) | bytes per actor |');
+  say('|---:|---:|---:|---:|');
+  say(`| ${fmt(m.actors)} | ${(m.before / 2 ** 20).toFixed(1)} | ${(m.after / 2 ** 20).toFixed(1)} | ${fmt(m.perActor)} |`);
+  say();
+  say('Each actor holds a config, the open hour and a rolling window with 6 readings (10-minute meter), as after an hour of traffic.');
+  say();
+}
+
+if (only.length === 0) writeFileSync(new URL('../docs/BENCHMARKS.md', import.meta.url), `${lines.join('\n')}\n`);
+process.exit(0);
