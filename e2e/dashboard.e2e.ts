@@ -314,14 +314,35 @@ describe('dashboard', () => {
     await ap.getByRole('button', { name: 'Send' }).click();
     await cp.getByTestId('message').filter({ hasText: 'It ran a defrost cycle at noon.' }).waitFor();
     await ap.getByTestId('seen').waitFor();
+
+    // More clients write in: the inbox holds them all, each with its unread count.
+    for (const [username, name, body] of [
+      ['grace', 'Grace Hopper', 'Can I raise the limit on my boiler?'],
+      ['alan', 'Alan Turing', 'The EV charger shows no readings since noon.'],
+    ] as const) {
+      const other = await api<User>(ems.url, adminToken, 'POST', '/users', {
+        username,
+        name,
+        password: `${username}-password-1`,
+        role: 'client',
+      });
+      const token = await apiLogin(ems.url, username, `${username}-password-1`);
+      await api(ems.url, token, 'POST', `/chat/conversations/${other.id}/messages`, { body });
+      await ap
+        .getByTestId('conversations')
+        .getByRole('link', { name: new RegExp(name) })
+        .waitFor();
+    }
+    expect(await ap.getByTestId('unread-badge').count()).toBe(2);
     await shot(ap, 'admin-chat');
-    await shot(cp, 'client-chat');
 
     // The assistant toggle: with no GEMINI_API_KEY the assistant says it is offline.
     await cp.getByTestId('ask-assistant').check();
     await cp.getByTestId('chat-input').fill('How much did I use today?');
     await cp.getByTestId('chat-input').press('Enter');
     await cp.locator('[data-testid=message].assistant').first().waitFor();
+    await cp.getByText('The assistant is thinking…').waitFor({ state: 'detached' });
+    await shot(cp, 'client-chat');
   });
 
   it('raised no uncaught page errors', () => {

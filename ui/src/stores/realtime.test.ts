@@ -135,3 +135,45 @@ describe('chat pushes', () => {
     expect(chat.totalUnread).toBe(1);
   });
 });
+
+describe('chat pushes while a conversation is open', () => {
+  it('shows no toast; the inbox badge says it', async () => {
+    const { useChat } = await import('./chat.ts');
+    const session = useSession();
+    session.user = {
+      id: 'admin-1',
+      username: 'root',
+      name: 'Root',
+      email: null,
+      role: 'admin',
+      createdAt: '2026-01-01T00:00:00Z',
+    };
+    const chat = useChat();
+    chat.conversations = [
+      {
+        id: 'client-1',
+        client: { id: 'client-1', username: 'ada', name: 'Ada' },
+        lastMessage: null,
+        unread: 0,
+      },
+      {
+        id: 'client-2',
+        client: { id: 'client-2', username: 'alan', name: 'Alan' },
+        lastMessage: null,
+        unread: 0,
+      },
+    ];
+    chat.activeId = 'client-1';
+    useRealtime().start('tok');
+    fakeSocket.fire('chat:message', {
+      id: 'm2',
+      conversationId: 'client-2',
+      sender: { id: 'client-2', role: 'client', name: 'Alan' },
+      body: 'Hi',
+      createdAt: '2026-07-01T10:00:00Z',
+      readAt: null,
+    });
+    expect(useToasts().items).toEqual([]);
+    expect(chat.conversations.find((c) => c.id === 'client-2')?.unread).toBe(1);
+  });
+});

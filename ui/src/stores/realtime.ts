@@ -71,8 +71,9 @@ export const useRealtime = defineStore('realtime', () => {
     socket.on('chat:message', (message) => {
       const fresh = !(chat.messages[message.conversationId] ?? []).some((m) => m.id === message.id);
       chat.receive(message);
-      // Someone wrote to us while we look elsewhere: say so once, with a way there.
-      if (fresh && !chat.isOurs(message) && chat.activeId !== message.conversationId) {
+      // Someone wrote while no chat is on screen: say so once, with a way there. With a
+      // conversation open, the inbox list and its unread badges already show it.
+      if (fresh && !chat.isOurs(message) && chat.activeId === null) {
         toasts.push({
           kind: 'info',
           title: session.isAdmin
