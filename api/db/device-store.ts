@@ -127,48 +127,52 @@ export class PostgresDeviceStore implements DeviceStore {
 
   async commit(shard: number, epoch: number, batch: ShardBatch): Promise<NewAlert[]> {
     return (await this.#sql.begin(async (tx) => {
-      const fenced = await tx`update shard_fences set jobs = jobs + 1, updated_at = now()
-        where shard = ${shard} and epoch = ${epoch} returning shard`;
-      if (fenced.length === 0) throw new FencedError(shard, epoch);
-
-      if (batch.inserts.length > 0) {
-        const ins = batch.inserts;
-        const inserted = await tx`insert into readings (device_id, ts, value, kwh)
+      // All statements are sent at once (postgres.js pipelines them on the transaction's
+      // connection, in order): one round trip plus COMMIT. The fence check comes first and
+      // holds the shard's row lock; if it finds a newer epoch, everything rolls back.
+      const none = Promise.resolve([] as unknown[]);
+      const ins = batch.inserts;
+      const up = batch.updates;
+      const hours = [...batch.hours.values()];
+      const al = batch.alerts;
+      const [fenced, inserted, , , created] = await Promise.all([
+        tx`update shard_fences set jobs = jobs + 1, updated_at = now()
+          where shard = ${shard} and epoch = ${epoch} returning shard`,
+        ins.length === 0
+          ? none
+          : tx`insert into readings (device_id, ts, value, kwh)
           select d, to_timestamp(t / 1000.0), v, k from unnest(
             ${ins.map((r) => r.deviceId)}::uuid[], ${ins.map((r) => r.ts)}::float8[],
             ${ins.map((r) => r.value)}::float8[], ${ins.map((r) => String(r.kwh))}::numeric[]
           ) as x(d, t, v, k)
-          on conflict (device_id, ts) do nothing returning 1`;
-        if (inserted.length !== ins.length) throw new DuplicateReadingError();
-      }
-      if (batch.updates.length > 0) {
-        const up = batch.updates;
-        await tx`update readings r set kwh = x.k from unnest(
+          on conflict (device_id, ts) do nothing returning 1`,
+        up.length === 0
+          ? none
+          : tx`update readings r set kwh = x.k from unnest(
             ${up.map((r) => r.deviceId)}::uuid[], ${up.map((r) => r.ts)}::float8[], ${up.map((r) => String(r.kwh))}::numeric[]
-          ) as x(d, t, k) where r.device_id = x.d and r.ts = to_timestamp(x.t / 1000.0)`;
-      }
-      if (batch.hours.size > 0) {
-        const hours = [...batch.hours.values()];
-        await tx`insert into hourly (device_id, hour_start, kwh, readings)
+          ) as x(d, t, k) where r.device_id = x.d and r.ts = to_timestamp(x.t / 1000.0)`,
+        hours.length === 0
+          ? none
+          : tx`insert into hourly (device_id, hour_start, kwh, readings)
           select d, to_timestamp(h / 1000.0), k, n from unnest(
             ${hours.map((h) => h.deviceId)}::uuid[], ${hours.map((h) => h.hourStart)}::float8[],
             ${hours.map((h) => String(h.kwh))}::numeric[], ${hours.map((h) => h.readings)}::int[]
           ) as x(d, h, k, n)
           on conflict (device_id, hour_start) do update
-            set kwh = hourly.kwh + excluded.kwh, readings = hourly.readings + excluded.readings`;
-      }
-      if (batch.alerts.length === 0) return [];
-      const al = batch.alerts;
-      const rows = await tx<
-        { id: string }[]
-      >`insert into alerts (id, device_id, kind, hour_start, kwh, max_hourly_kwh, late)
+            set kwh = hourly.kwh + excluded.kwh, readings = hourly.readings + excluded.readings`,
+        al.length === 0
+          ? none
+          : tx<{ id: string }[]>`insert into alerts (id, device_id, kind, hour_start, kwh, max_hourly_kwh, late)
         select * from unnest(
           ${al.map((a) => a.id)}::uuid[], ${al.map((a) => a.deviceId)}::uuid[], ${al.map((a) => a.kind)}::text[],
           ${al.map((a) => new Date(a.hourStart).toISOString())}::timestamptz[], ${al.map((a) => String(a.kwh))}::numeric[],
           ${al.map((a) => a.maxHourlyKwh)}::float8[], ${al.map((a) => (a.late ? 't' : 'f'))}::text[]::bool[]
-        ) on conflict (device_id, hour_start, kind) do nothing returning id`;
-      const created = new Set(rows.map((r) => r.id));
-      return al.filter((a) => created.has(a.id));
+        ) on conflict (device_id, hour_start, kind) do nothing returning id`,
+      ]);
+      if (fenced.length === 0) throw new FencedError(shard, epoch);
+      if (inserted.length !== ins.length) throw new DuplicateReadingError();
+      const ids = new Set((created as Array<{ id: string }>).map((r) => r.id));
+      return al.filter((a) => ids.has(a.id));
     })) as NewAlert[];
   }
 }

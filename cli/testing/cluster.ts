@@ -68,7 +68,9 @@ export async function startCluster(options: { shards?: number } = {}): Promise<C
 
   async function start(role: Role, extraEnv: Record<string, string> = {}): Promise<NodeProcess> {
     const nodeId = `${role}-${++counter}`;
-    const proc = spawn(process.execPath, ['bin/ems.mjs', role], {
+    // NODE_EXTRA_ARGS: flags for node itself (e.g. --cpu-prof for profiling a benchmark run).
+    const nodeArgs = (extraEnv.NODE_EXTRA_ARGS ?? '').split(' ').filter(Boolean);
+    const proc = spawn(process.execPath, [...nodeArgs, 'bin/ems.mjs', role], {
       cwd: ROOT,
       env: { ...process.env, ...env, EMS_NODE_ID: nodeId, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
