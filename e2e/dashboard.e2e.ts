@@ -36,6 +36,14 @@ let adminToken: string;
 let clientUser: User;
 let device: Device;
 
+/** Closes the notices of earlier steps so they do not cover what a screenshot is about. */
+async function dismissToasts(page: Page): Promise<void> {
+  for (const button of await page.getByTestId('toast').getByRole('button', { name: 'Dismiss' }).all()) {
+    await button.click();
+  }
+  await page.getByTestId('toast').first().waitFor({ state: 'detached' });
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
 }
@@ -138,6 +146,7 @@ describe('dashboard', () => {
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
     await page.getByTestId('users-table').waitFor();
+    await dismissToasts(page);
     await shot(page, 'admin-users');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices' }).click();
     await page.getByTestId('devices-table').waitFor();
