@@ -300,6 +300,20 @@ describe('dashboard', () => {
     await phone.context.close();
   });
 
+  it('sends a stale session back to sign-in with a message', async () => {
+    const visitor = await openPage(browser, ems.url);
+    await visitor.page.goto('/login');
+    await visitor.page.evaluate(() => localStorage.setItem('ems.token', 'not-a-valid-token'));
+    await visitor.page.goto('/my');
+    await visitor.page.getByTestId('login-notice').filter({ hasText: 'Your session has expired' }).waitFor();
+    expect(new URL(visitor.page.url()).searchParams.get('redirect')).toBe('/my');
+    await visitor.page.getByLabel('Username').fill(CLIENT.username);
+    await visitor.page.getByLabel('Password').fill(CLIENT.password);
+    await visitor.page.getByRole('button', { name: 'Sign in' }).click();
+    await visitor.page.waitForURL((url) => url.pathname === '/my');
+    await visitor.context.close();
+  });
+
   it('carries chat between client and admin with typing and read receipts', async () => {
     const cp = client.page;
     const ap = admin.page;

@@ -96,9 +96,9 @@ export const useDevices = defineStore('devices', () => {
   }
 
   /** Reads the open hour of each device from today's consumption (pushes only say what changes). */
-  async function seedOpenHours(now: number = Date.now()): Promise<void> {
+  async function seedOpenHours(now: number = Date.now(), only: Device[] = items.value): Promise<void> {
     await Promise.all(
-      items.value.map(async (device) => {
+      only.map(async (device) => {
         try {
           const day = await consumptionApi.day(device.id, todayIn(device.timeZone, now));
           const open = day.hours.find((h) => {
