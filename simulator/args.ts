@@ -40,7 +40,11 @@ export interface SimulateOptions {
   url: string;
   token?: string;
   tokenFile?: string;
+  /** Enqueue straight into this Redis (redis://…) instead of POSTing to --url. */
   redis?: string;
+  /** With --redis: the deployment's key prefix (EMS_REDIS_PREFIX) and shard count (EMS_SHARDS). */
+  redisPrefix: string;
+  shards: number;
   retryDelayMs: number;
 }
 
@@ -68,6 +72,8 @@ const OPTIONS = {
   token: { type: 'string' },
   'token-file': { type: 'string' },
   redis: { type: 'string' },
+  'redis-prefix': { type: 'string' },
+  shards: { type: 'string' },
   'retry-delay': { type: 'string' },
 } as const;
 
@@ -90,7 +96,6 @@ export function parseSimulateArgs(
     deviceIds: values.device ?? [],
     devicesFile: values['devices-file'],
     tokenFile: values['token-file'],
-    redis: values.redis,
     follow: values.follow ?? false,
   };
   const named = <T>(name: string, text: string | undefined, parse: (text: string) => T): T | undefined => {
@@ -133,6 +138,9 @@ export function parseSimulateArgs(
     named('concurrency', values.concurrency, (t) => integer(t, 1, 64)) ?? options.concurrency;
   options.url = named('url', values.url, url) ?? options.url;
   options.token = values.token ?? options.token;
+  options.redis = named('redis', values.redis, redisUrl);
+  options.redisPrefix = named('redis-prefix', values['redis-prefix'], redisPrefix) ?? options.redisPrefix;
+  options.shards = named('shards', values.shards, (t) => integer(t, 1, 4096)) ?? options.shards;
   options.retryDelayMs = named('retry-delay', values['retry-delay'], parseInterval) ?? options.retryDelayMs;
 
   if (options.backfill) {
@@ -146,6 +154,11 @@ export function parseSimulateArgs(
     }
   } else if (options.follow) {
     throw new ArgumentError('--follow continues after a --backfill; give --backfill FROM..TO');
+  }
+  if (options.redis === undefined) {
+    for (const flag of ['redis-prefix', 'shards'] as const) {
+      if (values[flag] !== undefined) throw new ArgumentError(`--${flag} only applies with --redis URL`);
+    }
   }
   if (values.token !== undefined && options.tokenFile !== undefined) {
     throw new ArgumentError('--token and --token-file: give only one');
@@ -170,6 +183,9 @@ function defaults(env: Record<string, string | undefined>): SimulateOptions {
     concurrency: 4,
     url: env.EMS_URL || 'http://localhost:8080',
     token: env.EMS_TOKEN || undefined,
+    // The server's own variables, so a simulator run beside a deployment agrees with it.
+    redisPrefix: env.EMS_REDIS_PREFIX || 'ems',
+    shards: envShards(env.EMS_SHARDS),
     retryDelayMs: 250,
   };
 }
@@ -215,6 +231,23 @@ function url(text: string): string {
   } catch {
     throw new ArgumentError(`"${text}" is not an http(s) URL`);
   }
+  return text;
+}
+
+function envShards(text: string | undefined): number {
+  const value = Number(text);
+  return Number.isInteger(value) && value >= 1 && value <= 4096 ? value : 64;
+}
+
+function redisUrl(text: string): string {
+  if (!/^rediss?:\/\/./.test(text)) throw new ArgumentError(`"${text}" is not a redis:// URL`);
+  return text;
+}
+
+function redisPrefix(text: string): string {
+  // The server's EMS_REDIS_PREFIX rule.
+  if (!/^[A-Za-z0-9_.-]+$/.test(text))
+    throw new ArgumentError(`"${text}" may hold letters, digits, _ . - only`);
   return text;
 }
 

@@ -44,7 +44,13 @@ Transport
   --batch N                readings per request, 1-5000 (default 1000)
   --concurrency N          requests in flight at most (default 4)
   --retry-delay D          first retry delay, doubled per attempt (default 250ms)
-  --redis URL              enqueue directly into Redis (not available yet)
+  --redis URL              enqueue straight onto the shard queues in Redis, skipping
+                           the api (same checks as the api, except that device ids
+                           are not checked: the runtime drops unknown devices)
+  --redis-prefix P         with --redis: the servers' key prefix (default
+                           $EMS_REDIS_PREFIX or ems)
+  --shards N               with --redis: the servers' shard count (default
+                           $EMS_SHARDS or 64); must match, or readings are lost
 
   -h, --help               show this help
 

@@ -200,9 +200,11 @@ describe('ems simulate argument handling', () => {
     [['--count', '3'], 'no devices'],
     [['--csv', 'missing-file.csv', '--device', 'a'], '--csv: cannot read missing-file.csv (ENOENT)'],
     [
-      ['--redis', 'redis://127.0.0.1:6379', '--device', 'a'],
-      '--redis: the Redis/queue sink is not available yet',
+      ['--redis', 'http://127.0.0.1:6379', '--device', 'a'],
+      '--redis: "http://127.0.0.1:6379" is not a redis:// URL',
     ],
+    [['--shards', '8', '--device', 'a'], '--shards only applies with --redis URL'],
+    [['--redis', 'redis://127.0.0.1:6379', '--redis-prefix', 'a:b', '--device', 'a'], '--redis-prefix'],
   ])('%j → one line naming the problem, exit 2', async (argv, message) => {
     const { code, stderr } = await run(argv);
     expect(code).toBe(2);
