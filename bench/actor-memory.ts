@@ -13,7 +13,14 @@ const gc = (globalThis as { gc?: () => void }).gc;
 export async function benchActorMemory(count: number) {
   if (!gc) throw new Error('run with node --expose-gc (npm run bench does)');
   const snapshot = (id: string): DeviceSnapshot => ({
-    config: { id, name: 'Meter', ownerId: null, maxHourlyKwh: 1e6, meterKind: 'interval', timeZone: 'Europe/Bucharest' },
+    config: {
+      id,
+      name: 'Meter',
+      ownerId: null,
+      maxHourlyKwh: 1e6,
+      meterKind: 'interval',
+      timeZone: 'Europe/Bucharest',
+    },
     recent: [],
     openHour: null,
     openHourAlerts: [],
@@ -33,7 +40,8 @@ export async function benchActorMemory(count: number) {
   const base = Date.now() - 3 * 3_600_000;
   for (let i = 0; i < ids.length; i += 500) {
     const readings: Array<[string, number, number]> = [];
-    for (const id of ids.slice(i, i + 500)) for (let k = 0; k < 6; k++) readings.push([id, base + k * 600_000, 0.1]);
+    for (const id of ids.slice(i, i + 500))
+      for (let k = 0; k < 6; k++) readings.push([id, base + k * 600_000, 0.1]);
     await processor.processPayload(0, { readings }, 1);
   }
   gc();

@@ -7,8 +7,8 @@
  * ceiling (the same rows COPYed into a keyed table).
  */
 import { randomUUID } from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
 import { adminToken, type Cluster, client, startCluster } from '../cli/testing/cluster.ts';
 
@@ -33,7 +33,11 @@ function makeBatches(ids: string[], total: number, batch: number) {
   const batches: Array<Array<{ deviceId: string; timestamp: number; value: number }>> = [];
   let current: Array<{ deviceId: string; timestamp: number; value: number }> = [];
   for (let n = 0; n < total; n++) {
-    current.push({ deviceId: ids[n % ids.length]!, timestamp: base + Math.floor(n / ids.length) * 10_000, value: 0.001 * ((n % 7) + 1) });
+    current.push({
+      deviceId: ids[n % ids.length]!,
+      timestamp: base + Math.floor(n / ids.length) * 10_000,
+      value: 0.001 * ((n % 7) + 1),
+    });
     if (current.length === batch) {
       batches.push(current);
       current = [];
@@ -49,7 +53,11 @@ async function createDevices(url: string, token: string, count: number): Promise
   for (let i = 0; i < count; i += 50) {
     const chunk = await Promise.all(
       Array.from({ length: Math.min(50, count - i) }, (_, k) =>
-        call<{ id: string }>('POST', '/api/devices', { name: `Bench ${i + k}`, maxHourlyKwh: 1e6, meterKind: 'interval' }),
+        call<{ id: string }>('POST', '/api/devices', {
+          name: `Bench ${i + k}`,
+          maxHourlyKwh: 1e6,
+          meterKind: 'interval',
+        }),
       ),
     );
     ids.push(...chunk.map((r) => r.body.id));
@@ -63,7 +71,9 @@ async function createDevices(url: string, token: string, count: number): Promise
  * device's readings arrive in time order (as real meters send them).
  */
 async function postAll(url: string, token: string, ids: string[], o: IngestOptions) {
-  const lanes = Array.from({ length: o.concurrency }, (_, l) => ids.filter((_, i) => i % o.concurrency === l));
+  const lanes = Array.from({ length: o.concurrency }, (_, l) =>
+    ids.filter((_, i) => i % o.concurrency === l),
+  );
   const perLane = Math.ceil(o.readings / o.concurrency);
   await Promise.all(
     lanes.map(async (laneIds) => {
@@ -114,7 +124,10 @@ export async function benchEms(mode: 'distributed' | 'single', o: IngestOptions)
     await waitVisible(cluster.sql, total);
     const seconds = (performance.now() - started) / 1000;
     return {
-      name: mode === 'distributed' ? 'EMS distributed (1 api + 1 runtime, Redis)' : 'EMS single process (ems start, no Redis)',
+      name:
+        mode === 'distributed'
+          ? 'EMS distributed (1 api + 1 runtime, Redis)'
+          : 'EMS single process (ems start, no Redis)',
       readings: total,
       seconds,
       perSecond: total / seconds,
@@ -163,7 +176,12 @@ export async function benchNaive(url: string, o: IngestOptions): Promise<IngestR
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    return { name: 'naive: one SQL upsert per reading', readings: rows.length, seconds, perSecond: rows.length / seconds };
+    return {
+      name: 'naive: one SQL upsert per reading',
+      readings: rows.length,
+      seconds,
+      perSecond: rows.length / seconds,
+    };
   } finally {
     await drop();
   }
@@ -187,7 +205,12 @@ export async function benchCopy(url: string, o: IngestOptions): Promise<IngestRe
     };
     await pipeline(Readable.from(lines()), writable);
     const seconds = (performance.now() - started) / 1000;
-    return { name: 'ceiling: COPY into a keyed table', readings: rows.length, seconds, perSecond: rows.length / seconds };
+    return {
+      name: 'ceiling: COPY into a keyed table',
+      readings: rows.length,
+      seconds,
+      perSecond: rows.length / seconds,
+    };
   } finally {
     await drop();
   }

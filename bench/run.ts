@@ -26,9 +26,15 @@ const say = (s = '') => {
 
 say(`# Benchmarks`);
 say();
-say(`Command: \`npm run bench\` (BENCH_READINGS=${opts.readings}, BENCH_DEVICES=${opts.devices}). Measured ${new Date().toISOString()} on`);
-say(`${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version},`);
-say('local PostgreSQL 15 and Redis 7 on the same machine (everything shares 2 cores: load generator, api, runtime, Postgres, Redis).');
+say(
+  `Command: \`npm run bench\` (BENCH_READINGS=${opts.readings}, BENCH_DEVICES=${opts.devices}). Measured ${new Date().toISOString()} on`,
+);
+say(
+  `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version},`,
+);
+say(
+  'local PostgreSQL 15 and Redis 7 on the same machine (everything shares 2 cores: load generator, api, runtime, Postgres, Redis).',
+);
 say();
 
 if (want('ingest')) {
@@ -42,13 +48,19 @@ if (want('ingest')) {
   const ceiling = results[1]!.perSecond;
   say('## End-to-end ingest');
   say();
-  say(`HTTP batches of ${opts.batch} readings, ${opts.concurrency} in flight, ${opts.devices} devices; timed from the first POST until every`);
-  say('reading is visible in the hourly aggregates. References measured in the same run on the same Postgres.');
+  say(
+    `HTTP batches of ${opts.batch} readings, ${opts.concurrency} in flight, ${opts.devices} devices; timed from the first POST until every`,
+  );
+  say(
+    'reading is visible in the hourly aggregates. References measured in the same run on the same Postgres.',
+  );
   say();
   say('| run | readings | seconds | readings/s | × naive | × ceiling |');
   say('|---|---:|---:|---:|---:|---:|');
   for (const r of results) {
-    say(`| ${r.name} | ${fmt(r.readings)} | ${r.seconds.toFixed(2)} | ${fmt(r.perSecond)} | ${(r.perSecond / naive).toFixed(2)} | ${(r.perSecond / ceiling).toFixed(2)} |`);
+    say(
+      `| ${r.name} | ${fmt(r.readings)} | ${r.seconds.toFixed(2)} | ${fmt(r.perSecond)} | ${(r.perSecond / naive).toFixed(2)} | ${(r.perSecond / ceiling).toFixed(2)} |`,
+    );
   }
   say();
 }
@@ -59,11 +71,16 @@ if (want('memory')) {
   say();
   say('| actors | heap before (MB) | heap after (MB) | bytes per actor |');
   say('|---:|---:|---:|---:|');
-  say(`| ${fmt(m.actors)} | ${(m.before / 2 ** 20).toFixed(1)} | ${(m.after / 2 ** 20).toFixed(1)} | ${fmt(m.perActor)} |`);
+  say(
+    `| ${fmt(m.actors)} | ${(m.before / 2 ** 20).toFixed(1)} | ${(m.after / 2 ** 20).toFixed(1)} | ${fmt(m.perActor)} |`,
+  );
   say();
-  say('Each actor holds a config, the open hour and a rolling window with 6 readings (10-minute meter), as after an hour of traffic.');
+  say(
+    'Each actor holds a config, the open hour and a rolling window with 6 readings (10-minute meter), as after an hour of traffic.',
+  );
   say();
 }
 
-if (only.length === 0) writeFileSync(new URL('../docs/BENCHMARKS.md', import.meta.url), `${lines.join('\n')}\n`);
+if (only.length === 0)
+  writeFileSync(new URL('../docs/BENCHMARKS.md', import.meta.url), `${lines.join('\n')}\n`);
 process.exit(0);

@@ -9,8 +9,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
 
-// biome-ignore lint/complexity/noBannedTypes: postgres.js default type map
-export type Sql = postgres.Sql<{}>;
+/** postgres.js's type map with no custom types registered by name. */
+type NoCustomTypes = Record<never, never>;
+export type Sql = postgres.Sql<NoCustomTypes>;
 
 export interface Database {
   sql: Sql;
@@ -31,7 +32,7 @@ export interface DatabaseOptions {
 const quiet = () => {};
 
 /** Shared postgres.js options: numeric and bigint come back as JS numbers. */
-function clientOptions(max: number, schema?: string): postgres.Options<{}> {
+function clientOptions(max: number, schema?: string): postgres.Options<NoCustomTypes> {
   return {
     max,
     onnotice: quiet,
@@ -46,7 +47,7 @@ function clientOptions(max: number, schema?: string): postgres.Options<{}> {
         parse: (x: string) => Number(x),
       },
       bigint: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) },
-    } as unknown as postgres.Options<{}>['types'],
+    } as unknown as postgres.Options<NoCustomTypes>['types'],
     ...(schema ? { connection: { search_path: schema } } : {}),
   };
 }

@@ -162,7 +162,9 @@ export class PostgresDeviceStore implements DeviceStore {
             set kwh = hourly.kwh + excluded.kwh, readings = hourly.readings + excluded.readings`,
         al.length === 0
           ? none
-          : tx<{ id: string }[]>`insert into alerts (id, device_id, kind, hour_start, kwh, max_hourly_kwh, late)
+          : tx<
+              { id: string }[]
+            >`insert into alerts (id, device_id, kind, hour_start, kwh, max_hourly_kwh, late)
         select * from unnest(
           ${al.map((a) => a.id)}::uuid[], ${al.map((a) => a.deviceId)}::uuid[], ${al.map((a) => a.kind)}::text[],
           ${al.map((a) => new Date(a.hourStart).toISOString())}::timestamptz[], ${al.map((a) => String(a.kwh))}::numeric[],
