@@ -30,7 +30,7 @@ Runs the whole system in one process on PORT (default 8080).
   --build-ui   build the dashboard first if ui/dist is missing (npm start does this)`,
   api: 'Usage: ems api\n\nRuns an api node: REST, dashboard and Socket.IO on PORT. Requires DATABASE_URL, REDIS_URL and JWT_SECRET.',
   runtime:
-    'Usage: ems runtime\n\nRuns a runtime node that leases shards and hosts their device actors. Requires DATABASE_URL and REDIS_URL.',
+    'Usage: ems runtime\n\nRuns a runtime node that leases shards and hosts their device actors. Requires DATABASE_URL and REDIS_URL.\nWith PORT set, it answers /healthz, /readyz and /metrics there.',
   migrate:
     'Usage: ems migrate\n\nApplies pending migrations (to DATABASE_URL, or the embedded database in EMS_DATA_DIR) and exits.',
 };
@@ -97,7 +97,13 @@ export async function main(argv: string[]): Promise<void> {
   }
 
   const { startProcess } = await import('./processes.ts');
-  const roles = { api: command !== 'runtime', runtime: command !== 'api' };
+  // A runtime node has no api; with PORT set explicitly it still answers the probes there
+  // (unset, `ems runtime` and `ems api` can share a host on the default port).
+  const roles = {
+    api: command !== 'runtime',
+    runtime: command !== 'api',
+    ops: command === 'runtime' && process.env.PORT !== undefined && process.env.PORT !== '',
+  };
   const running = await startProcess(config, roles, log);
   if (command === 'start' && rest.includes('--demo') && running.port && running.deps) {
     const { startDemo } = await import('./demo.ts');

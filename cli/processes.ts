@@ -3,11 +3,20 @@
  * Config. `ems start` runs both in one process (in-memory drivers and the
  * embedded database unless REDIS_URL / DATABASE_URL say otherwise);
  * `ems api` and `ems runtime` run one role each over Postgres and Redis.
+ *
+ * stop() is the drain every command runs on SIGTERM (docs/OPERATIONS.md):
+ * /readyz turns 503 and the listener stops taking connections; the runtime
+ * node finishes its jobs in flight and releases its leases (peers take the
+ * shards at once, instead of waiting for the leases to expire); Socket.IO
+ * sockets are sent away with a transport close, which socket.io-client treats
+ * as "reconnect" (a DISCONNECT packet would tell it to stay away); then the
+ * drivers and the database close.
  */
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import { createAdaptorServer } from '@hono/node-server';
+import { Hono } from 'hono';
 import { ShardProcessor } from '../actors/shard-processor.ts';
 import { createApp } from '../api/app.ts';
 import { JwtService } from '../api/auth/jwt.ts';
@@ -16,6 +25,8 @@ import type { AppDeps } from '../api/context.ts';
 import { type Database, openDatabase } from '../api/db/connect.ts';
 import { PostgresDeviceStore } from '../api/db/device-store.ts';
 import { migrate } from '../api/db/migrate.ts';
+import { opsRoutes } from '../api/ops/index.ts';
+import { createMetrics } from '../api/ops/metrics.ts';
 import { createRealtimeSetup } from '../api/realtime/setup.ts';
 import { createMemoryDrivers } from '../runtime/memory/index.ts';
 import { RuntimeNode } from '../runtime/node.ts';
@@ -38,6 +49,11 @@ export interface Running {
 export interface Roles {
   api: boolean;
   runtime: boolean;
+  /**
+   * Without the api: still answer /healthz, /readyz and /metrics on PORT, so an
+   * orchestrator can probe a runtime node (compose.yaml does).
+   */
+  ops?: boolean;
 }
 
 function poolSize(config: Config, db: 'embedded' | 'server') {
@@ -52,15 +68,35 @@ export async function openConfiguredDatabase(config: Config): Promise<Database> 
   });
 }
 
-function drivers(config: Config, log: Logger): RuntimeDrivers & { memory: boolean } {
+type Drivers = RuntimeDrivers & { memory: boolean; readinessChecks: Array<() => Promise<void>> };
+
+function drivers(config: Config, log: Logger): Drivers {
   if (config.REDIS_URL) {
-    return Object.assign(createRedisDrivers({ url: config.REDIS_URL, prefix: config.EMS_REDIS_PREFIX }), {
-      memory: false,
-    });
+    const redis = createRedisDrivers({ url: config.REDIS_URL, prefix: config.EMS_REDIS_PREFIX });
+    // /readyz answers 503 while Redis does not answer: readings could not be accepted durably.
+    const pingRedis = async () => {
+      await redis.redis.ping();
+    };
+    return Object.assign(redis, { memory: false, readinessChecks: [pingRedis] });
   }
   const onError = (err: unknown, failure: unknown) =>
     log.warn({ err, failure }, 'shard job failed; retrying');
-  return Object.assign(createMemoryDrivers({ onError }), { memory: true });
+  return Object.assign(createMemoryDrivers({ onError }), { memory: true, readinessChecks: [] });
+}
+
+function listen(server: Server, config: Config): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : config.PORT);
+    });
+  });
+}
+
+/** Stops taking connections at once; resolves when the open ones have ended. */
+function closeListener(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
 export async function startProcess(config: Config, roles: Roles, log: Logger): Promise<Running> {
@@ -89,6 +125,8 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
     );
     runtimeNode.on('lost', (shard: number, reason: unknown) => log.info({ shard, reason }, 'shard lost'));
     await runtimeNode.start();
+    const statsTimer = setInterval(() => log.debug({ ...processor!.totals, resident: processor!.system.size }, 'runtime stats'), 5000);
+    statsTimer.unref();
     log.info({ nodeId, shards: config.EMS_SHARDS }, 'runtime node started');
   }
 
@@ -113,6 +151,7 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
       events: rt.events,
       shards: config.EMS_SHARDS,
       defaultTimeZone: config.EMS_DEFAULT_TIME_ZONE,
+      readinessChecks: rt.readinessChecks,
       draining: () => draining,
     };
     apiDeps = deps;
@@ -123,17 +162,26 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
     });
     server = createAdaptorServer({ fetch: app.fetch }) as Server;
     const realtime = await realtimeSetup.attach(server, deps, config, rt);
-    await new Promise<void>((resolve, reject) => {
-      server!.once('error', reject);
-      server!.listen(config.PORT, config.HOST, () => resolve());
-    });
-    const address = server.address();
-    port = typeof address === 'object' && address ? address.port : config.PORT;
+    port = await listen(server, config);
     log.info({ port, host: config.HOST, ms: Math.round(performance.now() - started) }, 'api listening');
+    const api = server;
     stops.push(async () => {
+      const closed = closeListener(api);
+      // A transport close, not a Socket.IO DISCONNECT: clients reconnect on their own, through the
+      // load balancer, to a node that is still up (the listener no longer accepts them here).
+      realtime.io.engine.close();
       await realtime.close();
-      await new Promise<void>((resolve) => server!.close(() => resolve()));
+      await closed;
     });
+  } else if (roles.ops) {
+    const opsDeps = { sql: db.sql, log, readinessChecks: rt.readinessChecks, draining: () => draining };
+    // opsRoutes reads only these four fields of the api's dependencies.
+    const ops = new Hono().route('/', opsRoutes(opsDeps as unknown as AppDeps, createMetrics()));
+    server = createAdaptorServer({ fetch: ops.fetch }) as Server;
+    port = await listen(server, config);
+    log.info({ port, host: config.HOST }, 'ops endpoints listening (/healthz, /readyz, /metrics)');
+    const opsServer = server;
+    stops.push(() => closeListener(opsServer));
   }
 
   return {
@@ -142,7 +190,11 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
     deps: apiDeps,
     async stop() {
       draining = true;
-      if (runtimeNode) await runtimeNode.stop();
+      const runtimeStopped = performance.now();
+      if (runtimeNode) {
+        await runtimeNode.stop();
+        log.info({ ms: Math.round(performance.now() - runtimeStopped) }, 'runtime node drained');
+      }
       await processor?.close();
       for (const stop of stops) await stop().catch((err) => log.warn({ err }, 'stop failed'));
       await rt.close().catch((err) => log.warn({ err }, 'closing drivers failed'));

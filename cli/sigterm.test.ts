@@ -1,0 +1,276 @@
+/**
+ * Graceful stops, as separate processes on loopback over the real Postgres and
+ * Redis (the topology of compose.yaml). A runtime node sent SIGTERM under load
+ * drains: it finishes the job in flight, releases its leases and exits 0, and
+ * its shards move to the other runtime node without losing or double-counting
+ * a reading — sooner than after a SIGKILL, where the leases must expire first
+ * (both durations are logged, not asserted). An api node sent SIGTERM closes
+ * its sockets with a transport close, so a client that, like a load balancer,
+ * knows both api nodes reconnects to the other one and receives the next alert.
+ */
+import { io as connectClient } from 'socket.io-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Alert } from '../api/contract.ts';
+import type { ClientSocket } from '../api/realtime/testing.ts';
+import { createRedisDrivers } from '../runtime/redis/index.ts';
+import { adminToken, type Cluster, client, startCluster } from './testing/cluster.ts';
+
+const DEVICES = 40;
+const SHARDS = 16;
+
+interface Load {
+  stop(): Promise<void>;
+  /** Accepted readings per device, in milli-kWh, and their count. */
+  expected: Map<string, { milli: number; count: number }>;
+  batches: number;
+}
+
+/** Posts batches round-robin over the api nodes until stopped; a failed batch is resent until accepted. */
+function startLoad(urls: string[], token: string, deviceIds: string[]): Load {
+  const expected = new Map(deviceIds.map((id) => [id, { milli: 0, count: 0 }]));
+  let running = true;
+  let seq = 0;
+  const base = Date.now() - 3 * 86_400_000;
+  const load: Load = { expected, batches: 0, stop: async () => {} };
+  const loop = (async () => {
+    while (running) {
+      const readings = [];
+      for (let i = 0; i < 400; i++) {
+        const n = seq++;
+        const deviceId = deviceIds[n % deviceIds.length]!;
+        readings.push({
+          deviceId,
+          timestamp: base + Math.floor(n / deviceIds.length) * 1000,
+          value: ((n % 9) + 1) / 1000,
+        });
+      }
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const res = await client(urls[(load.batches + attempt) % urls.length]!, token)(
+            'POST',
+            '/api/readings',
+            { readings },
+          );
+          if (res.status === 202) break;
+          if (res.status < 500) throw new Error(`refused: ${res.status} ${JSON.stringify(res.body)}`);
+        } catch (err) {
+          if ((err as Error).message.startsWith('refused')) throw err;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      for (const r of readings) {
+        const e = expected.get(r.deviceId)!;
+        e.milli += Math.round(r.value * 1000);
+        e.count++;
+      }
+      load.batches++;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  load.stop = async () => {
+    running = false;
+    await loop;
+  };
+  return load;
+}
+
+async function totals(cluster: Cluster) {
+  const rows = await cluster.sql<{ id: string; kwh: string; n: number }[]>`
+    select device_id as id, sum(kwh)::text as kwh, sum(readings)::int as n from hourly group by device_id`;
+  return new Map(rows.map((r) => [r.id, { kwh: r.kwh, n: r.n }]));
+}
+
+async function waitForTotals(cluster: Cluster, load: Load, timeoutMs = 90_000) {
+  const want = [...load.expected.values()].reduce((n, e) => n + e.count, 0);
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const got = [...(await totals(cluster)).values()].reduce((n, e) => n + e.n, 0);
+    if (got >= want) return;
+    if (Date.now() > until) throw new Error(`only ${got} of ${want} readings reached the aggregates`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function expectExactTotals(cluster: Cluster, load: Load) {
+  const got = await totals(cluster);
+  for (const [id, e] of load.expected) {
+    const row = got.get(id);
+    expect(row?.n, `readings of ${id}`).toBe(e.count);
+    expect(Number(row?.kwh), `kWh of ${id}`).toBe(e.milli / 1000);
+  }
+}
+
+async function holders(cluster: Cluster): Promise<Array<string | null>> {
+  const drivers = createRedisDrivers({ url: cluster.env.REDIS_URL!, prefix: cluster.prefix });
+  try {
+    return await Promise.all(Array.from({ length: SHARDS }, (_, s) => drivers.leases.holderOf(s)));
+  } finally {
+    await drivers.close();
+  }
+}
+
+/** Waits until the lease holders satisfy `done`; resolves with the time that took. */
+async function waitForHolders(
+  cluster: Cluster,
+  done: (h: Array<string | null>) => boolean,
+  timeoutMs = 30_000,
+): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const h = await holders(cluster);
+    if (done(h)) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) throw new Error(`shards not placed as expected: ${h.join(',')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const allOwnedBy = (nodeId: string) => (h: Array<string | null>) => h.every((x) => x === nodeId);
+
+async function createDevices(url: string, token: string, count: number, maxHourlyKwh = 1e6) {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const res = await client(url, token)<{ id: string }>('POST', '/api/devices', {
+      name: `Meter ${i}`,
+      maxHourlyKwh,
+      meterKind: 'interval',
+    });
+    expect(res.status).toBe(201);
+    ids.push(res.body.id);
+  }
+  return ids;
+}
+
+/**
+ * A socket that knows every api node, as a client behind a load balancer
+ * would: it starts on the first url and each reconnection attempt tries the
+ * next one in turn.
+ */
+function failoverSocket(urls: string[], token: string) {
+  let next = 0;
+  const socket: ClientSocket = connectClient(urls[next]!, {
+    path: '/socket.io',
+    auth: { token },
+    transports: ['websocket'],
+    reconnection: true,
+    reconnectionDelay: 100,
+    reconnectionDelayMax: 500,
+    forceNew: true,
+  });
+  const manager = socket.io as unknown as { uri: string; on(e: 'reconnect_attempt', f: () => void): void };
+  manager.on('reconnect_attempt', () => {
+    next = (next + 1) % urls.length;
+    manager.uri = urls[next]!;
+  });
+  return { socket, url: () => urls[next]! };
+}
+
+/** "Now", at least 5 s into the UTC hour, so readings a few seconds old share the hour and add up. */
+async function nowInsideHour(): Promise<number> {
+  for (;;) {
+    const now = Date.now();
+    const into = now % 3_600_000;
+    if (into >= 5000) return now;
+    await new Promise((r) => setTimeout(r, 5000 - into + 50));
+  }
+}
+
+const connected = (socket: ClientSocket) =>
+  new Promise<void>((resolve) => (socket.connected ? resolve() : socket.once('connect', () => resolve())));
+
+let cluster: Cluster | undefined;
+const sockets: ClientSocket[] = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.close();
+  await cluster?.close();
+  cluster = undefined;
+});
+
+describe('SIGTERM', () => {
+  it('hands a runtime node’s shards over under load, nothing lost or counted twice, sooner than SIGKILL', async () => {
+    cluster = await startCluster({ shards: SHARDS });
+    const runtimeA = await cluster.start('runtime');
+    const runtimeB = await cluster.start('runtime');
+    const api1 = await cluster.start('api');
+    const api2 = await cluster.start('api');
+    const token = await adminToken(api1.url);
+    const ids = await createDevices(api1.url, token, DEVICES);
+    await waitForHolders(cluster, (h) => h.includes(runtimeA.nodeId) && h.includes(runtimeB.nodeId));
+
+    const load = startLoad([api1.url, api2.url], token, ids);
+    await new Promise((r) => setTimeout(r, 2500));
+    runtimeA.signal('SIGTERM');
+    const sigtermMs = await waitForHolders(cluster, allOwnedBy(runtimeB.nodeId));
+    expect(await runtimeA.exited).toBe(0);
+    expect(runtimeA.logs.some((l) => l.includes('"runtime node drained"'))).toBe(true);
+    expect(runtimeA.logs.some((l) => l.includes('"level":50'))).toBe(false); // no error on the way out
+
+    // The same hand-over after a SIGKILL, for comparison: a third node joins, takes its share, dies.
+    const runtimeC = await cluster.start('runtime');
+    await waitForHolders(cluster, (h) => h.includes(runtimeC.nodeId) && h.includes(runtimeB.nodeId));
+    await new Promise((r) => setTimeout(r, 1500));
+    runtimeC.signal('SIGKILL');
+    const sigkillMs = await waitForHolders(cluster, allOwnedBy(runtimeB.nodeId));
+    expect(await runtimeC.exited).toBe(null); // killed by the signal
+
+    await new Promise((r) => setTimeout(r, 1000));
+    await load.stop();
+    await waitForTotals(cluster, load);
+    await expectExactTotals(cluster, load);
+    expect(load.batches).toBeGreaterThan(10);
+    console.info(
+      `hand-over of every shard to the survivor: after SIGTERM ${sigtermMs} ms, after SIGKILL ${sigkillMs} ms; ${load.batches} batches`,
+    );
+  }, 180_000);
+
+  it('sends an api node’s sockets away to reconnect; the client gets the next alert from the other node', async () => {
+    cluster = await startCluster({ shards: SHARDS });
+    await cluster.start('runtime');
+    const api1 = await cluster.start('api');
+    const api2 = await cluster.start('api');
+    const admin = await adminToken(api1.url);
+    const asAdmin = client(api1.url, admin);
+    const user = await asAdmin<{ id: string }>('POST', '/api/users', {
+      username: 'alice',
+      password: 'alice-password',
+      name: 'Alice',
+      role: 'client',
+    });
+    expect(user.status).toBe(201);
+    const login = await client(api1.url)<{ token: string }>('POST', '/api/auth/login', {
+      username: 'alice',
+      password: 'alice-password',
+    });
+    const device = await asAdmin<{ id: string }>('POST', '/api/devices', {
+      name: 'Kiln',
+      maxHourlyKwh: 1,
+      meterKind: 'interval',
+      timeZone: 'UTC',
+      ownerId: user.body.id,
+    });
+    expect(device.status).toBe(201);
+
+    const { socket, url } = failoverSocket([api2.url, api1.url], login.body.token);
+    sockets.push(socket);
+    await connected(socket);
+    expect(url()).toBe(api2.url);
+
+    const gone = new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
+    api2.signal('SIGTERM');
+    // A transport close, which socket.io-client answers by reconnecting; not 'io server disconnect'.
+    expect(await gone).toBe('transport close');
+    await connected(socket);
+    expect(url()).toBe(api1.url);
+    expect(await api2.exited).toBe(0);
+
+    const alert = new Promise<Alert>((resolve) => socket.once('alert', resolve));
+    const now = await nowInsideHour();
+    const posted = await asAdmin('POST', '/api/readings', {
+      readings: [
+        { deviceId: device.body.id, timestamp: now - 2000, value: 0.8 },
+        { deviceId: device.body.id, timestamp: now - 1000, value: 0.7 },
+      ],
+    });
+    expect(posted.status).toBe(202);
+    expect(await alert).toMatchObject({ deviceId: device.body.id, kind: 'exceeded', ownerId: user.body.id });
+  }, 120_000);
+});
