@@ -210,3 +210,16 @@ describe('asking the assistant', () => {
     expect(chat.activeAwaitsAssistant).toBe(false);
   });
 });
+
+describe('after a reconnect', () => {
+  it("reloads a client's conversation even when Support is not open, so the badge is right", async () => {
+    signIn(client);
+    const missed = fromAdmin('Are you there?', '2026-07-01T10:00:00Z');
+    fakeFetch({
+      'GET /api/chat/conversations/:id/messages': () => ({ body: { items: [missed], total: 1 } }),
+    });
+    const chat = useChat();
+    await chat.refreshActive();
+    expect(chat.totalUnread).toBe(1);
+  });
+});

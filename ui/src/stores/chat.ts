@@ -311,7 +311,10 @@ export const useChat = defineStore('chat', () => {
 
   /** After a reconnect: messages sent while we were away. */
   async function refreshActive(): Promise<void> {
-    if (activeId.value) await loadMessages(activeId.value);
+    // A client's one conversation feeds the Support badge even when it is not on screen.
+    const own = myRole.value === 'client' ? (session.user?.id ?? null) : null;
+    const id = activeId.value ?? own;
+    if (id) await loadMessages(id);
     if (myRole.value === 'admin') await fetchConversations();
     if (activeId.value && isVisible(activeId.value)) await markRead(activeId.value);
   }
