@@ -8,11 +8,15 @@
  * `--redis` straight onto the shard queues of `ems api` + `ems runtime`.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roundKwh } from '../actors/meter.ts';
 import { adminToken, type Cluster, client, startCluster } from '../cli/testing/cluster.ts';
+import { shardOf } from '../runtime/placement.ts';
 import { runSimulate } from './index.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -178,5 +182,29 @@ describe('ems simulate --redis → ems api + ems runtime', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`accepted ${COUNT}`);
     await expectDayMatchesRegister(url, token, id);
+  }, 120_000);
+
+  it('readings of an unknown device are dropped by the runtime without holding up its shard', async () => {
+    const id = await createMeter(url, token, 'Shares a shard with a stranger');
+    let stranger = randomUUID();
+    while (shardOf(stranger, 16) !== shardOf(id, 16)) stranger = randomUUID();
+    const dir = mkdtempSync(join(tmpdir(), 'ems-sim-e2e-'));
+    try {
+      // Small batches: the stranger's jobs and the meter's interleave on the one shard queue they share.
+      const devicesFile = join(dir, 'devices.txt');
+      writeFileSync(devicesFile, `${stranger}\n${id}\n`);
+      const run = await simulateInProcess([
+        ...replayArgs(id).filter((_, i, all) => all[i] !== '--device' && all[i - 1] !== '--device'),
+        ...['--devices-file', devicesFile, '--offset-step', '0', '--batch', '10'],
+        ...['--redis', cluster.env.REDIS_URL!, '--redis-prefix', cluster.prefix, '--shards', '16'],
+      ]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`accepted ${2 * COUNT}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await expectDayMatchesRegister(url, token, id);
+    const res = await client(url, token)('GET', `/api/devices/${stranger}/consumption?date=2026-03-10`);
+    expect(res.status).toBe(404);
   }, 120_000);
 });
