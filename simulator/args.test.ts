@@ -126,3 +126,32 @@ describe('parseSimulateArgs', () => {
     expect(options.follow).toBe(true);
   });
 });
+
+describe('--redis', () => {
+  it('takes the prefix and shard count from the servers’ own variables unless given', () => {
+    const env = { EMS_REDIS_PREFIX: 'prod', EMS_SHARDS: '16' };
+    expect(parseSimulateArgs(['--device', 'a', '--redis', 'redis://r:6379'], env)).toMatchObject({
+      redis: 'redis://r:6379',
+      redisPrefix: 'prod',
+      shards: 16,
+    });
+    expect(
+      parseSimulateArgs(
+        ['--device', 'a', '--redis', 'redis://r', '--redis-prefix', 'x', '--shards', '8'],
+        env,
+      ),
+    ).toMatchObject({ redisPrefix: 'x', shards: 8 });
+    expect(parseSimulateArgs(['--device', 'a', '--redis', 'rediss://r'])).toMatchObject({
+      redisPrefix: 'ems',
+      shards: 64,
+    });
+  });
+
+  it.each([
+    [['--redis', 'localhost:6379'], '--redis: "localhost:6379" is not a redis:// URL'],
+    [['--redis', 'redis://r', '--shards', '0'], '--shards: 0 is outside 1–4096'],
+    [['--redis-prefix', 'ems'], '--redis-prefix only applies with --redis URL'],
+  ])('%j is refused', (argv, message) => {
+    expect(() => parseSimulateArgs(['--device', 'a', ...argv])).toThrow(new ArgumentError(message));
+  });
+});
