@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Deno parity smoke: `npx deno task start` (embedded database, in-memory
-# runtime) on a free port; once /readyz answers, .ci/deno-smoke.ts drives a
+# runtime, the dashboard built by vite under Deno when missing) on a free port; once /readyz answers, .ci/deno-smoke.ts drives a
 # device over its limit and waits for the Socket.IO alert; then the server is
 # sent SIGTERM and must drain and exit 0.
 set -euo pipefail
@@ -33,6 +33,7 @@ for _ in $(seq 1 120); do
 done
 curl -fsS "$base/readyz" >/dev/null || fail "/readyz did not answer 200 within 120 s"
 grep -q '"api listening"' "$log" || fail "no 'api listening' log line"
+curl -fsS "$base/" | grep -qi '<!doctype html' || fail "GET / did not serve the dashboard"
 
 npx tsx .ci/deno-smoke.ts "$base" || fail "the alert path failed"
 
