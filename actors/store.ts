@@ -59,6 +59,13 @@ export class FencedError extends Error {
   }
 }
 
+/** One job's effects, for stores that can commit several jobs in one transaction. */
+export interface CommitItem {
+  shard: number;
+  epoch: number;
+  batch: ShardBatch;
+}
+
 export interface DeviceStore {
   /** Snapshots of the given devices; a missing device is absent from the map. */
   loadMany(deviceIds: string[]): Promise<Map<string, DeviceSnapshot>>;
@@ -79,4 +86,9 @@ export interface DeviceStore {
    * its device, hour and kind is not returned). Throws FencedError when fenced.
    */
   commit(shard: number, epoch: number, batch: ShardBatch): Promise<NewAlert[]>;
+  /**
+   * Optional: commits several jobs (of different shards) in one transaction,
+   * checking every epoch; all or nothing. Returns each job's inserted alerts.
+   */
+  commitMany?(items: CommitItem[]): Promise<NewAlert[][]>;
 }

@@ -7,6 +7,7 @@
  * aborts the transaction rather than count anything twice (invariant 2).
  */
 import {
+  type CommitItem,
   type DeviceSnapshot,
   type DeviceStore,
   FencedError,
@@ -126,18 +127,28 @@ export class PostgresDeviceStore implements DeviceStore {
   }
 
   async commit(shard: number, epoch: number, batch: ShardBatch): Promise<NewAlert[]> {
-    return (await this.#sql.begin(async (tx) => {
+    return (await this.commitMany([{ shard, epoch, batch }]))[0]!;
+  }
+
+  /**
+   * Writes the jobs of several shards in one transaction (see actors/group-commit.ts).
+   * Shards of concurrent calls never overlap (a shard has one job in flight), so the
+   * row locks taken here cannot deadlock with each other.
+   */
+  async commitMany(items: CommitItem[]): Promise<NewAlert[][]> {
+    const ins = items.flatMap((i) => i.batch.inserts);
+    const up = items.flatMap((i) => i.batch.updates);
+    const hours = items.flatMap((i) => [...i.batch.hours.values()]);
+    const al = items.flatMap((i) => i.batch.alerts);
+    const created = await this.#sql.begin(async (tx) => {
       // All statements are sent at once (postgres.js pipelines them on the transaction's
       // connection, in order): one round trip plus COMMIT. The fence check comes first and
-      // holds the shard's row lock; if it finds a newer epoch, everything rolls back.
+      // holds the shards' row locks; if it finds a newer epoch, everything rolls back.
       const none = Promise.resolve([] as unknown[]);
-      const ins = batch.inserts;
-      const up = batch.updates;
-      const hours = [...batch.hours.values()];
-      const al = batch.alerts;
-      const [fenced, inserted, , , created] = await Promise.all([
-        tx`update shard_fences set jobs = jobs + 1, updated_at = now()
-          where shard = ${shard} and epoch = ${epoch} returning shard`,
+      const [fenced, inserted, , , alerts] = await Promise.all([
+        tx`update shard_fences f set jobs = f.jobs + 1, updated_at = now()
+          from unnest(${items.map((i) => i.shard)}::int[], ${items.map((i) => i.epoch)}::bigint[]) as x(s, e)
+          where f.shard = x.s and f.epoch = x.e returning f.shard`,
         ins.length === 0
           ? none
           : tx`insert into readings (device_id, ts, value, kwh)
@@ -171,10 +182,14 @@ export class PostgresDeviceStore implements DeviceStore {
           ${al.map((a) => a.maxHourlyKwh)}::float8[], ${al.map((a) => (a.late ? 't' : 'f'))}::text[]::bool[]
         ) on conflict (device_id, hour_start, kind) do nothing returning id`,
       ]);
-      if (fenced.length === 0) throw new FencedError(shard, epoch);
+      if (fenced.length !== new Set(items.map((i) => i.shard)).size) {
+        const ok = new Set((fenced as unknown as Array<{ shard: number }>).map((r) => r.shard));
+        const lost = items.find((i) => !ok.has(i.shard))!;
+        throw new FencedError(lost.shard, lost.epoch);
+      }
       if (inserted.length !== ins.length) throw new DuplicateReadingError();
-      const ids = new Set((created as Array<{ id: string }>).map((r) => r.id));
-      return al.filter((a) => ids.has(a.id));
-    })) as NewAlert[];
+      return new Set((alerts as Array<{ id: string }>).map((r) => r.id));
+    });
+    return items.map((i) => i.batch.alerts.filter((a) => (created as Set<string>).has(a.id)));
   }
 }

@@ -6,12 +6,11 @@
  * in-memory queue of a single process).
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import type { ReadingTuple, ShardJobPayload } from '../../actors/messages.ts';
-import { shardOf } from '../../runtime/placement.ts';
 import { requirePrincipal } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { bearer, errors, json, jsonBody, newRouter } from '../router.ts';
+import { enqueueReadings } from './enqueue.ts';
 import { KnownDevices } from './known-devices.ts';
 import { ReadingsBody } from './schema.ts';
 
@@ -58,19 +57,8 @@ export function readingRoutes(deps: AppDeps) {
       throw new ApiError('unprocessable', `Unknown device: ${[...unknown][0]}`, details);
     }
 
-    const byShard = new Map<number, ReadingTuple[]>();
-    for (const r of readings) {
-      const shard = shardOf(r.deviceId, deps.shards);
-      const list = byShard.get(shard);
-      if (list) list.push([r.deviceId, r.ts, r.value]);
-      else byShard.set(shard, [[r.deviceId, r.ts, r.value]]);
-    }
     try {
-      await Promise.all(
-        [...byShard].map(([shard, tuples]) =>
-          deps.producer.addBulk<ShardJobPayload>(shard, [{ readings: tuples }]),
-        ),
-      );
+      await enqueueReadings(deps.producer, readings, deps.shards);
     } catch (err) {
       deps.log.error({ err }, 'enqueue failed');
       throw new ApiError(
