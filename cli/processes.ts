@@ -125,7 +125,14 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
     );
     runtimeNode.on('lost', (shard: number, reason: unknown) => log.info({ shard, reason }, 'shard lost'));
     await runtimeNode.start();
-    const statsTimer = setInterval(() => log.debug({ ...processor!.totals, resident: processor!.system.size }, 'runtime stats'), 5000);
+    const statsTimer = setInterval(
+      () =>
+        log.debug(
+          { ...processor!.totals, ...processor!.committer?.stats, resident: processor!.system.size },
+          'runtime stats',
+        ),
+      5000,
+    );
     statsTimer.unref();
     log.info({ nodeId, shards: config.EMS_SHARDS }, 'runtime node started');
   }
