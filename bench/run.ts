@@ -6,6 +6,9 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { TEST_DATABASE_URL } from '../api/testing.ts';
 import { benchActorMemory } from './actor-memory.ts';
+import { benchAlertLatency } from './alert-latency.ts';
+import { benchSimulator } from './simulator.ts';
+import { benchSockets } from './sockets.ts';
 import { benchCopy, benchEms, benchNaive, type IngestOptions, type IngestResult } from './ingest.ts';
 
 const opts: IngestOptions = {

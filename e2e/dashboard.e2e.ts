@@ -3,10 +3,13 @@
  * up a client and a device, the client watches it live while a meter posts
  * readings (live total moves, an alert toast appears, the bell counts it), and
  * the two chat with typing indicators and read receipts. Screenshots of each
- * screen go to docs/screenshots/. Any uncaught page error fails the run.
+ * screen are taken every run; with UPDATE_SCREENSHOTS=1 they replace the
+ * committed ones in docs/screenshots/ (else they go to a temp folder, so a
+ * test run leaves the tree clean). Any uncaught page error fails the run.
  */
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +28,9 @@ import {
   type WatchedPage,
 } from './harness.ts';
 
-const SHOTS = join(ROOT, 'docs/screenshots');
+const SHOTS = process.env.UPDATE_SCREENSHOTS
+  ? join(ROOT, 'docs/screenshots')
+  : join(tmpdir(), 'ems-e2e-screenshots');
 const CLIENT = { username: 'ada', password: 'ada-password-42', name: 'Ada Lovelace' };
 
 let ems: EmsServer;
