@@ -75,7 +75,7 @@ export class GroupCommitter {
     try {
       this.stats.transactions++;
       const results = await this.#store.commitMany(group);
-      group.forEach((p, i) => p.resolve(results[i] ?? []));
+      for (const [i, p] of group.entries()) p.resolve(results[i] ?? []);
     } catch {
       // Isolate the failure: each job on its own, so only the bad one fails.
       await Promise.all(

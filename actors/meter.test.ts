@@ -109,7 +109,7 @@ describe('hourly totals from the sensor.csv register', () => {
   });
 
   it('the register in the file only grows, so no hour of that day saw a reset', () => {
-    values.slice(1).forEach((v, i) => expect(v).toBeGreaterThanOrEqual(values[i]!));
+    for (const [i, v] of values.slice(1).entries()) expect(v).toBeGreaterThanOrEqual(values[i]!);
   });
 });
 

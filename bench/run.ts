@@ -7,9 +7,9 @@ import os from 'node:os';
 import { TEST_DATABASE_URL } from '../api/testing.ts';
 import { benchActorMemory } from './actor-memory.ts';
 import { benchAlertLatency } from './alert-latency.ts';
+import { benchCopy, benchEms, benchNaive, type IngestOptions, type IngestResult } from './ingest.ts';
 import { benchSimulator } from './simulator.ts';
 import { benchSockets } from './sockets.ts';
-import { benchCopy, benchEms, benchNaive, type IngestOptions, type IngestResult } from './ingest.ts';
 
 const opts: IngestOptions = {
   devices: Number(process.env.BENCH_DEVICES ?? 2000),
@@ -81,6 +81,62 @@ if (want('memory')) {
   say(
     'Each actor holds a config, the open hour and a rolling window with 6 readings (10-minute meter), as after an hour of traffic.',
   );
+  say();
+}
+
+if (want('alerts')) {
+  const a = await benchAlertLatency({ onProgress: (m) => console.error(m) });
+  say('## Alert latency');
+  say();
+  say(
+    "From just before `fetch()` of a POST on api node 1 to the `alert` event on the owner's socket on api node 2",
+  );
+  say('(2 api + 1 runtime processes over Redis), under a background ingest load through api node 1.');
+  say();
+  say('| samples | missed | p50 ms | p90 ms | p99 ms | max ms | 202 p50 ms | background readings/s |');
+  say('|---:|---:|---:|---:|---:|---:|---:|---:|');
+  say(
+    `| ${a.samples} | ${a.missed} | ${a.p50.toFixed(1)} | ${a.p90.toFixed(1)} | ${a.p99.toFixed(1)} | ${a.max.toFixed(1)} | ${a.acceptedP50.toFixed(1)} | ${fmt(a.backgroundPerSecond)} |`,
+  );
+  say();
+}
+
+if (want('sockets')) {
+  const r = await benchSockets({ onProgress: (m) => console.error(m) });
+  say('## Sockets per api node and fan-out');
+  say();
+  say('| target | connected | failed | connect/s | api RSS before → after (MB) | KB per socket |');
+  say('|---:|---:|---:|---:|---:|---:|');
+  say(
+    `| ${fmt(r.target)} | ${fmt(r.connected)} | ${r.failed} | ${fmt(r.connectPerSecond)} | ${r.apiRssBeforeMb.toFixed(0)} → ${r.apiRssAfterMb.toFixed(0)} | ${r.apiRssPerSocketKb.toFixed(1)} |`,
+  );
+  say();
+  say(
+    'Fan-out of one alert to the `admins` room (published through the Redis emitter, until the last socket has it):',
+  );
+  say();
+  say('| admin sockets | median ms | rounds (ms) | fewest received |');
+  say('|---:|---:|---|---:|');
+  for (const f of r.fanout) {
+    say(
+      `| ${fmt(f.admins)} | ${f.medianMs.toFixed(1)} | ${f.roundsMs.map((x) => x.toFixed(0)).join(', ')} | ${fmt(f.minReceived)} |`,
+    );
+  }
+  say();
+}
+
+if (want('simulator')) {
+  const rows = await benchSimulator();
+  say('## Simulator sending rate');
+  say();
+  say(
+    '`ems simulate --speed max`, generated profile (200 devices × 500 readings, batches of 5000, 4 in flight), until every batch is acknowledged.',
+  );
+  say();
+  say('| target | readings | seconds | readings/s |');
+  say('|---|---:|---:|---:|');
+  for (const r of rows)
+    say(`| ${r.name} | ${fmt(r.readings)} | ${r.seconds.toFixed(2)} | ${fmt(r.perSecond)} |`);
   say();
 }
 
