@@ -7,6 +7,7 @@ import os from 'node:os';
 import { TEST_DATABASE_URL } from '../api/testing.ts';
 import { benchActorMemory } from './actor-memory.ts';
 import { benchAlertLatency } from './alert-latency.ts';
+import { benchApi } from './api.ts';
 import { benchCopy, benchEms, benchNaive, type IngestOptions, type IngestResult } from './ingest.ts';
 import { benchSimulator } from './simulator.ts';
 import { benchSockets } from './sockets.ts';
@@ -39,6 +40,23 @@ say(
   'local PostgreSQL 15 and Redis 7 on the same machine (everything shares 2 cores: load generator, api, runtime, Postgres, Redis).',
 );
 say();
+
+if (want('api')) {
+  const r = await benchApi();
+  say('## Start-up and API');
+  say();
+  say(
+    '`ems start` with the embedded database (PGlite, one connection): time until `/readyz` answers 200, then',
+  );
+  say('authenticated `GET /api/devices` (20 devices) with autocannon, 16 connections for 10 s.');
+  say();
+  say('| cold start (new data dir) ms | warm start ms | GET /api/devices req/s | p50 ms | p99 ms |');
+  say('|---:|---:|---:|---:|---:|');
+  say(
+    `| ${fmt(r.coldStartMs)} | ${fmt(r.warmStartMs)} | ${fmt(r.devicesRequestsPerSecond)} | ${r.devicesLatencyP50Ms} | ${r.devicesLatencyP99Ms} |`,
+  );
+  say();
+}
 
 if (want('ingest')) {
   const results: IngestResult[] = [];
