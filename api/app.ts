@@ -22,7 +22,7 @@ import { opsRoutes } from './ops/index.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { serveUi } from './ops/static-ui.ts';
 import { readingRoutes } from './readings/index.ts';
-import { tokenRoutes } from './tokens/index.ts';
+import { type TokenHooks, tokenRoutes } from './tokens/index.ts';
 import { type UserHooks, userRoutes } from './users/index.ts';
 
 /** Large enough for 5000 readings with long ISO timestamps and aliases. */
@@ -30,6 +30,7 @@ export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 export interface AppExtensions {
   userHooks?: UserHooks;
+  tokenHooks?: TokenHooks;
   /** Extra routers mounted under /api (chat, …), added by later layers. */
   mount?: Array<(app: OpenAPIHono<AppEnv>) => void>;
 }
@@ -99,7 +100,7 @@ export function createApp(
   app.route('/api/devices', consumptionRoutes(deps));
   app.route('/api/readings', readingRoutes(deps));
   app.route('/api/alerts', alertRoutes(deps));
-  app.route('/api/tokens', tokenRoutes(deps));
+  app.route('/api/tokens', tokenRoutes(deps, ext.tokenHooks));
   for (const mount of ext.mount ?? []) mount(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

@@ -166,6 +166,7 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
     const { app } = createApp(deps, {
       mount: [(a) => realtimeSetup.mount(a, deps, config)],
       userHooks: { onDeleted: async (userId) => realtimeSetup.userDeleted(userId) },
+      tokenHooks: { onRevoked: (tokenId) => realtimeSetup.tokenRevoked(tokenId) },
     });
     server = createAdaptorServer({ fetch: app.fetch }) as Server;
     const realtime = await realtimeSetup.attach(server, deps, config, rt);

@@ -68,7 +68,12 @@ const routes = {
   }),
 };
 
-export function tokenRoutes(deps: AppDeps) {
+export interface TokenHooks {
+  /** Called after a token is revoked (the realtime layer ends its sockets at once). */
+  onRevoked?(tokenId: string): void;
+}
+
+export function tokenRoutes(deps: AppDeps, hooks: TokenHooks = {}) {
   const app = newRouter();
   app.use('*', userTokensOnly);
   const { sql } = deps;
@@ -103,6 +108,7 @@ export function tokenRoutes(deps: AppDeps) {
     const rows = await sql`update api_tokens set revoked_at = now()
       where id = ${id} and user_id = ${user.id} and revoked_at is null returning id`;
     if (rows.length === 0) throw notFound('Token');
+    hooks.onRevoked?.(id);
     return c.body(null, 204);
   });
 
