@@ -7,13 +7,25 @@
  * (both durations are logged, not asserted). An api node sent SIGTERM closes
  * its sockets with a transport close, so a client that, like a load balancer,
  * knows both api nodes reconnects to the other one and receives the next alert.
+ * In-process, with a job held in flight by a table lock: the drain that
+ * SIGTERM starts answers /readyz 503 while it waits for that job, and the job
+ * commits before the process stops.
  */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
 import { io as connectClient } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../api/contract.ts';
 import type { ClientSocket } from '../api/realtime/testing.ts';
+import { TEST_DATABASE_URL } from '../api/testing.ts';
 import { createRedisDrivers } from '../runtime/redis/index.ts';
-import { adminToken, type Cluster, client, startCluster } from './testing/cluster.ts';
+import { loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { startProcess } from './processes.ts';
+import { ADMIN_PASSWORD, adminToken, type Cluster, client, startCluster } from './testing/cluster.ts';
 
 const DEVICES = 40;
 const SHARDS = 16;
@@ -273,4 +285,66 @@ describe('SIGTERM', () => {
     expect(posted.status).toBe(202);
     expect(await alert).toMatchObject({ deviceId: device.body.id, kind: 'exceeded', ownerId: user.body.id });
   }, 120_000);
+
+  it('answers /readyz 503 while the drain waits for the job in flight, which commits before the stop ends', async () => {
+    const schema = `s_${randomBytes(5).toString('hex')}`;
+    const databaseUrl = `${TEST_DATABASE_URL}?search_path=${schema}`;
+    const sql = postgres(TEST_DATABASE_URL, { max: 2, onnotice: () => {} });
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'ems-drain-'));
+    await sql.unsafe(`create schema "${schema}"`);
+    const locker = await sql.reserve();
+    try {
+      const config = loadConfig({
+        DATABASE_URL: databaseUrl,
+        JWT_SECRET: randomBytes(24).toString('hex'),
+        EMS_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        EMS_DATA_DIR: dataDir,
+        EMS_SHARDS: '4',
+        HOST: '127.0.0.1',
+        PORT: '0',
+      });
+      const running = await startProcess(
+        config,
+        { api: true, runtime: true },
+        createLogger('silent', 'drain'),
+      );
+      const url = `http://127.0.0.1:${running.port}`;
+      const token = await adminToken(url);
+      const [deviceId] = await createDevices(url, token, 1);
+
+      // Every job's commit updates its shard's fence row: while this lock is held, the job waits in flight.
+      await locker.unsafe(`begin; lock table "${schema}".shard_fences in share mode`);
+      const posted = await client(url, token)('POST', '/api/readings', {
+        readings: [{ deviceId, timestamp: Date.now() - 60_000, value: 0.25 }],
+      });
+      expect(posted.status).toBe(202);
+      for (;;) {
+        const locks = await sql<{ waiting: number }[]>`
+          select count(*)::int as waiting from pg_locks l
+          join pg_class c on c.oid = l.relation join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = ${schema} and c.relname = 'shard_fences' and not l.granted`;
+        if (locks[0]!.waiting > 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+
+      const stopped = running.stop(); // what SIGTERM calls
+      const ready = await fetch(`${url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ status: 'draining' });
+      await locker.unsafe('commit');
+      await stopped;
+
+      const [hour] = await sql.unsafe<{ n: number; kwh: number }[]>(
+        `select sum(readings)::int as n, sum(kwh)::float8 as kwh from "${schema}".hourly where device_id = $1`,
+        [deviceId!],
+      );
+      expect(hour).toEqual({ n: 1, kwh: 0.25 });
+    } finally {
+      await locker.unsafe('rollback').catch(() => {});
+      locker.release();
+      await sql.unsafe(`drop schema if exists "${schema}" cascade`);
+      await sql.end();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
