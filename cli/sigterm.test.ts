@@ -6,7 +6,8 @@
  * a reading — sooner than after a SIGKILL, where the leases must expire first
  * (both durations are logged, not asserted). An api node sent SIGTERM closes
  * its sockets with a transport close, so a client that, like a load balancer,
- * knows both api nodes reconnects to the other one and receives the next alert.
+ * knows both api nodes reconnects to the other one and receives the next alert
+ * (and that node's JSON log carries the request id a load balancer sent).
  * In-process, with a job held in flight by a table lock: the drain that
  * SIGTERM starts answers /readyz 503 while it waits for that job, and the job
  * commits before the process stops.
@@ -284,6 +285,22 @@ describe('SIGTERM', () => {
     });
     expect(posted.status).toBe(202);
     expect(await alert).toMatchObject({ deviceId: device.body.id, kind: 'exceeded', ownerId: user.body.id });
+
+    // The surviving node's structured log carries the load balancer's request id.
+    const requestId = `lb-${randomBytes(6).toString('hex')}`;
+    const me = await fetch(`${api1.url}/api/auth/me`, {
+      headers: { authorization: `Bearer ${login.body.token}`, 'x-request-id': requestId },
+    });
+    expect(me.status).toBe(200);
+    expect(me.headers.get('x-request-id')).toBe(requestId);
+    const logLine = () => api1.logs.find((l) => l.includes(requestId));
+    while (!logLine()) await new Promise((r) => setTimeout(r, 50));
+    expect(JSON.parse(logLine()!)).toMatchObject({
+      reqId: requestId,
+      method: 'GET',
+      path: '/api/auth/me',
+      status: 200,
+    });
   }, 120_000);
 
   it('answers /readyz 503 while the drain waits for the job in flight, which commits before the stop ends', async () => {
