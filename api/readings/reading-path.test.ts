@@ -100,6 +100,7 @@ describe('replaying sensor.csv as a cumulative meter', () => {
     expect(list.filter((a) => a.kind === 'exceeded')).toHaveLength(over);
     expect(new Set(list.map((a) => a.hourStart)).size).toBe(list.length);
     expect(list.every((a) => a.late)).toBe(true); // March is in the past: every alert is late
+    expect(list.every((a) => a.hourStart.endsWith('+02:00'))).toBe(true); // in the device's zone
   });
 
   it('counts duplicates once: the whole file posted twice, and again in shuffled batches', async () => {

@@ -94,7 +94,11 @@ export function watchSessions(
       const byToken = new Map<string, EmsSocket[]>();
       for (const socket of io.of('/').sockets.values()) {
         const token = tokens.get(socket.id);
-        if (token) byToken.set(token, [...(byToken.get(token) ?? []), socket]);
+        if (token) {
+          const list = byToken.get(token);
+          if (list) list.push(socket);
+          else byToken.set(token, [socket]);
+        }
       }
       for (const [token, sockets] of byToken) {
         const principal = await resolveToken(deps, token).catch((error: unknown) => {
