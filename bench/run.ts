@@ -2,7 +2,7 @@
  * `npm run bench`: runs the benchmarks, prints a table and writes
  * docs/BENCHMARKS.md. Sizes can be scaled with BENCH_READINGS (default 200000).
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { TEST_DATABASE_URL } from '../api/testing.ts';
 import { benchActorMemory } from './actor-memory.ts';
@@ -158,6 +158,9 @@ if (want('simulator')) {
   say();
 }
 
+// The hand-written reading of these numbers (where the time goes) follows the tables.
+const analysis = new URL('./analysis.md', import.meta.url);
+if (existsSync(analysis)) lines.push(readFileSync(analysis, 'utf8').trimEnd());
 if (only.length === 0)
   writeFileSync(new URL('../docs/BENCHMARKS.md', import.meta.url), `${lines.join('\n')}\n`);
 process.exit(0);
