@@ -127,7 +127,7 @@ export async function benchEms(mode: 'distributed' | 'single', o: IngestOptions)
       name:
         mode === 'distributed'
           ? 'EMS distributed (1 api + 1 runtime, Redis)'
-          : 'EMS single process (ems start, no Redis)',
+          : 'EMS single process (ems start on the same Postgres, no Redis)',
       readings: total,
       seconds,
       perSecond: total / seconds,
