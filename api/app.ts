@@ -5,6 +5,8 @@
  * One `onError` turns every failure into the error body of API.md.
  */
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import type { Context } from 'hono';
@@ -24,6 +26,10 @@ import { serveUi } from './ops/static-ui.ts';
 import { readingRoutes } from './readings/index.ts';
 import { type TokenHooks, tokenRoutes } from './tokens/index.ts';
 import { type UserHooks, userRoutes } from './users/index.ts';
+
+const SCALAR_BUNDLE = fileURLToPath(
+  new URL('../node_modules/@scalar/api-reference/dist/browser/standalone.js', import.meta.url),
+);
 
 /** Large enough for 5000 readings with long ISO timestamps and aliases. */
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -117,7 +123,18 @@ export function createApp(
       description: 'Energy monitoring: users, metered devices, readings, consumption, alerts, chat.',
     },
   });
-  app.get('/api/docs', Scalar({ url: '/api/openapi.json', pageTitle: 'EMS API reference' }));
+  // The reference page's script is served from our own node_modules, not a CDN, so the page
+  // works on a closed network too.
+  app.get(
+    '/api/docs',
+    Scalar({ url: '/api/openapi.json', pageTitle: 'EMS API reference', cdn: '/api/docs/scalar.js' }),
+  );
+  app.get('/api/docs/scalar.js', async (c) =>
+    c.body(await readFile(SCALAR_BUNDLE), 200, {
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'public, max-age=86400',
+    }),
+  );
 
   app.route('/', opsRoutes(deps, metrics));
   app.all('/api/*', () => {

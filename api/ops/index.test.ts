@@ -102,7 +102,15 @@ describe('OpenAPI', () => {
     const res = await t.request('GET', '/api/docs', { token: null });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
-    expect(await res.text()).toContain('/api/openapi.json');
+    const html = await res.text();
+    expect(html).toContain('/api/openapi.json');
+    // Its script comes from this server, not a CDN (the page must work on a closed network).
+    expect(html).toContain('src="/api/docs/scalar.js"');
+    expect(html).not.toMatch(/https?:\/\/cdn\./);
+    const script = await t.request('GET', '/api/docs/scalar.js', { token: null });
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/javascript/);
+    expect((await script.text()).length).toBeGreaterThan(100_000);
   });
 });
 
