@@ -60,8 +60,9 @@ export const usersApi = {
 };
 
 export const devicesApi = {
-  list: (query: { ownerId?: string; unassigned?: boolean; limit?: number; offset?: number } = {}) =>
-    request<List<Device>>('GET', '/devices', { query: { limit: 500, ...query } }),
+  list: (
+    query: { q?: string; ownerId?: string; unassigned?: boolean; limit?: number; offset?: number } = {},
+  ) => request<List<Device>>('GET', '/devices', { query: { limit: 500, ...query } }),
   get: (id: string) => request<Device>('GET', `/devices/${id}`),
   create: (device: NewDevice) => request<Device>('POST', '/devices', { body: device }),
   update: (id: string, patch: DevicePatch) => request<Device>('PATCH', `/devices/${id}`, { body: patch }),

@@ -1,7 +1,7 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { aDevice } from '../test-data.ts';
-import { apiError, fakeFetch } from '../test-fetch.ts';
+import { apiError, deferred, fakeFetch } from '../test-fetch.ts';
 import { useDevices } from './devices.ts';
 
 beforeEach(() => setActivePinia(createPinia()));
@@ -86,5 +86,66 @@ describe('devices store', () => {
     await devices.seedOpenHours(now);
     expect(fake.last(`GET /api/devices/${d.id}/consumption`)?.query.get('date')).toBe('2026-07-01');
     expect(devices.hourSoFar[d.id]).toEqual({ hourStart: '2026-07-01T10:30:00.000Z', kwh: 0.5 });
+  });
+
+  it('pages and searches the admin list on the server and reports its total', async () => {
+    const fake = fakeFetch({
+      'GET /api/devices': () => ({ body: { items: [aDevice()], total: 2000 } }),
+    });
+    const devices = useDevices();
+    await devices.fetchPage();
+    expect(fake.calls[0]?.query.get('limit')).toBe('50');
+    expect(fake.calls[0]?.query.get('offset')).toBe('0');
+    expect(devices.total).toBe(2000);
+    expect(devices.pageCount).toBe(40);
+
+    await devices.goToPage(3);
+    expect(fake.calls[1]?.query.get('offset')).toBe('150');
+    await devices.setSearch('  Kitchen ');
+    expect(fake.calls[2]?.query.get('q')).toBe('Kitchen');
+    expect(fake.calls[2]?.query.get('offset')).toBe('0');
+    expect(fake.calls[2]?.query.has('unassigned')).toBe(false);
+    await devices.setUnassignedOnly(true);
+    expect(fake.calls[3]?.query.get('unassigned')).toBe('true');
+    expect(fake.calls[3]?.query.get('q')).toBe('Kitchen');
+    await devices.goToPage(99);
+    expect(devices.page).toBe(39);
+  });
+
+  it('ignores an older page answer that arrives after a newer one', async () => {
+    const slow = deferred<{ body: unknown }>();
+    fakeFetch({
+      'GET /api/devices': (call) =>
+        call.query.get('q') === 'k'
+          ? slow.promise
+          : { body: { items: [aDevice({ name: 'Kitchen' })], total: 1 } },
+    });
+    const devices = useDevices();
+    const first = devices.setSearch('k');
+    await devices.setSearch('kit');
+    slow.resolve({ body: { items: [aDevice({ name: 'Kiosk' }), aDevice({ name: 'Kitchen' })], total: 2 } });
+    await first;
+    expect(devices.pageItems.map((d) => d.name)).toEqual(['Kitchen']);
+    expect(devices.total).toBe(1);
+    expect(devices.pageLoading).toBe(false);
+  });
+
+  it("asks for the server's largest page for a user's own devices", async () => {
+    const fake = fakeFetch({ 'GET /api/devices': () => ({ body: { items: [], total: 0 } }) });
+    await useDevices().fetchAll();
+    expect(fake.calls[0]?.query.get('limit')).toBe('500');
+  });
+
+  it('keeps the visible page and its total in step with edits and deletions', async () => {
+    const a = aDevice({ name: 'A' });
+    const b = aDevice({ name: 'B' });
+    fakeFetch({ 'GET /api/devices': () => ({ body: { items: [a, b], total: 120 } }) });
+    const devices = useDevices();
+    await devices.fetchPage();
+    devices.upsert({ ...a, ownerId: 'owner-1' });
+    expect(devices.pageItems.map((d) => d.ownerId)).toEqual(['owner-1', b.ownerId]);
+    devices.forget(b.id);
+    expect(devices.pageItems.map((d) => d.name)).toEqual(['A']);
+    expect(devices.total).toBe(119);
   });
 });

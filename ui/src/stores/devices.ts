@@ -1,8 +1,11 @@
 /**
- * Devices and their live current hour. Admins see all devices, clients their
- * own (the server decides). `live` socket events update the open hour of a
- * device; `device:updated` / `device:deleted` keep the list in step with
- * changes made in another tab or by another administrator.
+ * Devices and their live current hour. `items` holds the devices the signed-in
+ * user works with (a client's own, or up to the server's maximum page for an
+ * admin's owner pickers); the administrators' device list instead pages and
+ * searches on the server (`pageItems`, `total`), because there can be
+ * thousands. `live` socket events update the open hour of a device;
+ * `device:updated` / `device:deleted` keep both lists in step with changes
+ * made in another tab or by another administrator.
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
@@ -31,6 +34,19 @@ export const useDevices = defineStore('devices', () => {
   const live = ref<Record<string, LiveTotal>>({});
   const hourSoFar = ref<Record<string, HourSoFar>>({});
 
+  // The administrators' list: one server page at a time (GET /api/devices?q=&unassigned=&limit=&offset=).
+  const pageItems = ref<Device[]>([]);
+  const total = ref(0);
+  const search = ref('');
+  const unassignedOnly = ref(false);
+  const page = ref(0);
+  const pageSize = ref(50);
+  const pageLoading = ref(false);
+  const pageLoaded = ref(false);
+  const pageError = ref<string | null>(null);
+  const pageCount = computed(() => Math.max(1, Math.ceil(total.value / pageSize.value)));
+  let latestPage = 0;
+
   const byId = computed(
     () => Object.fromEntries(items.value.map((d) => [d.id, d])) as Record<string, Device>,
   );
@@ -39,13 +55,54 @@ export const useDevices = defineStore('devices', () => {
     loading.value = true;
     error.value = null;
     try {
-      items.value = (await devicesApi.list()).items;
+      // The server's largest page: a client's own devices, or the admins' pickers.
+      items.value = (await devicesApi.list({ limit: 500 })).items;
       loaded.value = true;
     } catch (e) {
       error.value = messageOf(e);
     } finally {
       loading.value = false;
     }
+  }
+
+  async function fetchPage(): Promise<void> {
+    const ticket = ++latestPage;
+    pageLoading.value = true;
+    pageError.value = null;
+    try {
+      const answer = await devicesApi.list({
+        q: search.value.trim() || undefined,
+        unassigned: unassignedOnly.value || undefined,
+        limit: pageSize.value,
+        offset: page.value * pageSize.value,
+      });
+      // A slower earlier search must not overwrite the answer to what is asked now.
+      if (ticket !== latestPage) return;
+      pageItems.value = answer.items;
+      total.value = answer.total;
+      pageLoaded.value = true;
+    } catch (e) {
+      if (ticket === latestPage) pageError.value = messageOf(e);
+    } finally {
+      if (ticket === latestPage) pageLoading.value = false;
+    }
+  }
+
+  async function setSearch(q: string): Promise<void> {
+    search.value = q;
+    page.value = 0;
+    await fetchPage();
+  }
+
+  async function setUnassignedOnly(only: boolean): Promise<void> {
+    unassignedOnly.value = only;
+    page.value = 0;
+    await fetchPage();
+  }
+
+  async function goToPage(n: number): Promise<void> {
+    page.value = Math.min(Math.max(0, n), pageCount.value - 1);
+    await fetchPage();
   }
 
   async function fetchOne(id: string): Promise<Device> {
@@ -59,10 +116,19 @@ export const useDevices = defineStore('devices', () => {
     items.value = exists
       ? items.value.map((d) => (d.id === device.id ? device : d))
       : [...items.value, device];
+    // The visible page changes in place; new devices appear when the page is next fetched.
+    if (pageItems.value.some((d) => d.id === device.id))
+      pageItems.value = pageItems.value.map((d) => (d.id === device.id ? device : d));
   }
 
   function forget(id: string): void {
     items.value = items.value.filter((d) => d.id !== id);
+    if (pageItems.value.some((d) => d.id === id)) {
+      pageItems.value = pageItems.value.filter((d) => d.id !== id);
+      total.value = Math.max(0, total.value - 1);
+      // Deleting the last row of a page should not leave an empty page on screen.
+      if (pageItems.value.length === 0 && page.value > 0) void goToPage(page.value - 1);
+    }
     const { [id]: _gone, ...rest } = live.value;
     live.value = rest;
   }
@@ -124,6 +190,15 @@ export const useDevices = defineStore('devices', () => {
     hourSoFar.value = {};
     loaded.value = false;
     error.value = null;
+    latestPage++;
+    pageItems.value = [];
+    total.value = 0;
+    search.value = '';
+    unassignedOnly.value = false;
+    page.value = 0;
+    pageLoading.value = false;
+    pageLoaded.value = false;
+    pageError.value = null;
   }
 
   return {
@@ -134,7 +209,21 @@ export const useDevices = defineStore('devices', () => {
     live,
     hourSoFar,
     byId,
+    pageItems,
+    total,
+    search,
+    unassignedOnly,
+    page,
+    pageSize,
+    pageCount,
+    pageLoading,
+    pageLoaded,
+    pageError,
     fetchAll,
+    fetchPage,
+    setSearch,
+    setUnassignedOnly,
+    goToPage,
     fetchOne,
     upsert,
     forget,
