@@ -203,7 +203,7 @@ export class ShardProcessor implements ShardHandler {
       kwh: alert.kwh,
       maxHourlyKwh: alert.maxHourlyKwh,
       late: alert.late,
-      createdAt: new Date(now).toISOString(),
+      createdAt: new Date(alert.createdAt ?? now).toISOString(),
       acknowledgedAt: null,
     };
     this.#opts.events.emit(roomsFor(device.ownerId), 'alert', payload);

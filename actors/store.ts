@@ -38,6 +38,8 @@ export interface NewAlert {
   kwh: number;
   maxHourlyKwh: number;
   late: boolean;
+  /** When it was stored (set by the store on commit). */
+  createdAt?: number;
 }
 
 /** Everything one job writes, committed in one transaction. */

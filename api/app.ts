@@ -31,6 +31,9 @@ const SCALAR_BUNDLE = fileURLToPath(
   new URL('../node_modules/@scalar/api-reference/dist/browser/standalone.js', import.meta.url),
 );
 
+/** API paths that need no token. */
+const PUBLIC_PATHS = new Set(['/api/auth/login', '/api/openapi.json', '/api/docs', '/api/docs/scalar.js']);
+
 /** Large enough for 5000 readings with long ISO timestamps and aliases. */
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
@@ -99,6 +102,17 @@ export function createApp(
     }),
   );
   app.use('/api/*', authenticate(deps));
+  // Who may call is decided before what they sent is validated: no token → 401 and a client's
+  // token on the readings intake → 403, whatever the body.
+  app.use('/api/*', async (c, next) => {
+    if (PUBLIC_PATHS.has(c.req.path)) return next();
+    const principal = c.get('principal');
+    if (!principal) throw new ApiError('unauthorized', 'Missing or invalid bearer token');
+    if (c.req.path === '/api/readings' && principal.kind === 'user' && principal.user.role !== 'admin') {
+      throw new ApiError('forbidden', 'Clients do not post readings; use an admin or device token');
+    }
+    return next();
+  });
 
   app.route('/api/auth', authRoutes(deps));
   app.route('/api/users', userRoutes(deps, ext.userHooks));

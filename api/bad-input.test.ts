@@ -154,7 +154,7 @@ describe('garbage in paths and queries', () => {
       `/api/devices/${deviceId}/consumption?date=0000-00-00`,
       `/api/devices/${deviceId}/consumption?date=9999-99-99`,
       `/api/devices/${deviceId}/consumption?date=2026-01-01&tz=${'A/'.repeat(50)}`,
-      `/api/devices/${deviceId}/consumption?from=2026-01-01&to=2026-01-02`,
+      `/api/devices/${deviceId}/consumption?from=2026-13-01&to=2026-01-02`,
       `/api/devices/${deviceId}/consumption?from=${encodeURIComponent('+275760-09-13T00:00:00Z')}&to=${encodeURIComponent('+275760-09-14T00:00:00Z')}`,
       '/api/chat/conversations?limit=x',
       `/api/chat/conversations/${clientId}/messages?before=yesterday`,

@@ -12,7 +12,11 @@ import { ApiError, invalid } from './errors.ts';
 export function newRouter() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
-      if (!result.success) throw invalid(result.error, result.target === 'json' ? 'body' : result.target);
+      if (!result.success) {
+        // A path that names no resource (such as /api/devices/nope) is simply not found.
+        if (result.target === 'param') throw new ApiError('not_found', 'Not found');
+        throw invalid(result.error, result.target === 'json' ? 'body' : result.target);
+      }
     },
   });
 }

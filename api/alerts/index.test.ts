@@ -117,7 +117,7 @@ describe('alerts', () => {
     expect(after).toContain(alert.id);
   });
 
-  it('answers 404 for an unknown alert and 400 for a bad status or id', async () => {
+  it('answers 404 for an unknown or malformed alert id and 400 for a bad status', async () => {
     const unknown = await t.request('POST', '/api/alerts/00000000-0000-4000-8000-000000000009/ack');
     expect(unknown.status).toBe(404);
     for (const path of ['/api/alerts?status=closed', '/api/alerts?deviceId=nope', '/api/alerts?limit=501']) {
@@ -126,6 +126,7 @@ describe('alerts', () => {
       expect((await res.json()).error.code).toBe('invalid_request');
     }
     const badId = await t.request('POST', '/api/alerts/not-a-uuid/ack');
-    expect(badId.status).toBe(400);
+    expect(badId.status).toBe(404);
+    expect((await badId.json()).error.code).toBe('not_found');
   });
 });

@@ -96,6 +96,19 @@ describe('authentication of requests', () => {
     }
   });
 
+  it('decides who may call before validating what was sent', async () => {
+    const noToken = await t.request('POST', '/api/readings', { token: null, body: { readings: [] } });
+    expect(noToken.status).toBe(401);
+    const client = await t.createClient();
+    const asClient = await t.request('POST', '/api/readings', {
+      token: client.token,
+      body: { readings: [] },
+    });
+    expect(asClient.status).toBe(403);
+    const badQuery = await t.request('GET', '/api/users?limit=abc', { token: null });
+    expect(badQuery.status).toBe(401);
+  });
+
   it('403 for a client on admin routes', async () => {
     const client = await t.createClient();
     const res = await t.request('GET', '/api/users', { token: client.token });

@@ -249,3 +249,30 @@ describe('on the embedded database (PGlite) too', () => {
     ]);
   });
 });
+
+describe('range bounds as plain dates or with an unencoded +', () => {
+  it('reads YYYY-MM-DD as local midnight and a space as the + of an offset', async () => {
+    const t2 = await testApp();
+    try {
+      const device = await t2.createDevice({ timeZone: 'Europe/Bucharest' });
+      const plain = await t2.request(
+        'GET',
+        `/api/devices/${device.id}/consumption?from=2026-03-09&to=2026-03-11&interval=day`,
+      );
+      expect(plain.status).toBe(200);
+      const body = await plain.json();
+      expect(body.hours.map((h: { start: string }) => h.start)).toEqual([
+        '2026-03-09T00:00:00+02:00',
+        '2026-03-10T00:00:00+02:00',
+      ]);
+      const spaced = await t2.request(
+        'GET',
+        `/api/devices/${device.id}/consumption?from=2026-03-09T00:00:00 02:00&to=2026-03-09T03:00:00 02:00`,
+      );
+      expect(spaced.status).toBe(200);
+      expect((await spaced.json()).hours).toHaveLength(3);
+    } finally {
+      await t2.close();
+    }
+  });
+});

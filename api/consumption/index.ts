@@ -25,6 +25,18 @@ import { type Bucket, bucketEntries } from './buckets.ts';
 const MAX_HOURS = 24 * 93;
 const MAX_DAYS = 800;
 
+/**
+ * A range bound: ISO 8601 with an offset, or a plain YYYY-MM-DD (local midnight in the zone
+ * shown). A '+' left unencoded in a query string arrives as a space; it is read back as '+'.
+ */
+const RangeBound = z.preprocess(
+  (v) => (typeof v === 'string' ? v.replace(' ', '+') : v),
+  z.union([
+    z.iso.datetime({ offset: true }),
+    z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be ISO 8601 or YYYY-MM-DD'),
+  ]),
+);
+
 const Query = z
   .object({
     date: z
@@ -34,8 +46,8 @@ const Query = z
       .refine(isValidLocalDate, 'must be a calendar date')
       .optional(),
     tz: z.string().max(64).refine(isValidTimeZone, 'must be an IANA time zone').optional(),
-    from: z.iso.datetime({ offset: true }).optional(),
-    to: z.iso.datetime({ offset: true }).optional(),
+    from: RangeBound.optional(),
+    to: RangeBound.optional(),
     interval: z.enum(['hour', 'day']).default('hour'),
   })
   .refine((q) => q.date || (q.from && q.to), { message: 'give either date, or from and to', path: ['date'] });
@@ -70,8 +82,8 @@ export function consumptionRoutes(deps: AppDeps) {
       to = starts[starts.length - 1]! + 3_600_000;
       buckets = starts.map((start, i) => ({ start, end: starts[i + 1] ?? to }));
     } else {
-      from = Date.parse(q.from!);
-      to = Date.parse(q.to!);
+      from = boundOf(q.from!, zone, 'from');
+      to = boundOf(q.to!, zone, 'to');
       if (!(to > from))
         throw new ApiError('invalid_request', '`to` must be after `from`', [
           { path: 'to', message: 'must be after from' },
@@ -136,6 +148,18 @@ export function consumptionRoutes(deps: AppDeps) {
   });
 
   return app;
+}
+
+/** An ISO instant, or a plain date read as local midnight in `zone`. */
+function boundOf(value: string, zone: string, field: 'from' | 'to'): number {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return Date.parse(value);
+  const hours = isValidLocalDate(value) ? dayHours(value, zone) : [];
+  if (hours.length === 0) {
+    throw new ApiError('invalid_request', `Invalid date ${value}`, [
+      { path: field, message: 'not a calendar date' },
+    ]);
+  }
+  return hours[0]!;
 }
 
 function nextLocalDay(dayStartTs: number, zone: string): number {

@@ -180,7 +180,8 @@ export class PostgresDeviceStore implements DeviceStore {
           ${al.map((a) => a.id)}::uuid[], ${al.map((a) => a.deviceId)}::uuid[], ${al.map((a) => a.kind)}::text[],
           ${al.map((a) => new Date(a.hourStart).toISOString())}::timestamptz[], ${al.map((a) => String(a.kwh))}::numeric[],
           ${al.map((a) => a.maxHourlyKwh)}::float8[], ${al.map((a) => (a.late ? 't' : 'f'))}::text[]::bool[]
-        ) on conflict (device_id, hour_start, kind) do nothing returning id`,
+        ) on conflict (device_id, hour_start, kind) do nothing
+        returning id, (extract(epoch from created_at) * 1000)::float8 as "createdAt"`,
       ]);
       if (fenced.length !== new Set(items.map((i) => i.shard)).size) {
         const ok = new Set((fenced as unknown as Array<{ shard: number }>).map((r) => r.shard));
@@ -188,8 +189,11 @@ export class PostgresDeviceStore implements DeviceStore {
         throw new FencedError(lost.shard, lost.epoch);
       }
       if (inserted.length !== ins.length) throw new DuplicateReadingError();
-      return new Set((alerts as Array<{ id: string }>).map((r) => r.id));
+      return new Map((alerts as Array<{ id: string; createdAt: number }>).map((r) => [r.id, r.createdAt]));
     });
-    return items.map((i) => i.batch.alerts.filter((a) => (created as Set<string>).has(a.id)));
+    const stored = created as Map<string, number>;
+    return items.map((i) =>
+      i.batch.alerts.filter((a) => stored.has(a.id)).map((a) => ({ ...a, createdAt: stored.get(a.id)! })),
+    );
   }
 }

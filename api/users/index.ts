@@ -20,7 +20,8 @@ const Username = z
   .min(2)
   .max(64)
   .regex(/^[A-Za-z0-9_.@-]+$/, 'letters, digits and _ . @ - only');
-const Password = z.string().min(8, 'at least 8 characters').max(200);
+// Administrators set passwords; the contract sets no policy beyond non-empty.
+const Password = z.string().min(1, 'must not be empty').max(200);
 const Name = z.string().trim().min(1).max(200);
 const Email = z.email().max(320);
 
