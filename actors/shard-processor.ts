@@ -14,6 +14,7 @@ import { DeviceActor } from './device-actor.ts';
 import { GroupCommitter } from './group-commit.ts';
 import type { LiveTotal } from './live.ts';
 import type { ShardJobPayload } from './messages.ts';
+import { ownerRooms } from './rooms.ts';
 import { type DeviceSnapshot, type DeviceStore, emptyBatch, type NewAlert } from './store.ts';
 import { formatIsoWithOffset, hourEndOf } from './time.ts';
 
@@ -206,7 +207,7 @@ export class ShardProcessor implements ShardHandler {
       createdAt: new Date(alert.createdAt ?? now).toISOString(),
       acknowledgedAt: null,
     };
-    this.#opts.events.emit(roomsFor(device.ownerId), 'alert', payload);
+    this.#opts.events.emit(ownerRooms(device.ownerId), 'alert', payload);
   }
 
   #queueLive(deviceId: string, live: LiveTotal) {
@@ -225,15 +226,11 @@ export class ShardProcessor implements ShardHandler {
       if (!force && now - last < this.#opts.liveIntervalMs) continue;
       if (actor) actor.lastLiveAt = now;
       this.#pendingLive.delete(deviceId);
-      this.#opts.events.emit(roomsFor(pending.ownerId), 'live', pending.live);
+      this.#opts.events.emit(ownerRooms(pending.ownerId), 'live', pending.live);
     }
   }
 
   async #dropShard(shard: number) {
     await this.system.passivateAll((id) => shardOf(id, this.#opts.shards) === shard);
   }
-}
-
-export function roomsFor(ownerId: string | null): string[] {
-  return ownerId ? [`user:${ownerId}`, 'admins'] : ['admins'];
 }

@@ -7,8 +7,10 @@
  * api node. A client message addressed to the assistant is answered in the
  * background; the sender gets its own message back at once.
  */
+
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { ownerRooms } from '../../actors/rooms.ts';
 import type { EventPublisher } from '../../runtime/types.ts';
 import { type Assistant, OFFLINE_TEXT } from '../assistant/index.ts';
 import type { ChatMessage, Conversation, List } from '../contract.ts';
@@ -45,7 +47,7 @@ export interface ChatServiceOptions {
   assistantHistory?: number;
 }
 
-export const roomsOf = (clientId: string) => [`user:${clientId}`, 'admins'];
+export const roomsOf = (clientId: string) => ownerRooms(clientId);
 
 export class ChatService {
   readonly #opts: ChatServiceOptions;

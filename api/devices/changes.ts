@@ -5,6 +5,7 @@
  * and as `device:updated` / `device:deleted` socket events.
  */
 import type { DeviceControl, ShardJobPayload } from '../../actors/messages.ts';
+import { ownerRooms, userRoom } from '../../actors/rooms.ts';
 import { shardOf } from '../../runtime/placement.ts';
 import type { AppDeps } from '../context.ts';
 import type { DeviceRow } from './repo.ts';
@@ -22,13 +23,12 @@ export async function sendControl(deps: AppDeps, controls: DeviceControl[]): Pro
 }
 
 export function publishDeviceUpdated(deps: AppDeps, device: DeviceRow, previousOwnerId: string | null) {
-  const rooms = ['admins', ...(device.ownerId ? [`user:${device.ownerId}`] : [])];
-  deps.events.emit(rooms, 'device:updated', toDevice(device));
+  deps.events.emit(ownerRooms(device.ownerId), 'device:updated', toDevice(device));
   if (previousOwnerId && previousOwnerId !== device.ownerId) {
-    deps.events.emit([`user:${previousOwnerId}`], 'device:deleted', { id: device.id });
+    deps.events.emit([userRoom(previousOwnerId)], 'device:deleted', { id: device.id });
   }
 }
 
 export function publishDeviceDeleted(deps: AppDeps, id: string, ownerId: string | null) {
-  deps.events.emit(['admins', ...(ownerId ? [`user:${ownerId}`] : [])], 'device:deleted', { id });
+  deps.events.emit(ownerRooms(ownerId), 'device:deleted', { id });
 }

@@ -7,7 +7,9 @@
  * demoted (a periodic re-check), because a socket outlives the request that
  * opened it and must not keep receiving another's alerts.
  */
+
 import type { Server, Socket } from 'socket.io';
+import { ADMINS_ROOM, userRoom } from '../../actors/rooms.ts';
 import { resolveToken } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../contract.ts';
@@ -28,8 +30,8 @@ export type EmsSocket = Socket<ClientToServerEvents, ServerToClientEvents, {}, S
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export const roomsFor = (data: SocketData): string[] => [
-  `user:${data.user.id}`,
-  ...(data.user.role === 'admin' ? ['admins'] : []),
+  userRoom(data.user.id),
+  ...(data.user.role === 'admin' ? [ADMINS_ROOM] : []),
   ...(data.tokenId ? [`token:${data.tokenId}`] : []),
 ];
 
