@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { isExceeded, projectHour, shouldWarnProjected } from './limits.ts';
 import type { LiveTotal } from './live.ts';
-import { intervalEnergy, roundKwh } from './meter.ts';
+import { cumulativeEnergy, intervalEnergy, roundKwh } from './meter.ts';
 import type {
   DeviceConfig,
   DeviceSnapshot,
@@ -155,12 +155,8 @@ export class DeviceActor {
   }
 
   #applyFresh(config: DeviceConfig, ts: number, value: number, msg: ApplyReadings) {
-    const kwh =
-      config.meterKind === 'interval'
-        ? roundKwh(value)
-        : Number.isNaN(this.#lastValue)
-          ? 0
-          : roundKwh(intervalEnergy(this.#lastValue, value));
+    const previous = Number.isNaN(this.#lastValue) ? null : this.#lastValue;
+    const kwh = roundKwh(config.meterKind === 'interval' ? value : cumulativeEnergy(previous, value));
     const hour = hourStartOf(ts, config.timeZone);
     if (hour !== this.#hourStart) {
       this.#hourStart = hour;

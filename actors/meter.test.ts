@@ -2,7 +2,7 @@
 // late readings, and hourly totals that equal the register differences exactly.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cumulativeEnergy, insertLateReading, intervalEnergy, roundKwh } from './meter.ts';
+import { cumulativeEnergy, intervalEnergy, roundKwh } from './meter.ts';
 import { dayStart, hourStartOf } from './time.ts';
 
 // Shared data lives beside the repository and is never copied into it.
@@ -110,82 +110,5 @@ describe('hourly totals from the sensor.csv register', () => {
 
   it('the register in the file only grows, so no hour of that day saw a reset', () => {
     for (const [i, v] of values.slice(1).entries()) expect(v).toBeGreaterThanOrEqual(values[i]!);
-  });
-});
-
-describe('insertLateReading', () => {
-  it('splits the interval between its neighbours and keeps the total', () => {
-    const result = insertLateReading({ value: 10 }, { value: 13 }, { value: 20 });
-    expect(result).toEqual({ lateKwh: 3, nextKwh: 7, nextDeltaKwh: -3 });
-    expect(result.lateKwh + result.nextDeltaKwh).toBe(0);
-  });
-
-  it('keeps the total to the last digit with real register values', () => {
-    const [a, b, c] = sensorValues(3 + 40).slice(40);
-    const result = insertLateReading({ value: a! }, { value: b! }, { value: c! });
-    expect(roundKwh(result.lateKwh)).toBe(roundKwh(b! - a!));
-    expect(roundKwh(result.nextKwh!)).toBe(roundKwh(c! - b!));
-    expect(roundKwh(result.lateKwh + result.nextDeltaKwh)).toBe(0);
-  });
-
-  it('with no next reading only adds the late interval', () => {
-    expect(insertLateReading({ value: 10 }, { value: 12 }, null)).toEqual({
-      lateKwh: 2,
-      nextKwh: null,
-      nextDeltaKwh: 0,
-    });
-  });
-
-  it('before the first stored reading becomes the new baseline and gives next its energy', () => {
-    // next was the baseline (0 kWh); now it is worth next − late.
-    expect(insertLateReading(null, { value: 4 }, { value: 10 })).toEqual({
-      lateKwh: 0,
-      nextKwh: 6,
-      nextDeltaKwh: 6,
-    });
-    expect(insertLateReading(null, { value: 4 }, null)).toEqual({
-      lateKwh: 0,
-      nextKwh: null,
-      nextDeltaKwh: 0,
-    });
-  });
-
-  it('handles a reset between the late reading and next', () => {
-    // Stored: 100 → 10 was a reset worth 10. The late 120 shows the reset came after it.
-    expect(insertLateReading({ value: 100 }, { value: 120 }, { value: 10 })).toEqual({
-      lateKwh: 20,
-      nextKwh: 10,
-      nextDeltaKwh: 0,
-    });
-  });
-
-  it('handles a reset between prev and the late reading', () => {
-    // Stored: 100 → 10 was a reset worth 10. The late 5 shows the reset came before it.
-    expect(insertLateReading({ value: 100 }, { value: 5 }, { value: 10 })).toEqual({
-      lateKwh: 5,
-      nextKwh: 5,
-      nextDeltaKwh: -5,
-    });
-  });
-
-  it('turns a stored reset into plain growth when the late reading is below next', () => {
-    // Stored: 100 → 30 was a reset worth 30. The late 2 is a reset, then 2 → 30 is growth.
-    expect(insertLateReading({ value: 100 }, { value: 2 }, { value: 30 })).toEqual({
-      lateKwh: 2,
-      nextKwh: 28,
-      nextDeltaKwh: -2,
-    });
-  });
-
-  it('never produces negative interval energies', () => {
-    const registers = [0, 1, 5, 50, 100];
-    for (const p of registers)
-      for (const l of registers)
-        for (const n of registers) {
-          const r = insertLateReading({ value: p }, { value: l }, { value: n });
-          expect(r.lateKwh).toBeGreaterThanOrEqual(0);
-          expect(r.nextKwh!).toBeGreaterThanOrEqual(0);
-          expect(r.nextKwh! - r.nextDeltaKwh).toBe(intervalEnergy(p, n));
-        }
   });
 });

@@ -78,8 +78,6 @@ export interface DeviceStore {
   around(deviceId: string, from: number, to: number): Promise<StoredReading[]>;
   /** Stored totals of some hours of one device. */
   hourTotals(deviceId: string, hourStarts: number[]): Promise<Map<number, number>>;
-  /** Alert kinds already stored for some hours of one device. */
-  alertsFor(deviceId: string, hourStarts: number[]): Promise<Set<string>>;
   /** Claims the shard for `epoch` (rejects with FencedError if a newer epoch holds it). */
   fence(shard: number, epoch: number): Promise<void>;
   /**

@@ -102,12 +102,16 @@ export function createApp(
     }),
   );
   app.use('/api/*', authenticate(deps));
-  // Who may call is decided before what they sent is validated: no token → 401 and a client's
-  // token on the readings intake → 403, whatever the body.
+  // Who may call is decided here, before what they sent is validated: no token → 401; a device
+  // ingest token is a credential for POST /api/readings only, anywhere else it does not
+  // authenticate (401); a client's token on the readings intake → 403, whatever the body.
   app.use('/api/*', async (c, next) => {
     if (PUBLIC_PATHS.has(c.req.path)) return next();
     const principal = c.get('principal');
     if (!principal) throw new ApiError('unauthorized', 'Missing or invalid bearer token');
+    if (principal.kind === 'device' && c.req.path !== '/api/readings') {
+      throw new ApiError('unauthorized', 'A device token is only valid for POST /api/readings');
+    }
     if (c.req.path === '/api/readings' && principal.kind === 'user' && principal.user.role !== 'admin') {
       throw new ApiError('forbidden', 'Clients do not post readings; use an admin or device token');
     }

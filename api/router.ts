@@ -21,17 +21,6 @@ export function newRouter() {
   });
 }
 
-/**
- * For routers that serve people, not meters: a device ingest token is a
- * credential for POST /api/readings only, so anywhere else it does not
- * authenticate at all (401, like a wrong token) rather than being "forbidden".
- */
-export const userTokensOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.get('principal')?.kind === 'device')
-    throw new ApiError('unauthorized', 'A device token is only valid for POST /api/readings');
-  await next();
-};
-
 export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
   return {
     body: {

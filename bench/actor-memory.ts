@@ -29,7 +29,6 @@ export async function benchActorMemory(count: number) {
     loadMany: async (ids) => new Map(ids.map((id) => [id, snapshot(id)])),
     around: async () => [],
     hourTotals: async () => new Map(),
-    alertsFor: async () => new Set(),
     fence: async () => {},
     commit: async () => [],
   };

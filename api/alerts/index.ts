@@ -8,7 +8,7 @@ import { requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { Alert, listOf, Uuid } from '../contract.ts';
 import { notFound } from '../errors.ts';
-import { bearer, errors, IdParam, json, newRouter, Paging, userTokensOnly } from '../router.ts';
+import { bearer, errors, IdParam, json, newRouter, Paging } from '../router.ts';
 import { ALERT_SELECT, type AlertRow, toAlert } from './repo.ts';
 
 const Query = Paging.extend({
@@ -40,7 +40,6 @@ const routes = {
 
 export function alertRoutes(deps: AppDeps) {
   const app = newRouter();
-  app.use('*', userTokensOnly);
   const { sql } = deps;
 
   app.openapi(routes.list, async (c) => {

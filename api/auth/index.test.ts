@@ -109,6 +109,22 @@ describe('authentication of requests', () => {
     expect(badQuery.status).toBe(401);
   });
 
+  it('a device ingest token authenticates nowhere but POST /api/readings', async () => {
+    const device = await t.createDevice();
+    const res = await t.request('POST', `/api/devices/${device.id}/tokens`);
+    const { token } = await res.json();
+    for (const path of [
+      '/api/auth/me',
+      '/api/devices',
+      '/api/chat/conversations',
+      '/api/tokens',
+      '/api/alerts',
+    ]) {
+      const r = await t.request('GET', path, { token });
+      expect(r.status, path).toBe(401);
+    }
+  });
+
   it('403 for a client on admin routes', async () => {
     const client = await t.createClient();
     const res = await t.request('GET', '/api/users', { token: client.token });

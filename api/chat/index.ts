@@ -8,7 +8,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { ChatMessage, Conversation, listOf, Uuid } from '../contract.ts';
-import { bearer, errors, json, jsonBody, newRouter, Paging, userTokensOnly } from '../router.ts';
+import { bearer, errors, json, jsonBody, newRouter, Paging } from '../router.ts';
 import { ChatService, MAX_BODY_CHARS } from './service.ts';
 
 const ClientParam = z.object({
@@ -83,7 +83,6 @@ const routes = {
 export function chatRoutes(deps: AppDeps, chat?: ChatService) {
   const service = chat ?? new ChatService({ sql: deps.sql, events: deps.events, log: deps.log });
   const app = newRouter();
-  app.use('*', userTokensOnly);
 
   app.openapi(routes.conversations, async (c) => {
     const user = requireUser(c);

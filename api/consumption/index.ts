@@ -19,7 +19,7 @@ import type { AppDeps } from '../context.ts';
 import { Consumption } from '../contract.ts';
 import { visibleDevice } from '../devices/index.ts';
 import { ApiError } from '../errors.ts';
-import { bearer, errors, IdParam, json, newRouter, userTokensOnly } from '../router.ts';
+import { bearer, errors, IdParam, json, newRouter } from '../router.ts';
 import { type Bucket, bucketEntries } from './buckets.ts';
 
 const MAX_HOURS = 24 * 93;
@@ -64,7 +64,6 @@ const route = createRoute({
 
 export function consumptionRoutes(deps: AppDeps) {
   const app = newRouter();
-  app.use('*', userTokensOnly);
   const { sql } = deps;
 
   app.openapi(route, async (c) => {

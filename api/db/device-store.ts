@@ -110,13 +110,6 @@ export class PostgresDeviceStore implements DeviceStore {
     return new Map(rows.map((r) => [r.t, Number(r.kwh)]));
   }
 
-  async alertsFor(deviceId: string, hourStarts: number[]): Promise<Set<string>> {
-    const rows = await this.#sql<{ t: number; kind: string }[]>`
-      select (extract(epoch from hour_start) * 1000)::float8 as t, kind from alerts
-      where device_id = ${deviceId} and hour_start = any(${hourStarts.map((h) => new Date(h).toISOString())}::timestamptz[])`;
-    return new Set(rows.map((r) => `${r.t}|${r.kind}`));
-  }
-
   async fence(shard: number, epoch: number): Promise<void> {
     const rows = await this.#sql<{ epoch: number }[]>`
       insert into shard_fences (shard, epoch) values (${shard}, ${epoch})

@@ -11,7 +11,7 @@ import { requireAdmin, requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { Device, listOf, MeterKind, Uuid } from '../contract.ts';
 import { ApiError, notFound } from '../errors.ts';
-import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging, userTokensOnly } from '../router.ts';
+import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging } from '../router.ts';
 import { findUser } from '../users/repo.ts';
 import { publishDeviceDeleted, publishDeviceUpdated, sendControl } from './changes.ts';
 import { DEVICE_COLUMNS, type DeviceRow, findDevice, listDevices, toDevice } from './repo.ts';
@@ -132,7 +132,6 @@ export async function visibleDevice(
 
 export function deviceRoutes(deps: AppDeps) {
   const app = newRouter();
-  app.use('*', userTokensOnly);
   const { sql } = deps;
 
   app.openapi(routes.list, async (c) => {

@@ -10,7 +10,7 @@ import { requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { IsoDateTime, listOf, Uuid } from '../contract.ts';
 import { notFound } from '../errors.ts';
-import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging, userTokensOnly } from '../router.ts';
+import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging } from '../router.ts';
 
 const CreateToken = z
   .object({
@@ -75,7 +75,6 @@ export interface TokenHooks {
 
 export function tokenRoutes(deps: AppDeps, hooks: TokenHooks = {}) {
   const app = newRouter();
-  app.use('*', userTokensOnly);
   const { sql } = deps;
   const cols = sql.unsafe('id, name, created_at as "createdAt", expires_at as "expiresAt"');
 

@@ -11,7 +11,7 @@ import { listOf, Role, User } from '../contract.ts';
 import { publishDeviceUpdated, sendControl } from '../devices/changes.ts';
 import { DEVICE_COLUMNS, type DeviceRow } from '../devices/repo.ts';
 import { ApiError, notFound } from '../errors.ts';
-import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging, userTokensOnly } from '../router.ts';
+import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging } from '../router.ts';
 import { findUser, insertUser, listUsers, toUser, type UserRow } from './repo.ts';
 
 const Username = z
@@ -95,7 +95,6 @@ export interface UserHooks {
 
 export function userRoutes(deps: AppDeps, hooks: UserHooks = {}) {
   const app = newRouter();
-  app.use('*', userTokensOnly);
   const { sql } = deps;
 
   app.openapi(routes.list, async (c) => {
