@@ -12,8 +12,9 @@
  * splits a stored interval, and the neighbour's energy is corrected.
  */
 import { randomUUID } from 'node:crypto';
+import type { LiveTotal } from '../core/events.ts';
+import { formatIsoWithOffset, hourEndOf, hourStartOf } from '../core/time.ts';
 import { isExceeded, projectHour, shouldWarnProjected } from './limits.ts';
-import type { LiveTotal } from './live.ts';
 import { cumulativeEnergy, intervalEnergy, roundKwh } from './meter.ts';
 import type {
   DeviceConfig,
@@ -23,7 +24,6 @@ import type {
   ShardBatch,
   StoredReading,
 } from './store.ts';
-import { formatIsoWithOffset, hourEndOf, hourStartOf } from './time.ts';
 import { RollingWindow } from './window.ts';
 
 const EXCEEDED = 1;

@@ -2,8 +2,8 @@
 // late readings, and hourly totals that equal the register differences exactly.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { dayStart, hourStartOf } from '../core/time.ts';
 import { cumulativeEnergy, intervalEnergy, roundKwh } from './meter.ts';
-import { dayStart, hourStartOf } from './time.ts';
 
 // Shared data lives beside the repository and is never copied into it.
 const SENSOR_CSV = new URL('../../shared/data/sensor.csv', import.meta.url);

@@ -7,16 +7,17 @@
  * (their in-memory state may hold uncommitted readings) and the job is
  * retried by the queue; the actors reload from what was committed.
  */
+
+import { alertEvent, type LiveTotal } from '../core/events.ts';
+import { ownerRooms } from '../core/rooms.ts';
+import { hourEndOf } from '../core/time.ts';
 import { ActorSystem } from '../runtime/actor-system.ts';
 import { shardOf } from '../runtime/placement.ts';
 import type { EventPublisher, ShardHandler, ShardJob } from '../runtime/types.ts';
 import { DeviceActor } from './device-actor.ts';
 import { GroupCommitter } from './group-commit.ts';
-import type { LiveTotal } from './live.ts';
 import type { ShardJobPayload } from './messages.ts';
-import { ownerRooms } from './rooms.ts';
 import { type DeviceSnapshot, type DeviceStore, emptyBatch, type NewAlert } from './store.ts';
-import { formatIsoWithOffset, hourEndOf } from './time.ts';
 
 export interface ShardProcessorOptions {
   shards: number;
@@ -192,22 +193,9 @@ export class ShardProcessor implements ShardHandler {
   #publishAlert(alert: NewAlert, now: number) {
     const device = this.#ownerOf(alert.deviceId);
     if (!device) return;
-    const zone = device.timeZone;
-    if (hourEndOf(alert.hourStart, zone) < now - this.#opts.pushLateAlertsWithinMs) return; // stored, not pushed: old backfill
-    const payload = {
-      id: alert.id,
-      deviceId: alert.deviceId,
-      deviceName: device.name,
-      ownerId: device.ownerId,
-      kind: alert.kind,
-      hourStart: formatIsoWithOffset(alert.hourStart, zone),
-      kwh: alert.kwh,
-      maxHourlyKwh: alert.maxHourlyKwh,
-      late: alert.late,
-      createdAt: new Date(alert.createdAt ?? now).toISOString(),
-      acknowledgedAt: null,
-    };
-    this.#opts.events.emit(ownerRooms(device.ownerId), 'alert', payload);
+    if (hourEndOf(alert.hourStart, device.timeZone) < now - this.#opts.pushLateAlertsWithinMs) return; // stored, not pushed: old backfill
+    const event = alertEvent({ ...alert, createdAt: alert.createdAt ?? now, acknowledgedAt: null }, device);
+    this.#opts.events.emit(ownerRooms(device.ownerId), 'alert', event);
   }
 
   #queueLive(deviceId: string, live: LiveTotal) {

@@ -4,6 +4,7 @@
  * typed client (which imports these types, never retypes them).
  */
 import { z } from '@hono/zod-openapi';
+import type { AlertEvent, LiveTotal as LiveTotalEvent, RuntimeEvents } from '../core/events.ts';
 
 export const Uuid = z.uuid();
 export const IsoDateTime = z.iso.datetime({ offset: true });
@@ -58,7 +59,7 @@ export const Alert = z
     createdAt: IsoDateTime,
     acknowledgedAt: IsoDateTime.nullable(),
   })
-  .openapi('Alert');
+  .openapi('Alert') satisfies z.ZodType<AlertEvent>;
 export type Alert = z.infer<typeof Alert>;
 
 export const ConsumptionEntry = z
@@ -117,7 +118,7 @@ export const LiveTotal = z
     projectedKwh: z.number(),
     at: IsoDateTime,
   })
-  .openapi('LiveTotal');
+  .openapi('LiveTotal') satisfies z.ZodType<LiveTotalEvent>;
 export type LiveTotal = z.infer<typeof LiveTotal>;
 
 export const ApiErrorBody = z
@@ -146,8 +147,8 @@ export type LoginResponse = z.infer<typeof LoginResponse>;
 
 /** Typed Socket.IO event maps, shared by the gateway and the UI client. */
 export interface ServerToClientEvents {
-  alert: (alert: Alert) => void;
-  live: (live: LiveTotal) => void;
+  alert: (alert: RuntimeEvents['alert']) => void;
+  live: (live: RuntimeEvents['live']) => void;
   'device:updated': (device: Device) => void;
   'device:deleted': (payload: { id: string }) => void;
   'chat:message': (message: ChatMessage) => void;

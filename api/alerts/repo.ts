@@ -1,5 +1,5 @@
 /** Alerts in Postgres, joined with their device for name and owner. */
-import { formatIsoWithOffset } from '../../actors/time.ts';
+import { alertEvent } from '../../core/events.ts';
 import type { Alert } from '../contract.ts';
 
 export interface AlertRow {
@@ -22,10 +22,14 @@ export const ALERT_SELECT = `select a.id, a.device_id as "deviceId", d.name as "
   a.created_at as "createdAt", a.acknowledged_at as "acknowledgedAt", d.time_zone as "timeZone"
   from alerts a join devices d on d.id = a.device_id`;
 
-/** hourStart carries the device zone's offset, exactly as the pushed `alert` event does. */
-export const toAlert = ({ timeZone, ...r }: AlertRow): Alert => ({
-  ...r,
-  hourStart: formatIsoWithOffset(r.hourStart.getTime(), timeZone),
-  createdAt: r.createdAt.toISOString(),
-  acknowledgedAt: r.acknowledgedAt?.toISOString() ?? null,
-});
+/** Built by the same function as the pushed `alert` event, so both carry the same fields and offsets. */
+export const toAlert = (r: AlertRow): Alert =>
+  alertEvent(
+    {
+      ...r,
+      hourStart: r.hourStart.getTime(),
+      createdAt: r.createdAt.getTime(),
+      acknowledgedAt: r.acknowledgedAt?.getTime() ?? null,
+    },
+    { name: r.deviceName, ownerId: r.ownerId, timeZone: r.timeZone },
+  );

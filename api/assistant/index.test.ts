@@ -5,7 +5,7 @@
  * offline / failure / timeout hand-overs.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { addDays, dayHours } from '../../actors/time.ts';
+import { addDays, dayHours } from '../../core/time.ts';
 import { ChatService } from '../chat/service.ts';
 import type { ChatMessage } from '../contract.ts';
 import { silentLog, type TestApp, testApp } from '../testing.ts';

@@ -5,7 +5,7 @@
  * never data. Results are plain JSON objects for the model to read.
  */
 import type { FunctionDeclaration } from '@google/genai';
-import { dayHours, isValidLocalDate } from '../../actors/time.ts';
+import { dayHours, isValidLocalDate } from '../../core/time.ts';
 import { ALERT_SELECT, type AlertRow, toAlert } from '../alerts/repo.ts';
 import { bucketEntries } from '../consumption/buckets.ts';
 import type { Sql } from '../db/connect.ts';

@@ -10,7 +10,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { ownerRooms } from '../../actors/rooms.ts';
+import { ownerRooms } from '../../core/rooms.ts';
 import type { EventPublisher } from '../../runtime/types.ts';
 import { type Assistant, OFFLINE_TEXT } from '../assistant/index.ts';
 import type { ChatMessage, Conversation, List } from '../contract.ts';
@@ -46,8 +46,6 @@ export interface ChatServiceOptions {
   /** How many recent messages the assistant sees. Default 20. */
   assistantHistory?: number;
 }
-
-export const roomsOf = (clientId: string) => ownerRooms(clientId);
 
 export class ChatService {
   readonly #opts: ChatServiceOptions;
@@ -107,7 +105,7 @@ export class ChatService {
     if (!upTo) throw notFound('Message');
     const changed = await markRead(this.#opts.sql, client.id, actor.role, upTo.seq);
     if (changed > 0) {
-      this.#opts.events.emit(roomsOf(client.id), 'chat:read', {
+      this.#opts.events.emit(ownerRooms(client.id), 'chat:read', {
         conversationId: client.id,
         userId: actor.id,
         upTo: upTo.id,
@@ -157,7 +155,7 @@ export class ChatService {
   }
 
   #push(message: ChatMessage): void {
-    this.#opts.events.emit(roomsOf(message.conversationId), 'chat:message', message);
+    this.#opts.events.emit(ownerRooms(message.conversationId), 'chat:message', message);
   }
 
   #track(work: Promise<void>): void {

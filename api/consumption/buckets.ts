@@ -3,7 +3,7 @@
  * done in integer nano-kWh so that totals are exact to the 1e-9 kWh the
  * storage keeps, whatever the order of addition.
  */
-import { formatIsoWithOffset } from '../../actors/time.ts';
+import { formatIsoWithOffset } from '../../core/time.ts';
 
 export interface Bucket {
   start: number;

@@ -13,7 +13,7 @@ import {
   isValidLocalDate,
   isValidTimeZone,
   localDateOf,
-} from '../../actors/time.ts';
+} from '../../core/time.ts';
 import { requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { Consumption } from '../contract.ts';

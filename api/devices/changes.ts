@@ -5,7 +5,7 @@
  * and as `device:updated` / `device:deleted` socket events.
  */
 import type { DeviceControl, ShardJobPayload } from '../../actors/messages.ts';
-import { ownerRooms, userRoom } from '../../actors/rooms.ts';
+import { ownerRooms, userRoom } from '../../core/rooms.ts';
 import { shardOf } from '../../runtime/placement.ts';
 import type { AppDeps } from '../context.ts';
 import type { DeviceRow } from './repo.ts';

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
-import { isValidTimeZone } from '../../actors/time.ts';
+import { isValidTimeZone } from '../../core/time.ts';
 import { DEVICE_TOKEN_PREFIX, newOpaqueToken } from '../auth/opaque-tokens.ts';
 import { requireAdmin, requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';

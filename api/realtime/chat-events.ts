@@ -9,6 +9,7 @@
  */
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { ADMINS_ROOM, userRoom } from '../../core/rooms.ts';
 import type { ChatService } from '../chat/service.ts';
 import type { Ack } from '../contract.ts';
 import { ApiError, invalid } from '../errors.ts';
@@ -64,7 +65,7 @@ export function registerChatEvents(socket: EmsSocket, chat: ChatService, log: Lo
       const { conversationId, typing } = parse(TypingPayload, payload);
       const me = user();
       const client = await chat.conversationFor(me, conversationId);
-      const otherSide = me.role === 'client' ? 'admins' : `user:${client.id}`;
+      const otherSide = me.role === 'client' ? ADMINS_ROOM : userRoom(client.id);
       socket
         .to(otherSide)
         .emit('chat:typing', { conversationId: client.id, userId: me.id, role: me.role, typing });

@@ -14,6 +14,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Server } from 'socket.io';
+import { tokenRoom, userRoom } from '../../core/rooms.ts';
 import type { MemoryEventPublisher } from '../../runtime/memory/events.ts';
 import { DEFAULT_PREFIX, redisKeys } from '../../runtime/redis/keys.ts';
 import type { Assistant } from '../assistant/index.ts';
@@ -109,10 +110,10 @@ export async function attachRealtime(
 
 /** Ends every socket of a user on every api node (deleted user, role change). */
 export function disconnectUser(io: EmsServer, userId: string): void {
-  io.in(`user:${userId}`).disconnectSockets(true);
+  io.in(userRoom(userId)).disconnectSockets(true);
 }
 
 /** Ends every socket opened with one personal access token, on every api node (token revoked). */
 export function disconnectToken(io: EmsServer, tokenId: string): void {
-  io.in(`token:${tokenId}`).disconnectSockets(true);
+  io.in(tokenRoom(tokenId)).disconnectSockets(true);
 }

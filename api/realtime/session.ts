@@ -9,7 +9,7 @@
  */
 
 import type { Server, Socket } from 'socket.io';
-import { ADMINS_ROOM, userRoom } from '../../actors/rooms.ts';
+import { ADMINS_ROOM, tokenRoom, userRoom } from '../../core/rooms.ts';
 import { resolveToken } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../contract.ts';
@@ -32,7 +32,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export const roomsFor = (data: SocketData): string[] => [
   userRoom(data.user.id),
   ...(data.user.role === 'admin' ? [ADMINS_ROOM] : []),
-  ...(data.tokenId ? [`token:${data.tokenId}`] : []),
+  ...(data.tokenId ? [tokenRoom(data.tokenId)] : []),
 ];
 
 export interface SessionWatchOptions {

@@ -1,11 +1,15 @@
 /**
  * Socket.IO room names, in one place: every user has `user:<id>`,
- * administrators also join `admins`. Whatever concerns a device goes to its
- * owner and to the admins.
+ * administrators also join `admins`, and a socket that signed in with a
+ * personal access token also joins `token:<id>` (so revoking the token can
+ * end exactly its sockets). Whatever concerns a device goes to its owner and
+ * to the admins.
  */
 export const ADMINS_ROOM = 'admins';
 
 export const userRoom = (userId: string) => `user:${userId}`;
+
+export const tokenRoom = (tokenId: string) => `token:${tokenId}`;
 
 /** The rooms of a device's owner (if any) and the administrators. */
 export const ownerRooms = (ownerId: string | null): string[] =>
