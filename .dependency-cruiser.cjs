@@ -1,36 +1,60 @@
 /**
- * Dependency direction, checked in CI (npm run lint):
- *  - no cycles;
- *  - runtime/ imports nothing from actors/, api/, ui/, cli/, simulator/;
- *  - actors/ imports only runtime/ and its own pure helpers;
- *  - ui/ imports from the server only the shared contract (types);
- *  - nothing imports cli/ (the composition root) except cli/ itself.
+ * Dependency direction, checked in CI (npm run lint). One rule per arrow of
+ * the house (README, Layout):
+ *
+ *   core/     pure, shared by everyone (zone math, room names, pushed event shapes): imports nothing of ours
+ *   runtime/  the generic actor runtime: imports nothing of ours
+ *   actors/   the device actor: imports runtime/, core/ and its own modules (the store *interface* is actors/store.ts)
+ *   db/       storage both process kinds share: imports core/ and actors/store.ts (the interface it implements)
+ *   api/      HTTP, auth, sockets: imports anything but cli/ (and is never imported by runtime/, actors/, db/)
+ *   ui/       the dashboard: imports api/contract.ts (types), core/ and nothing else of the server
+ *   cli/      the composition root: nothing imports it
+ *
+ * No cycles anywhere. `ems runtime` therefore loads no api/ module.
  */
 module.exports = {
   forbidden: [
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
     {
+      name: 'core-is-pure',
+      severity: 'error',
+      from: { path: '^core/' },
+      to: { path: '^(runtime|actors|db|api|ui|cli|simulator)/' },
+    },
+    {
       name: 'runtime-is-generic',
       severity: 'error',
       from: { path: '^runtime/' },
-      to: { path: '^(actors|api|ui|cli|simulator)/' },
+      to: { path: '^(core|actors|db|api|ui|cli|simulator)/' },
     },
     {
-      name: 'actors-only-runtime',
+      name: 'actors-only-runtime-and-core',
       severity: 'error',
       from: { path: '^actors/' },
-      to: { path: '^(api|ui|cli|simulator)/' },
+      to: { path: '^(db|api|ui|cli|simulator)/' },
     },
     {
-      name: 'ui-only-contract',
+      name: 'db-only-core-and-store-interface',
+      severity: 'error',
+      from: { path: '^db/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^(runtime|actors|api|ui|cli|simulator)/', pathNot: '^actors/store\\.ts$' },
+    },
+    {
+      name: 'api-never-imported-by-lower-rooms',
+      severity: 'error',
+      from: { path: '^(core|runtime|actors|db)/' },
+      to: { path: '^api/' },
+    },
+    {
+      name: 'ui-only-contract-and-core',
       severity: 'error',
       from: { path: '^ui/' },
-      to: { path: '^(api|runtime|actors|cli|simulator)/', pathNot: '^api/contract\\.ts$' },
+      to: { path: '^(api|runtime|actors|db|cli|simulator)/', pathNot: '^api/contract\\.ts$' },
     },
     {
       name: 'cli-is-the-root',
       severity: 'error',
-      from: { path: '^(api|runtime|actors|simulator|ui)/', pathNot: '\\.test\\.ts$' },
+      from: { path: '^(core|api|runtime|actors|db|simulator|ui)/', pathNot: '\\.test\\.ts$' },
       to: { path: '^cli/' },
     },
   ],

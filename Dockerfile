@@ -36,6 +36,8 @@ COPY cli ./cli
 COPY api ./api
 COPY runtime ./runtime
 COPY actors ./actors
+COPY core ./core
+COPY db ./db
 COPY simulator ./simulator
 COPY --from=ui /app/ui/dist ./ui/dist
 # The embedded database and generated secrets of `ems start` live in /data (a volume);

@@ -1,7 +1,7 @@
 /**
  * What the device actor needs from persistence, as an interface: the actor
  * and the shard processor never know which database is behind it. The
- * Postgres implementation is api/db/device-store.ts.
+ * Postgres implementation is db/device-store.ts.
  */
 
 export interface DeviceConfig {

@@ -4,10 +4,10 @@
  * authenticated principal of the request.
  */
 import type { Logger } from 'pino';
+import type { Sql } from '../db/connect.ts';
 import type { EventPublisher, ShardQueueProducer } from '../runtime/types.ts';
 import type { JwtService } from './auth/jwt.ts';
 import type { LoginThrottle } from './auth/throttle.ts';
-import type { Sql } from './db/connect.ts';
 import type { UserRow } from './users/repo.ts';
 
 export interface AppDeps {

@@ -4,7 +4,6 @@
  * descriptions (JSON bodies, JSON responses, error responses, paging).
  */
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from './context.ts';
 import { ApiErrorBody } from './contract.ts';
 import { ApiError, invalid } from './errors.ts';

@@ -5,12 +5,10 @@
  * request helpers. Everything is dropped in `close()`.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import pino from 'pino';
-import postgres from 'postgres';
 import { ShardProcessor } from '../actors/shard-processor.ts';
+import { PostgresDeviceStore } from '../db/device-store.ts';
+import { type TestDb, testDatabase } from '../db/testing.ts';
 import { createMemoryDrivers, type MemoryDrivers } from '../runtime/memory/index.ts';
 import { RuntimeNode } from '../runtime/node.ts';
 import { createApp } from './app.ts';
@@ -18,51 +16,9 @@ import { JwtService } from './auth/jwt.ts';
 import { hashPassword } from './auth/passwords.ts';
 import { LoginThrottle } from './auth/throttle.ts';
 import type { AppDeps } from './context.ts';
-import { type Database, openDatabase } from './db/connect.ts';
-import { PostgresDeviceStore } from './db/device-store.ts';
-import { migrate } from './db/migrate.ts';
 import { insertUser } from './users/repo.ts';
 
-export const TEST_DATABASE_URL =
-  process.env.EMS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-export const TEST_REDIS_URL = process.env.EMS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-export interface TestDb extends Database {
-  schema: string | null;
-  url: string | null;
-}
-
-/** A migrated database: a fresh schema in the real Postgres, or (embedded) a temp PGlite. */
-export async function testDatabase(kind: 'postgres' | 'embedded' = 'postgres'): Promise<TestDb> {
-  if (kind === 'embedded') {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ems-test-'));
-    const db = await openDatabase({ dataDir: dir });
-    await migrate(db.sql);
-    return {
-      ...db,
-      schema: null,
-      url: null,
-      async close() {
-        await db.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const db = await openDatabase({ url: TEST_DATABASE_URL, dataDir: '.', schema, max: 10 });
-  await migrate(db.sql);
-  return {
-    ...db,
-    schema,
-    url: TEST_DATABASE_URL,
-    async close() {
-      await db.close();
-      const admin = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
-      await admin.unsafe(`drop schema if exists "${schema}" cascade`);
-      await admin.end();
-    },
-  };
-}
+export { TEST_DATABASE_URL, TEST_REDIS_URL, type TestDb, testDatabase } from '../db/testing.ts';
 
 export const silentLog = pino({ level: 'silent' });
 

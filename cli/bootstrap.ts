@@ -8,8 +8,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { hashPassword } from '../api/auth/passwords.ts';
-import type { Sql } from '../api/db/connect.ts';
 import { countAdmins, insertUser } from '../api/users/repo.ts';
+import type { Sql } from '../db/connect.ts';
 
 export function jwtSecretFor(configured: string | undefined, dataDir: string): string {
   if (configured) return configured;

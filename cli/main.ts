@@ -83,7 +83,7 @@ export async function main(argv: string[]): Promise<void> {
 
   if (command === 'migrate') {
     const { openConfiguredDatabase } = await import('./processes.ts');
-    const { migrate } = await import('../api/db/migrate.ts');
+    const { migrate } = await import('../db/migrate.ts');
     const db = await openConfiguredDatabase(config);
     const applied = await migrate(db.sql);
     await db.close();

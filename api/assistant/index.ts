@@ -8,8 +8,8 @@
  */
 import { type Content, GoogleGenAI, type Part } from '@google/genai';
 import type { Logger } from 'pino';
+import type { Sql } from '../../db/connect.ts';
 import type { ChatMessage } from '../contract.ts';
-import type { Sql } from '../db/connect.ts';
 import { runTool, toolDeclarations } from './tools.ts';
 
 export const OFFLINE_TEXT = 'The assistant is offline right now; an administrator will answer you here.';

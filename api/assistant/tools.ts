@@ -6,9 +6,9 @@
  */
 import type { FunctionDeclaration } from '@google/genai';
 import { dayHours, isValidLocalDate } from '../../core/time.ts';
+import type { Sql } from '../../db/connect.ts';
 import { ALERT_SELECT, type AlertRow, toAlert } from '../alerts/repo.ts';
 import { bucketEntries } from '../consumption/buckets.ts';
-import type { Sql } from '../db/connect.ts';
 
 export const toolDeclarations: FunctionDeclaration[] = [
   {

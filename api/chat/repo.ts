@@ -4,8 +4,9 @@
  * for administrators the client's messages, for the client those of
  * administrators and of the assistant.
  */
+
+import type { Sql } from '../../db/connect.ts';
 import type { ChatMessage, ChatRole, Conversation } from '../contract.ts';
-import type { Sql } from '../db/connect.ts';
 
 export interface MessageRow {
   id: string;

@@ -11,10 +11,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ownerRooms } from '../../core/rooms.ts';
+import type { Sql } from '../../db/connect.ts';
 import type { EventPublisher } from '../../runtime/types.ts';
 import { type Assistant, OFFLINE_TEXT } from '../assistant/index.ts';
 import type { ChatMessage, Conversation, List } from '../contract.ts';
-import type { Sql } from '../db/connect.ts';
 import { ApiError, notFound } from '../errors.ts';
 import type { UserRow } from '../users/repo.ts';
 import { MessageRateLimiter, type RateLimiter, type RateLimitOptions } from './rate-limit.ts';

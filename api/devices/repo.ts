@@ -1,6 +1,7 @@
 /** Devices in Postgres, and the mapping from rows to the API's `device`. */
+
+import type { Sql } from '../../db/connect.ts';
 import type { Device } from '../contract.ts';
-import type { Sql } from '../db/connect.ts';
 
 export interface DeviceRow {
   id: string;

@@ -4,7 +4,7 @@
  * is enough. A device deleted within the cache window is still refused by its
  * actor (readings of a missing device are dropped at the runtime).
  */
-import type { Sql } from '../db/connect.ts';
+import type { Sql } from '../../db/connect.ts';
 import { existingDeviceIds } from '../devices/repo.ts';
 
 export class KnownDevices {

@@ -2,8 +2,9 @@
  * Users in Postgres. Rows never leave this module with their password hash
  * except through `findByUsernameWithHash`, used by login alone.
  */
+
+import type { Sql } from '../../db/connect.ts';
 import type { User } from '../contract.ts';
-import type { Sql } from '../db/connect.ts';
 
 export interface UserRow {
   id: string;

@@ -14,7 +14,7 @@ import {
   type NewAlert,
   type ShardBatch,
   type StoredReading,
-} from '../../actors/store.ts';
+} from '../actors/store.ts';
 import type { Sql } from './connect.ts';
 
 export class DuplicateReadingError extends Error {

@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TEST_DATABASE_URL } from '../testing.ts';
 import { type Database, openDatabase } from './connect.ts';
 import { loadMigrations, migrate } from './migrate.ts';
+import { TEST_DATABASE_URL } from './testing.ts';
 
 const schema = `t_${randomBytes(6).toString('hex')}`;
 const opened: Database[] = [];

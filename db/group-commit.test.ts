@@ -5,10 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GroupCommitter } from '../../actors/group-commit.ts';
-import { emptyBatch, FencedError, type ShardBatch } from '../../actors/store.ts';
-import { type TestDb, testDatabase } from '../testing.ts';
+import { GroupCommitter } from '../actors/group-commit.ts';
+import { emptyBatch, FencedError, type ShardBatch } from '../actors/store.ts';
 import { PostgresDeviceStore } from './device-store.ts';
+import { type TestDb, testDatabase } from './testing.ts';
 
 let db: TestDb;
 let store: PostgresDeviceStore;
