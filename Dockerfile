@@ -38,6 +38,7 @@ COPY runtime ./runtime
 COPY actors ./actors
 COPY core ./core
 COPY db ./db
+COPY ops ./ops
 COPY simulator ./simulator
 COPY --from=ui /app/ui/dist ./ui/dist
 # The embedded database and generated secrets of `ems start` live in /data (a volume);

@@ -10,7 +10,7 @@ export default defineConfig({
         test: {
           name: 'server',
           environment: 'node',
-          include: ['{cli,api,runtime,actors,core,db,simulator}/**/*.test.ts'],
+          include: ['{cli,api,runtime,actors,core,db,ops,simulator}/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

@@ -95,7 +95,7 @@ describe('projectHour', () => {
     let hourReadings = 0;
     for (let t = H - 60 * MINUTE; t <= H + 20 * MINUTE; t += 5 * MINUTE) {
       w.add(t, 0.1);
-      // A reading stamped exactly at the hour start belongs to that hour (API.md).
+      // A reading stamped exactly at the hour start belongs to that hour (docs/API.md).
       if (t >= H) {
         hourTotal += 0.1;
         hourReadings++;

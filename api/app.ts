@@ -2,7 +2,7 @@
  * The HTTP application: middleware (request id, logging, secure headers,
  * body limit, metrics), the resource routers under /api, the generated
  * OpenAPI document and its reference page, probes, and the dashboard at `/`.
- * One `onError` turns every failure into the error body of API.md.
+ * One `onError` turns every failure into the error body of docs/API.md.
  */
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -13,6 +13,8 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
+import { createMetrics, type Metrics } from '../ops/metrics.ts';
+import { opsRoutes } from '../ops/probes.ts';
 import { alertRoutes } from './alerts/index.ts';
 import { authRoutes } from './auth/index.ts';
 import { authenticate } from './auth/principal.ts';
@@ -20,8 +22,6 @@ import { consumptionRoutes } from './consumption/index.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { deviceRoutes } from './devices/index.ts';
 import { ApiError } from './errors.ts';
-import { opsRoutes } from './ops/index.ts';
-import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { serveUi } from './ops/static-ui.ts';
 import { readingRoutes } from './readings/index.ts';
 import { type TokenHooks, tokenRoutes } from './tokens/index.ts';

@@ -2,7 +2,7 @@
  * Bad input never reaches a 500: every route, fed garbage bodies (arrays,
  * null, scalars, malformed or deeply nested JSON, huge strings, wrong types),
  * garbage queries and invalid ids in the path, answers a 4xx with the error
- * body of API.md — and the message never carries a stack trace or SQL.
+ * body of docs/API.md — and the message never carries a stack trace or SQL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestApp, testApp } from './testing.ts';

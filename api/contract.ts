@@ -1,5 +1,5 @@
 /**
- * The public shapes of API.md as zod schemas: the single source for request
+ * The public shapes of docs/API.md as zod schemas: the single source for request
  * validation, response types, the generated OpenAPI document and the UI's
  * typed client (which imports these types, never retypes them).
  */

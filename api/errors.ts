@@ -1,7 +1,7 @@
 /**
  * The one error type of the api and its serialisation. Handlers throw an
  * `ApiError`; `onError` (app.ts) turns it — or a Hono HTTPException, a zod
- * error, or anything unexpected — into the error body of API.md. Unexpected
+ * error, or anything unexpected — into the error body of docs/API.md. Unexpected
  * errors become `internal` with a generic message: no stack, no SQL.
  */
 import type { z } from 'zod';

@@ -105,7 +105,7 @@ describe('an alert across processes: POST on api node 1, runtime node, sockets o
     const pushed = await toOwner;
     expect(await toAdmin).toEqual(pushed);
 
-    // The pushed alert is the stored one, in the API.md shape.
+    // The pushed alert is the stored one, in the docs/API.md shape.
     const stored = await client(api2.url, alice.token)<{ items: Alert[]; total: number }>(
       'GET',
       `/api/alerts?status=all&deviceId=${deviceId}`,

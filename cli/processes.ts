@@ -18,22 +18,16 @@ import { hostname } from 'node:os';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import { ShardProcessor } from '../actors/shard-processor.ts';
-import { createApp } from '../api/app.ts';
-import { JwtService } from '../api/auth/jwt.ts';
-import { LoginThrottle } from '../api/auth/throttle.ts';
 import type { AppDeps } from '../api/context.ts';
-import { opsRoutes } from '../api/ops/index.ts';
-import { createMetrics } from '../api/ops/metrics.ts';
-import { createRealtimeSetup } from '../api/realtime/setup.ts';
 import { type Database, openDatabase } from '../db/connect.ts';
 import { PostgresDeviceStore } from '../db/device-store.ts';
 import { migrate } from '../db/migrate.ts';
-import { createMemoryDrivers } from '../runtime/memory/index.ts';
+import { createMetrics } from '../ops/metrics.ts';
+import { opsRoutes } from '../ops/probes.ts';
 import { RuntimeNode } from '../runtime/node.ts';
-import { createRedisDrivers } from '../runtime/redis/index.ts';
-import type { RuntimeDrivers } from '../runtime/types.ts';
-import { ensureAdmin, jwtSecretFor } from './bootstrap.ts';
 import type { Config } from './config.ts';
+import { drivers } from './drivers.ts';
+import { closeListener, listen } from './listen.ts';
 import type { Logger } from './logger.ts';
 
 export interface Running {
@@ -66,37 +60,6 @@ export async function openConfiguredDatabase(config: Config): Promise<Database> 
     dataDir: config.EMS_DATA_DIR,
     max: poolSize(config, config.DATABASE_URL ? 'server' : 'embedded'),
   });
-}
-
-type Drivers = RuntimeDrivers & { memory: boolean; readinessChecks: Array<() => Promise<void>> };
-
-function drivers(config: Config, log: Logger): Drivers {
-  if (config.REDIS_URL) {
-    const redis = createRedisDrivers({ url: config.REDIS_URL, prefix: config.EMS_REDIS_PREFIX });
-    // /readyz answers 503 while Redis does not answer: readings could not be accepted durably.
-    const pingRedis = async () => {
-      await redis.redis.ping();
-    };
-    return Object.assign(redis, { memory: false, readinessChecks: [pingRedis] });
-  }
-  const onError = (err: unknown, failure: unknown) =>
-    log.warn({ err, failure }, 'shard job failed; retrying');
-  return Object.assign(createMemoryDrivers({ onError }), { memory: true, readinessChecks: [] });
-}
-
-function listen(server: Server, config: Config): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.PORT, config.HOST, () => {
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : config.PORT);
-    });
-  });
-}
-
-/** Stops taking connections at once; resolves when the open ones have ended. */
-function closeListener(server: Server): Promise<void> {
-  return new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
 export async function startProcess(config: Config, roles: Roles, log: Logger): Promise<Running> {
@@ -141,50 +104,14 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
   let port: number | undefined;
   let apiDeps: AppDeps | undefined;
   if (roles.api) {
-    const secret = jwtSecretFor(config.JWT_SECRET, config.EMS_DATA_DIR);
-    const admin = await ensureAdmin(db.sql, config.EMS_ADMIN_USERNAME, config.EMS_ADMIN_PASSWORD);
-    if (admin?.generatedPassword) {
-      // Printed once, on purpose, outside the JSON log so an operator sees it.
-      process.stdout.write(
-        `\n  First administrator created: username "${admin.username}", password "${admin.generatedPassword}"\n  (set EMS_ADMIN_PASSWORD to choose it; this is shown only once)\n\n`,
-      );
-    }
-    const deps: AppDeps = {
-      sql: db.sql,
-      jwt: new JwtService(secret, config.EMS_TOKEN_TTL_HOURS),
-      log,
-      throttle: new LoginThrottle(),
-      producer: rt.producer,
-      events: rt.events,
-      shards: config.EMS_SHARDS,
-      defaultTimeZone: config.EMS_DEFAULT_TIME_ZONE,
-      readinessChecks: rt.readinessChecks,
-      draining: () => draining,
-    };
-    apiDeps = deps;
-    const realtimeSetup = createRealtimeSetup();
-    const { app } = createApp(deps, {
-      mount: [(a) => realtimeSetup.mount(a, deps, config)],
-      userHooks: { onDeleted: async (userId) => realtimeSetup.userDeleted(userId) },
-      tokenHooks: { onRevoked: (tokenId) => realtimeSetup.tokenRevoked(tokenId) },
-    });
-    server = createAdaptorServer({ fetch: app.fetch }) as Server;
-    const realtime = await realtimeSetup.attach(server, deps, config, rt);
-    port = await listen(server, config);
-    log.info({ port, host: config.HOST, ms: Math.round(performance.now() - started) }, 'api listening');
-    const api = server;
-    stops.push(async () => {
-      const closed = closeListener(api);
-      // A transport close, not a Socket.IO DISCONNECT: clients reconnect on their own, through the
-      // load balancer, to a node that is still up (the listener no longer accepts them here).
-      realtime.io.engine.close();
-      await realtime.close();
-      await closed;
-    });
+    // Loaded only by processes that serve the api: `ems runtime` loads no api/ module.
+    const { startApiRole } = await import('./api-role.ts');
+    const api = await startApiRole({ config, db, drivers: rt, log, draining: () => draining, started });
+    ({ server, port, deps: apiDeps } = api);
+    stops.push(api.stop);
   } else if (roles.ops) {
     const opsDeps = { sql: db.sql, log, readinessChecks: rt.readinessChecks, draining: () => draining };
-    // opsRoutes reads only these four fields of the api's dependencies.
-    const ops = new Hono().route('/', opsRoutes(opsDeps as unknown as AppDeps, createMetrics()));
+    const ops = new Hono().route('/', opsRoutes(opsDeps, createMetrics()));
     server = createAdaptorServer({ fetch: ops.fetch }) as Server;
     port = await listen(server, config);
     log.info({ port, host: config.HOST }, 'ops endpoints listening (/healthz, /readyz, /metrics)');

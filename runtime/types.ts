@@ -100,6 +100,12 @@ export interface EventPublisher {
   emit(rooms: string[], event: string, payload: unknown): void;
 }
 
+/** The listening side of an in-process publisher (single-process mode: the gateway forwards what it hears). */
+export interface EventSource {
+  /** Adds a listener; returns the function that removes it. */
+  subscribe(listener: (rooms: string[], event: string, payload: unknown) => void): () => void;
+}
+
 export interface RuntimeDrivers {
   membership: Membership;
   leases: LeaseStore;

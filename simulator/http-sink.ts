@@ -122,7 +122,7 @@ function parseJson(text: string): Record<string, unknown> | undefined {
   }
 }
 
-/** The API.md error body, or a stand-in when a proxy answered with something else. */
+/** The docs/API.md error body, or a stand-in when a proxy answered with something else. */
 export function parseError(text: string): { code: string; message: string; details: ErrorDetail[] } {
   const error = parseJson(text)?.error as
     | { code?: unknown; message?: unknown; details?: unknown }

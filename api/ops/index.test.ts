@@ -66,7 +66,7 @@ describe('probes', () => {
 });
 
 describe('OpenAPI', () => {
-  it('serves an OpenAPI 3.1 document listing every path of API.md, with bearerAuth', async () => {
+  it('serves an OpenAPI 3.1 document listing every path of docs/API.md, with bearerAuth', async () => {
     const res = await t.request('GET', '/api/openapi.json', { token: null });
     expect(res.status).toBe(200);
     const doc = await res.json();

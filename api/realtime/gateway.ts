@@ -15,8 +15,8 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import { tokenRoom, userRoom } from '../../core/rooms.ts';
-import type { MemoryEventPublisher } from '../../runtime/memory/events.ts';
 import { DEFAULT_PREFIX, redisKeys } from '../../runtime/redis/keys.ts';
+import type { EventSource } from '../../runtime/types.ts';
 import type { Assistant } from '../assistant/index.ts';
 import { ChatService } from '../chat/service.ts';
 import type { AppDeps } from '../context.ts';
@@ -30,7 +30,7 @@ export interface RealtimeOptions {
   /** Key prefix shared with the runtime's emitter (see runtime/redis/keys.ts). Default 'ems'. */
   redisPrefix?: string | undefined;
   /** Single-process mode: events published here are forwarded to this server's rooms. */
-  memoryEvents?: MemoryEventPublisher | undefined;
+  memoryEvents?: EventSource | undefined;
   /** The chat shared with the REST routes; created here (with `assistant`) when not given. */
   chat?: ChatService | undefined;
   assistant?: Assistant | undefined;

@@ -36,7 +36,7 @@ async function start(
   setup = createRealtimeSetup(rateLimit ? { rateLimit } : {});
   const { app } = createApp(deps, { mount: [(a) => setup.mount(a, deps, config)] });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
-  const realtime = await setup.attach(server, deps, config, { events: deps.events });
+  const realtime = await setup.attach(server, deps, config, { memoryEvents: t.drivers.events });
   running.push({ server, realtime });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

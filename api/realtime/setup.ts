@@ -4,14 +4,13 @@
  * validated configuration. Routes and gateway share one ChatService, so the
  * rate limit and the pending assistant replies are the same whichever path a
  * message takes. With REDIS_URL the send limit is counted in Redis, once per
- * user for the whole cluster. Its shape is the `RealtimeSetup` that
- * cli/realtime.ts expects.
+ * user for the whole cluster. The composition root (cli/api-role.ts) hands
+ * over, in single-process mode, the in-process event source to listen to.
  */
 import type { Server } from 'node:http';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { Redis } from 'ioredis';
-import { MemoryEventPublisher } from '../../runtime/memory/events.ts';
-import type { EventPublisher } from '../../runtime/types.ts';
+import type { EventSource } from '../../runtime/types.ts';
 import { createAssistant } from '../assistant/index.ts';
 import { chatRoutes } from '../chat/index.ts';
 import { type RateLimitOptions, RedisRateLimiter } from '../chat/rate-limit.ts';
@@ -34,7 +33,7 @@ export interface RealtimeSetup {
     server: Server,
     deps: AppDeps,
     config: RealtimeConfig,
-    drivers: { events: EventPublisher },
+    local?: { memoryEvents?: EventSource | undefined },
   ): Promise<Realtime>;
   /** Ends the user's sockets on every node at once (else the periodic re-check does, within 30 s). */
   userDeleted(userId: string): void;
@@ -78,13 +77,13 @@ export function createRealtimeSetup(
     mount(app, deps, config) {
       app.route('/api/chat', chatRoutes(deps, chatFor(deps, config)));
     },
-    async attach(server, deps, config, drivers) {
+    async attach(server, deps, config, local) {
       if (!config.GEMINI_API_KEY) deps.log.info('GEMINI_API_KEY unset: the assistant is offline');
       const attached = await attachRealtime(server, deps, {
         chat: chatFor(deps, config),
         redisUrl: config.REDIS_URL,
         redisPrefix: config.EMS_REDIS_PREFIX,
-        memoryEvents: drivers.events instanceof MemoryEventPublisher ? drivers.events : undefined,
+        memoryEvents: local?.memoryEvents,
         recheckMs: opts.recheckMs,
       });
       realtime = {

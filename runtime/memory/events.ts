@@ -3,11 +3,11 @@
  * forwards each event to its Socket.IO rooms, standing in for the Redis
  * emitter → adapter path of the distributed mode.
  */
-import type { EventPublisher } from '../types.ts';
+import type { EventPublisher, EventSource } from '../types.ts';
 
 export type EventListener = (rooms: string[], event: string, payload: unknown) => void;
 
-export class MemoryEventPublisher implements EventPublisher {
+export class MemoryEventPublisher implements EventPublisher, EventSource {
   readonly #listeners = new Set<EventListener>();
   readonly #onListenerError: (error: unknown) => void;
 

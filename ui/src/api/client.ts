@@ -1,5 +1,5 @@
 /**
- * Typed calls for every REST resource of API.md. Shapes come from the server's
+ * Typed calls for every REST resource of docs/API.md. Shapes come from the server's
  * zod contract (type-only import: no zod in the bundle); this file only knows
  * paths, verbs and query names.
  */

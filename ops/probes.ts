@@ -1,10 +1,25 @@
-/** Liveness, readiness and metrics endpoints (outside /api, for probes and scrapers). */
+/**
+ * Liveness, readiness and metrics endpoints (outside /api, for probes and
+ * scrapers). Served by api nodes and, alone, by runtime nodes, so this module
+ * needs nothing of the api: the database, a logger, extra readiness checks
+ * and the drain flag.
+ */
 import { Hono } from 'hono';
-import type { AppDeps, AppEnv } from '../context.ts';
+import type { Logger } from 'pino';
+import type { Sql } from '../db/connect.ts';
 import type { Metrics } from './metrics.ts';
 
-export function opsRoutes(deps: AppDeps, metrics: Metrics) {
-  const app = new Hono<AppEnv>();
+export interface OpsDeps {
+  sql: Sql;
+  log: Logger;
+  /** Extra readiness checks (Redis ping) beside the database. */
+  readinessChecks?: Array<() => Promise<void>> | undefined;
+  /** Set while draining: /readyz answers 503. */
+  draining?: (() => boolean) | undefined;
+}
+
+export function opsRoutes(deps: OpsDeps, metrics: Metrics) {
+  const app = new Hono();
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     if (deps.draining?.()) return c.json({ status: 'draining' }, 503);

@@ -6,11 +6,10 @@
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import type { AppEnv } from '../context.ts';
 
 export interface Metrics {
   registry: Registry;
-  middleware: MiddlewareHandler<AppEnv>;
+  middleware: MiddlewareHandler;
 }
 
 export function createMetrics(): Metrics {
@@ -29,7 +28,7 @@ export function createMetrics(): Metrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const middleware: MiddlewareHandler = async (c, next) => {
     const started = performance.now();
     try {
       await next();

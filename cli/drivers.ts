@@ -1,0 +1,31 @@
+/**
+ * The runtime drivers a process uses, chosen by configuration: Redis (shard
+ * queues, leases, membership, the Socket.IO emitter) when REDIS_URL is set,
+ * otherwise the in-memory drivers of the single-process mode.
+ */
+import { createMemoryDrivers } from '../runtime/memory/index.ts';
+import { createRedisDrivers } from '../runtime/redis/index.ts';
+import type { EventSource, RuntimeDrivers } from '../runtime/types.ts';
+import type { Config } from './config.ts';
+import type { Logger } from './logger.ts';
+
+export type Drivers = RuntimeDrivers & {
+  /** Single-process mode: where the in-process events can be heard (the gateway forwards them). */
+  memoryEvents?: EventSource;
+  readinessChecks: Array<() => Promise<void>>;
+};
+
+export function drivers(config: Config, log: Logger): Drivers {
+  if (config.REDIS_URL) {
+    const redis = createRedisDrivers({ url: config.REDIS_URL, prefix: config.EMS_REDIS_PREFIX });
+    // /readyz answers 503 while Redis does not answer: readings could not be accepted durably.
+    const pingRedis = async () => {
+      await redis.redis.ping();
+    };
+    return Object.assign(redis, { readinessChecks: [pingRedis] });
+  }
+  const onError = (err: unknown, failure: unknown) =>
+    log.warn({ err, failure }, 'shard job failed; retrying');
+  const memory = createMemoryDrivers({ onError });
+  return Object.assign(memory, { memoryEvents: memory.events, readinessChecks: [] });
+}
