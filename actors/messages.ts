@@ -5,6 +5,9 @@
  * device is gone), ordered with the readings of the same shard.
  */
 
+/** The shard queues EMS runs on: `readings-<shard>` (the runtime's `queueName` option). */
+export const SHARD_QUEUE_NAME = 'readings';
+
 /** [deviceId, timestamp (epoch ms), value] */
 export type ReadingTuple = [string, number, number];
 

@@ -3,6 +3,7 @@
  * queues, leases, membership, the Socket.IO emitter) when REDIS_URL is set,
  * otherwise the in-memory drivers of the single-process mode.
  */
+import { SHARD_QUEUE_NAME } from '../actors/messages.ts';
 import { createMemoryDrivers } from '../runtime/memory/index.ts';
 import { createRedisDrivers } from '../runtime/redis/index.ts';
 import type { EventSource, RuntimeDrivers } from '../runtime/types.ts';
@@ -17,7 +18,11 @@ export type Drivers = RuntimeDrivers & {
 
 export function drivers(config: Config, log: Logger): Drivers {
   if (config.REDIS_URL) {
-    const redis = createRedisDrivers({ url: config.REDIS_URL, prefix: config.EMS_REDIS_PREFIX });
+    const redis = createRedisDrivers({
+      url: config.REDIS_URL,
+      prefix: config.EMS_REDIS_PREFIX,
+      queueName: SHARD_QUEUE_NAME,
+    });
     // /readyz answers 503 while Redis does not answer: readings could not be accepted durably.
     const pingRedis = async () => {
       await redis.redis.ping();

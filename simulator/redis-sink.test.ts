@@ -5,7 +5,7 @@
  * the same way with nothing enqueued.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { ShardJobPayload } from '../actors/messages.ts';
+import { SHARD_QUEUE_NAME, type ShardJobPayload } from '../actors/messages.ts';
 import { shardOf } from '../runtime/placement.ts';
 import { deleteKeys, randomPrefix, redisBackend, TEST_REDIS_URL } from '../runtime/testing/backends.ts';
 import type { ShardConsumer, ShardJob } from '../runtime/types.ts';
@@ -25,7 +25,7 @@ afterAll(() => deleteKeys(`${FILE_PREFIX}*`));
 /** A sink and a runtime-side consumer of every shard, on a fresh prefix. */
 function setUp() {
   const prefix = `${FILE_PREFIX}-${++testNumber}`;
-  const backend = redisBackend(prefix);
+  const backend = redisBackend(prefix, SHARD_QUEUE_NAME);
   const drivers = backend.connect();
   const received: Array<ShardJob<ShardJobPayload>> = [];
   const consumers: ShardConsumer[] = [];

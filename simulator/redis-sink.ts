@@ -11,6 +11,8 @@
  * match the servers' `EMS_REDIS_PREFIX` and `EMS_SHARDS`, or readings land on
  * queues nobody consumes, or on the wrong shard's actor.
  */
+
+import { SHARD_QUEUE_NAME } from '../actors/messages.ts';
 import { invalid } from '../api/errors.ts';
 import { enqueueReadings } from '../api/readings/enqueue.ts';
 import { ReadingsBody } from '../api/readings/schema.ts';
@@ -44,6 +46,7 @@ export class RedisSink implements ReadingSink {
     this.#drivers = createRedisDrivers({
       url: options.url,
       prefix: options.prefix,
+      queueName: SHARD_QUEUE_NAME,
       // Connection errors surface as the reason of the retry they cause, not as unhandled events.
       onError: (error) => {
         this.#lastConnectionError = error instanceof Error ? error.message : String(error);

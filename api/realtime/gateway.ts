@@ -15,12 +15,12 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import { tokenRoom, userRoom } from '../../core/rooms.ts';
-import { DEFAULT_PREFIX, redisKeys } from '../../runtime/redis/keys.ts';
 import type { EventSource } from '../../runtime/types.ts';
 import type { Assistant } from '../assistant/index.ts';
 import { ChatService } from '../chat/service.ts';
 import type { AppDeps } from '../context.ts';
 import type { ServerToClientEvents } from '../contract.ts';
+import { apiRedisKeys } from '../redis-keys.ts';
 import { registerChatEvents } from './chat-events.ts';
 import { type EmsServer, roomsFor, watchSessions } from './session.ts';
 
@@ -62,7 +62,7 @@ export async function attachRealtime(
     pub = new Redis(opts.redisUrl, { connectionName: 'socket.io-pub' });
     sub = pub.duplicate({ connectionName: 'socket.io-sub' });
     for (const client of [pub, sub]) client.on('error', (err) => log.warn({ err }, 'socket.io redis error'));
-    adapter = createAdapter(pub, sub, { key: redisKeys(opts.redisPrefix ?? DEFAULT_PREFIX).socketIo });
+    adapter = createAdapter(pub, sub, { key: apiRedisKeys(opts.redisPrefix).socketIo });
   }
 
   const io: EmsServer = new Server(server, {

@@ -16,6 +16,7 @@ import { chatRoutes } from '../chat/index.ts';
 import { type RateLimitOptions, RedisRateLimiter } from '../chat/rate-limit.ts';
 import { ChatService } from '../chat/service.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
+import { apiRedisKeys } from '../redis-keys.ts';
 import { attachRealtime, disconnectToken, disconnectUser, type Realtime } from './gateway.ts';
 
 /** The configuration this layer reads (a subset of cli/config.ts's Config). */
@@ -58,8 +59,11 @@ export function createRealtimeSetup(
       events: deps.events,
       log: deps.log,
       limiter: limiterRedis
-        ? new RedisRateLimiter(limiterRedis, `${config.EMS_REDIS_PREFIX}:chat:rate:`, opts.rateLimit, (err) =>
-            deps.log.warn({ err }, 'chat rate limit unavailable; message allowed'),
+        ? new RedisRateLimiter(
+            limiterRedis,
+            apiRedisKeys(config.EMS_REDIS_PREFIX).chatRate,
+            opts.rateLimit,
+            (err) => deps.log.warn({ err }, 'chat rate limit unavailable; message allowed'),
           )
         : undefined,
       rateLimit: opts.rateLimit,

@@ -25,6 +25,8 @@ export interface RedisDriversOptions {
   url: string;
   /** Prefix of every key (see keys.ts). Default 'ems'. */
   prefix?: string;
+  /** Name of the shard queues: `<queueName>-<shard>` (see keys.ts). Default 'shard'. */
+  queueName?: string | undefined;
   queue?: RedisQueueOptions;
   /** Background failures: connection errors, worker errors, handler failures (which are retried). */
   onError?: (error: unknown, context: string) => void;
@@ -37,7 +39,7 @@ export interface RedisDrivers extends RuntimeDrivers {
 }
 
 export function createRedisDrivers(options: RedisDriversOptions): RedisDrivers {
-  const keys = redisKeys(options.prefix ?? DEFAULT_PREFIX);
+  const keys = redisKeys(options.prefix ?? DEFAULT_PREFIX, options.queueName);
   const onError = options.onError ?? (() => {});
   const commands = defineRuntimeScripts(
     new Redis(options.url, { connectionName: `${keys.prefix}-commands` }),

@@ -1,5 +1,5 @@
 /**
- * Shard queues on BullMQ. Queue `readings-<shard>` (BullMQ forbids ':' in
+ * Shard queues on BullMQ. Queue `<queueName>-<shard>` (BullMQ forbids ':' in
  * queue names) lives under the BullMQ prefix = our key prefix.
  *
  * Producer: one Queue object per shard, created on first use and reused, all

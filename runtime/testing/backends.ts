@@ -45,8 +45,9 @@ export function randomPrefix(): string {
   return `ems-test-${Math.random().toString(36).slice(2, 10)}`;
 }
 
-export function redisBackend(prefix: string = randomPrefix()): RedisTestBackend {
-  const keys = redisKeys(prefix);
+/** Redis drivers on a fresh key prefix; `queueName` as the application under test names its shard queues. */
+export function redisBackend(prefix: string = randomPrefix(), queueName?: string): RedisTestBackend {
+  const keys = redisKeys(prefix, queueName);
   const opened: RedisDrivers[] = [];
   return {
     kind: 'redis',
@@ -55,6 +56,7 @@ export function redisBackend(prefix: string = randomPrefix()): RedisTestBackend 
       const drivers = createRedisDrivers({
         url: TEST_REDIS_URL,
         prefix,
+        queueName,
         // Short locks so a dead consumer's job comes back within a couple of seconds.
         queue: { lockDurationMs: 1500, stalledIntervalMs: 500, backoff: { baseMs: 10, capMs: 100 } },
       });

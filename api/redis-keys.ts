@@ -1,0 +1,19 @@
+/**
+ * Every Redis key the api nodes use, beside the runtime's (runtime/redis/keys.ts),
+ * built from the same prefix so one SCAN pattern finds a deployment's keys:
+ *
+ *   <prefix>:socket.io*          Socket.IO  adapter channels (shared with the runtime's emitter)
+ *   <prefix>:chat:rate:<userId>  string     chat send-limit counter of one user, expires with its window
+ */
+import { DEFAULT_PREFIX, redisKeys } from '../runtime/redis/keys.ts';
+
+export interface ApiRedisKeys {
+  /** The `key` option of @socket.io/redis-adapter (the runtime's emitter publishes there). */
+  readonly socketIo: string;
+  /** Prefix of the per-user chat send-limit counters (the limiter appends the user id). */
+  readonly chatRate: string;
+}
+
+export function apiRedisKeys(prefix: string = DEFAULT_PREFIX): ApiRedisKeys {
+  return { socketIo: redisKeys(prefix).socketIo, chatRate: `${prefix}:chat:rate:` };
+}
