@@ -1,0 +1,12 @@
+/** The shared store suite (actors/store.suite.ts) against the in-memory DeviceStore. */
+import { MemoryDeviceStore } from './memory-store.ts';
+import { registerStoreSuite } from './store.suite.ts';
+
+registerStoreSuite('memory', async () => {
+  const store = new MemoryDeviceStore();
+  return {
+    store,
+    addDevice: async (config) => store.putDevice(config),
+    teardown: async () => {},
+  };
+});
