@@ -7,6 +7,7 @@ registerStoreSuite('memory', async () => {
   return {
     store,
     addDevice: async (config) => store.putDevice(config),
+    deleteDevice: async (id) => store.deleteDevice(id),
     teardown: async () => {},
   };
 });

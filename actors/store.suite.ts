@@ -23,6 +23,8 @@ export interface StoreHarness {
   store: DeviceStore & { commitMany(items: CommitItem[]): Promise<NewAlert[][]> };
   /** Stores a device's configuration (Postgres: a `devices` row, and its owner's `users` row). */
   addDevice(config: DeviceConfig): Promise<void>;
+  /** Deletes a device (Postgres: its `devices` row; readings, hours and alerts cascade). */
+  deleteDevice(id: string): Promise<void>;
   teardown(): Promise<void>;
 }
 
@@ -305,6 +307,29 @@ export function registerStoreSuite(name: string, open: () => Promise<StoreHarnes
         expect((await contents(d.id)).alerts).toEqual(['exceeded', 'projected']);
         await store.commit(shard, 1, addReading(emptyBatch(), d.id, T0 + HOUR, 1));
         expect((await contents(d.id)).alerts).toEqual([]);
+      });
+    });
+
+    describe('devices', () => {
+      it('a deleted device is gone with its rows, and a batch that still writes for it stores nothing', async () => {
+        const [gone, kept] = [await device(), await device()];
+        const shard = await claim();
+        const batch = addReading(emptyBatch(), gone.id, T0, 1);
+        batch.alerts.push(alert(gone.id, 'exceeded', T0));
+        await store.commit(shard, 1, batch);
+        await harness.deleteDevice(gone.id);
+        expect((await store.loadMany([gone.id])).size).toBe(0);
+        expect(await contents(gone.id)).toEqual({
+          readings: [],
+          hours: new Map(),
+          openHour: null,
+          alerts: [],
+        });
+
+        const late = addReading(emptyBatch(), kept.id, T0, 2);
+        addReading(late, gone.id, T0 + MIN, 1);
+        await expect(store.commit(shard, 1, late)).rejects.toThrow();
+        expect((await contents(kept.id)).readings).toEqual([]);
       });
     });
 

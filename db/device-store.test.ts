@@ -17,6 +17,9 @@ registerStoreSuite('postgres', async () => {
       await db.sql`insert into devices (id, name, owner_id, max_hourly_kwh, meter_kind, time_zone)
         values (${c.id}, ${c.name}, ${c.ownerId}, ${c.maxHourlyKwh}, ${c.meterKind}, ${c.timeZone})`;
     },
+    async deleteDevice(id) {
+      await db.sql`delete from devices where id = ${id}`;
+    },
     teardown: () => db.close(),
   };
 });
