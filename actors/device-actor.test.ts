@@ -167,6 +167,18 @@ describe('hours and alerts', () => {
     expect((await send(actor, [[at(70), 1]], at(300))).result.live).toBeNull();
   });
 
+  it('counts the repeated local hour of an autumn DST change as two hours', async () => {
+    const actor = await deviceActor({ timeZone: 'Europe/Bucharest' });
+    const first = Date.parse('2026-10-25T03:30:00+03:00');
+    const second = Date.parse('2026-10-25T03:30:00+02:00');
+    const a = await send(actor, [[first, 1]], first + MIN);
+    const b = await send(actor, [[second, 2]], second + MIN);
+    expect(a.result.live?.hourStart).toBe('2026-10-25T03:00:00+03:00');
+    expect(b.result.live?.hourStart).toBe('2026-10-25T03:00:00+02:00');
+    const totals = await store.hourTotals(actor.id, [first - 30 * MIN, second - 30 * MIN]);
+    expect([totals.get(first - 30 * MIN), totals.get(second - 30 * MIN)]).toEqual([1, 2]);
+  });
+
   it('raises exceeded once per hour, when the total first goes strictly over the limit', async () => {
     const actor = await deviceActor({ maxHourlyKwh: 1 });
     const kinds = async (readings: Array<[number, number]>, now: number) =>

@@ -205,6 +205,34 @@ describe('a failure before COMMIT', () => {
   });
 });
 
+describe('control messages', () => {
+  it('make the device actor reload its configuration, or forget a deleted device', async () => {
+    const { store, processor, device } = setup({ now: () => T0 + 30 * MIN });
+    const d = device({ maxHourlyKwh: 10 });
+    await processor.onAcquired(0, 1);
+    await processor.processPayload(0, { readings: tuples(d.id, [1]) }, 1);
+
+    store.putDevice({ ...d, maxHourlyKwh: 1 }); // changed in the database; the resident actor still has 10
+    expect(
+      (await processor.processPayload(0, { readings: tuples(d.id, [0.5], T0 + MIN) }, 1)).alerts,
+    ).toEqual([]);
+    const reloaded = await processor.processPayload(
+      0,
+      { controls: [{ deviceId: d.id, op: 'reload' }], readings: tuples(d.id, [0.5], T0 + 2 * MIN) },
+      1,
+    );
+    expect(reloaded.alerts.map((a) => [a.kind, a.kwh, a.maxHourlyKwh])).toEqual([['exceeded', 2, 1]]);
+
+    store.deleteDevice(d.id);
+    const gone = await processor.processPayload(
+      0,
+      { controls: [{ deviceId: d.id, op: 'deleted' }], readings: tuples(d.id, [5], T0 + 3 * MIN) },
+      1,
+    );
+    expect(gone).toEqual({ applied: 0, duplicates: 0, alerts: [] });
+  });
+});
+
 describe('fencing', () => {
   it('a job with a fenced-off epoch rejects with FencedError, storing and publishing nothing', async () => {
     const { store, published, processor, device } = setup({ now: () => T0 + 30 * MIN });
