@@ -117,7 +117,10 @@ export class MemoryDeviceStore implements DeviceStore {
   }
 
   async commitMany(items: CommitItem[]): Promise<NewAlert[][]> {
-    // Checks first: any failure leaves the store untouched.
+    // Checks first: any failure leaves the store untouched. Every item's epoch must be the
+    // fenced one, even when two items share a shard (db/device-store.ts counts distinct
+    // shards there, which lets a stale item through beside a current one of the same shard;
+    // no caller sends such a pair: a shard has one job in flight).
     for (const { shard, epoch } of items) {
       if (this.#fences.get(shard) !== epoch) throw new FencedError(shard, epoch);
     }
