@@ -1,7 +1,8 @@
 /**
  * What the device actor needs from persistence, as an interface: the actor
  * and the shard processor never know which database is behind it. The
- * Postgres implementation is db/device-store.ts.
+ * Postgres implementation is db/device-store.ts, the in-memory one
+ * actors/memory-store.ts; actors/store.suite.ts holds both to one contract.
  */
 
 export interface DeviceConfig {
@@ -58,6 +59,19 @@ export class FencedError extends Error {
   constructor(shard: number, epoch: number) {
     super(`shard ${shard}: epoch ${epoch} was fenced off by a newer lease holder`);
     this.name = 'FencedError';
+  }
+}
+
+/**
+ * A reading of the batch is already stored (its (device, ts) key exists, or
+ * the batch holds it twice). The actor's own dedupe should make this
+ * impossible; a store aborts the whole batch rather than count anything
+ * twice (invariant 2), and the job is retried from fresh state.
+ */
+export class DuplicateReadingError extends Error {
+  constructor() {
+    super('a reading of this batch is already stored; the batch is retried from fresh state');
+    this.name = 'DuplicateReadingError';
   }
 }
 

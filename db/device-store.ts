@@ -10,19 +10,13 @@ import {
   type CommitItem,
   type DeviceSnapshot,
   type DeviceStore,
+  DuplicateReadingError,
   FencedError,
   type NewAlert,
   type ShardBatch,
   type StoredReading,
 } from '../actors/store.ts';
 import type { Sql } from './connect.ts';
-
-export class DuplicateReadingError extends Error {
-  constructor() {
-    super('a reading of this batch is already stored; the batch is retried from fresh state');
-    this.name = 'DuplicateReadingError';
-  }
-}
 
 type Tuple = [number, number, number | string];
 

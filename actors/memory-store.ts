@@ -1,0 +1,232 @@
+/**
+ * The device actors' persistence in memory: the same contract as the Postgres
+ * store (db/device-store.ts), held to it by the shared suite in
+ * actors/store.suite.ts, so actor, processor and group-commit tests run in
+ * milliseconds without a database.
+ *
+ * What it guards, as Postgres does: a commit is all or nothing (every check —
+ * fencing epoch, known devices, duplicate readings, alert ids — runs before
+ * the first write, and nothing awaits in between, so no other call sees half
+ * a batch); a stale epoch writes nothing (invariant 4); a reading already
+ * stored aborts the batch (invariant 2); at most one alert per device, hour
+ * and kind (invariant 3). Hour totals are summed and rounded to 1e-9 kWh,
+ * which equals Postgres's exact numeric sum for the 9-decimal energies the
+ * actor writes.
+ */
+import { roundKwh } from './meter.ts';
+import {
+  type CommitItem,
+  type DeviceConfig,
+  type DeviceSnapshot,
+  type DeviceStore,
+  DuplicateReadingError,
+  FencedError,
+  type NewAlert,
+  type ShardBatch,
+  type StoredReading,
+} from './store.ts';
+
+type AlertKind = NewAlert['kind'];
+
+interface DeviceRows {
+  config: DeviceConfig;
+  /** Ascending by ts; (device, ts) is unique. */
+  readings: StoredReading[];
+  hourly: Map<number, { kwh: number; readings: number }>;
+  /** Alert kinds per hour start, in insertion order. */
+  alerts: Map<number, AlertKind[]>;
+}
+
+export interface MemoryDeviceStoreOptions {
+  /** Clock for alerts' createdAt (default Date.now). */
+  now?: () => number;
+}
+
+/** Thrown for rows of a device that does not exist (Postgres: a foreign key violation). */
+export class UnknownDeviceError extends Error {
+  constructor(deviceId: string) {
+    super(`device ${deviceId} does not exist`);
+    this.name = 'UnknownDeviceError';
+  }
+}
+
+export class MemoryDeviceStore implements DeviceStore {
+  readonly #devices = new Map<string, DeviceRows>();
+  readonly #fences = new Map<number, number>();
+  /** Every stored alert id (the alerts table's primary key) and its device. */
+  readonly #alertIds = new Map<string, string>();
+  readonly #now: () => number;
+
+  constructor(options: MemoryDeviceStoreOptions = {}) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Adds a device, or replaces its configuration keeping its rows (tests, config changes). */
+  putDevice(config: DeviceConfig): void {
+    const rows = this.#devices.get(config.id);
+    if (rows) rows.config = { ...config };
+    else
+      this.#devices.set(config.id, {
+        config: { ...config },
+        readings: [],
+        hourly: new Map(),
+        alerts: new Map(),
+      });
+  }
+
+  /** Removes a device and, as the foreign keys cascade, its readings, hours and alerts. */
+  deleteDevice(id: string): void {
+    this.#devices.delete(id);
+    for (const [alertId, deviceId] of this.#alertIds) if (deviceId === id) this.#alertIds.delete(alertId);
+  }
+
+  async loadMany(deviceIds: string[]): Promise<Map<string, DeviceSnapshot>> {
+    const out = new Map<string, DeviceSnapshot>();
+    for (const id of deviceIds) {
+      const rows = this.#devices.get(id);
+      if (rows) out.set(id, snapshotOf(rows));
+    }
+    return out;
+  }
+
+  async around(deviceId: string, from: number, to: number): Promise<StoredReading[]> {
+    const readings = this.#devices.get(deviceId)?.readings ?? [];
+    const first = Math.max(0, lowerBound(readings, from) - 1); // the one just before `from`
+    const last = Math.min(readings.length, upperBound(readings, to) + 1); // the one just after `to`
+    return readings.slice(first, last).map((r) => ({ ...r }));
+  }
+
+  async hourTotals(deviceId: string, hourStarts: number[]): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    const hourly = this.#devices.get(deviceId)?.hourly;
+    for (const start of hourStarts) {
+      const row = hourly?.get(start);
+      if (row) out.set(start, row.kwh);
+    }
+    return out;
+  }
+
+  async fence(shard: number, epoch: number): Promise<void> {
+    const current = this.#fences.get(shard);
+    if (current !== undefined && current > epoch) throw new FencedError(shard, epoch);
+    this.#fences.set(shard, epoch);
+  }
+
+  async commit(shard: number, epoch: number, batch: ShardBatch): Promise<NewAlert[]> {
+    return (await this.commitMany([{ shard, epoch, batch }]))[0]!;
+  }
+
+  async commitMany(items: CommitItem[]): Promise<NewAlert[][]> {
+    // Checks first: any failure leaves the store untouched. Every item's epoch must be the
+    // fenced one, even when two items share a shard (db/device-store.ts counts distinct
+    // shards there, which lets a stale item through beside a current one of the same shard;
+    // no caller sends such a pair: a shard has one job in flight).
+    for (const { shard, epoch } of items) {
+      if (this.#fences.get(shard) !== epoch) throw new FencedError(shard, epoch);
+    }
+    const batches = items.map((i) => i.batch);
+    const rowsOf = (deviceId: string) => {
+      const rows = this.#devices.get(deviceId);
+      if (!rows) throw new UnknownDeviceError(deviceId);
+      return rows;
+    };
+    const newKeys = new Set<string>();
+    for (const r of batches.flatMap((b) => b.inserts)) {
+      const key = `${r.deviceId}|${r.ts}`;
+      const readings = rowsOf(r.deviceId).readings;
+      const at = lowerBound(readings, r.ts);
+      if (newKeys.has(key) || readings[at]?.ts === r.ts) throw new DuplicateReadingError();
+      newKeys.add(key);
+    }
+    for (const h of batches.flatMap((b) => [...b.hours.values()])) rowsOf(h.deviceId);
+    // An alert whose (device, hour, kind) exists is skipped; one that would be stored must have a new id.
+    const ids = new Set<string>();
+    const kinds = new Set<string>();
+    for (const a of batches.flatMap((b) => b.alerts)) {
+      const key = `${a.deviceId}|${a.hourStart}|${a.kind}`;
+      if (rowsOf(a.deviceId).alerts.get(a.hourStart)?.includes(a.kind) || kinds.has(key)) continue;
+      kinds.add(key);
+      if (this.#alertIds.has(a.id) || ids.has(a.id)) throw new Error(`alert id ${a.id} is already stored`);
+      ids.add(a.id);
+    }
+
+    // Writes, in the order the Postgres store sends its statements.
+    for (const b of batches) {
+      for (const r of b.inserts) {
+        const readings = this.#devices.get(r.deviceId)!.readings;
+        readings.splice(lowerBound(readings, r.ts), 0, { ts: r.ts, value: r.value, kwh: r.kwh });
+      }
+    }
+    for (const b of batches) {
+      for (const u of b.updates) {
+        const readings = this.#devices.get(u.deviceId)?.readings ?? [];
+        const stored = readings[lowerBound(readings, u.ts)];
+        if (stored?.ts === u.ts) stored.kwh = u.kwh;
+      }
+    }
+    for (const b of batches) {
+      for (const h of b.hours.values()) {
+        const hourly = this.#devices.get(h.deviceId)!.hourly;
+        const row = hourly.get(h.hourStart);
+        if (row) {
+          row.kwh = roundKwh(row.kwh + h.kwh);
+          row.readings += h.readings;
+        } else hourly.set(h.hourStart, { kwh: h.kwh, readings: h.readings });
+      }
+    }
+    const createdAt = this.#now();
+    return batches.map((b) => {
+      const inserted: NewAlert[] = [];
+      for (const a of b.alerts) {
+        const alerts = this.#devices.get(a.deviceId)!.alerts;
+        const kinds = alerts.get(a.hourStart) ?? [];
+        if (kinds.includes(a.kind)) continue;
+        alerts.set(a.hourStart, [...kinds, a.kind]);
+        this.#alertIds.set(a.id, a.deviceId);
+        inserted.push({ ...a, createdAt });
+      }
+      return inserted;
+    });
+  }
+}
+
+/** Recent readings (the last 60 minutes up to the latest), the newest hour row and its alert kinds. */
+function snapshotOf(rows: DeviceRows): DeviceSnapshot {
+  const latest = rows.readings[rows.readings.length - 1];
+  const recent = latest
+    ? rows.readings.slice(upperBound(rows.readings, latest.ts - 3_600_000)).map((r) => ({ ...r }))
+    : [];
+  let open: number | null = null;
+  for (const start of rows.hourly.keys()) if (open === null || start > open) open = start;
+  const hour = open === null ? undefined : rows.hourly.get(open);
+  return {
+    config: { ...rows.config },
+    recent,
+    openHour: open === null || !hour ? null : { start: open, kwh: hour.kwh, readings: hour.readings },
+    openHourAlerts: open === null ? [] : [...(rows.alerts.get(open) ?? [])],
+  };
+}
+
+/** Index of the first reading with ts >= t. */
+function lowerBound(readings: StoredReading[], t: number): number {
+  let lo = 0;
+  let hi = readings.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (readings[mid]!.ts < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Index of the first reading with ts > t. */
+function upperBound(readings: StoredReading[], t: number): number {
+  let lo = 0;
+  let hi = readings.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (readings[mid]!.ts <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

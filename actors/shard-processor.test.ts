@@ -1,0 +1,343 @@
+/**
+ * The shard processor on the in-memory store: a job's effects are committed
+ * in one transaction and only then published; a failure before COMMIT
+ * passivates the touched actors so the retried job counts once (invariant 2);
+ * a fenced epoch is refused (invariant 4); and sensor.csv replayed through it
+ * gives the hourly totals the Postgres-backed reading-path test expects.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { AlertEvent, LiveTotal } from '../core/events.ts';
+import { ownerRooms } from '../core/rooms.ts';
+import { shardOf } from '../runtime/placement.ts';
+import type { EventPublisher } from '../runtime/types.ts';
+import { MemoryDeviceStore } from './memory-store.ts';
+import type { ReadingTuple } from './messages.ts';
+import { roundKwh } from './meter.ts';
+import { ShardProcessor, type ShardProcessorOptions } from './shard-processor.ts';
+import {
+  type CommitItem,
+  type DeviceConfig,
+  FencedError,
+  type NewAlert,
+  type StoredReading,
+} from './store.ts';
+
+const SHARDS = 8;
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const T0 = Date.parse('2026-03-10T10:00:00Z');
+
+/** A memory store whose commits and reads can be held or failed by the test. */
+class ScriptedStore extends MemoryDeviceStore {
+  beforeCommit: ((items: CommitItem[]) => Promise<void> | void) | null = null;
+  beforeAround: ((deviceId: string) => void) | null = null;
+  commits = 0;
+
+  override async commitMany(items: CommitItem[]): Promise<NewAlert[][]> {
+    this.commits++;
+    await this.beforeCommit?.(items);
+    return super.commitMany(items);
+  }
+
+  override async around(deviceId: string, from: number, to: number): Promise<StoredReading[]> {
+    this.beforeAround?.(deviceId);
+    return super.around(deviceId, from, to);
+  }
+}
+
+interface Published {
+  rooms: string[];
+  event: string;
+  payload: unknown;
+}
+
+const processors: ShardProcessor[] = [];
+afterEach(async () => {
+  await Promise.all(processors.splice(0).map((p) => p.close()));
+});
+
+function setup(options: Partial<ShardProcessorOptions> = {}) {
+  const store = new ScriptedStore();
+  const published: Published[] = [];
+  const events: EventPublisher = {
+    emit: (rooms, event, payload) => published.push({ rooms, event, payload }),
+  };
+  const processor = new ShardProcessor({ shards: SHARDS, store, events, ...options });
+  processors.push(processor);
+  const device = (overrides: Partial<DeviceConfig> = {}) => {
+    const config: DeviceConfig = {
+      id: randomUUID(),
+      name: 'meter',
+      ownerId: null,
+      maxHourlyKwh: 100,
+      meterKind: 'interval',
+      timeZone: 'UTC',
+      ...overrides,
+    };
+    store.putDevice(config);
+    return config;
+  };
+  return { store, published, processor, device };
+}
+
+const tuples = (deviceId: string, values: number[], from = T0, stepMs = 10 * MIN): ReadingTuple[] =>
+  values.map((value, i) => [deviceId, from + i * stepMs, value]);
+
+async function hourTotals(store: MemoryDeviceStore, deviceId: string, first: number, count: number) {
+  const starts = Array.from({ length: count }, (_, h) => first + h * HOUR);
+  const totals = await store.hourTotals(deviceId, starts);
+  return starts.map((s) => totals.get(s) ?? 0);
+}
+
+describe('a job', () => {
+  it('applies its readings through the device actors and commits them in one transaction', async () => {
+    const { store, processor, device } = setup();
+    const [a, b] = [device(), device({ meterKind: 'cumulative' })];
+    await processor.onAcquired(3, 1);
+    const stats = await processor.processPayload(
+      3,
+      { readings: [...tuples(a.id, [1, 2, 0.5]), ...tuples(b.id, [10, 11.5, 14]), [randomUUID(), T0, 5]] },
+      1,
+    );
+    expect(stats).toEqual({ applied: 6, duplicates: 0, alerts: [] });
+    expect(store.commits).toBe(1);
+    expect(await hourTotals(store, a.id, T0, 1)).toEqual([3.5]);
+    expect(await hourTotals(store, b.id, T0, 1)).toEqual([4]);
+    expect(processor.totals).toMatchObject({ jobs: 1, applied: 6, failures: 0 });
+  });
+
+  it('publishes alerts and live totals only after its COMMIT', async () => {
+    const owner = randomUUID();
+    const now = T0 + 30 * MIN;
+    const { store, published, processor, device } = setup({ now: () => now });
+    const d = device({ ownerId: owner, maxHourlyKwh: 1, name: 'boiler' });
+    const shard = shardOf(d.id, SHARDS);
+    await processor.onAcquired(shard, 1);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let committing = false;
+    store.beforeCommit = async () => {
+      committing = true;
+      await held;
+    };
+
+    const job = processor.processPayload(shard, { readings: tuples(d.id, [0.6, 0.6, 0.6], T0, MIN) }, 1);
+    await vi.waitFor(() => expect(committing).toBe(true));
+    expect(published).toEqual([]);
+    release();
+    const stats = await job;
+
+    expect(stats.alerts.map((a) => a.kind)).toEqual(['exceeded']);
+    const alerts = published.filter((p) => p.event === 'alert');
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.rooms).toEqual(ownerRooms(owner));
+    expect(alerts[0]!.payload).toMatchObject({
+      id: stats.alerts[0]!.id,
+      deviceId: d.id,
+      deviceName: 'boiler',
+      ownerId: owner,
+      kind: 'exceeded',
+      hourStart: '2026-03-10T10:00:00+00:00',
+      kwh: 1.2,
+      late: false,
+    } satisfies Partial<AlertEvent>);
+    const live = published.filter((p) => p.event === 'live');
+    expect(live.map((p) => p.rooms)).toEqual([ownerRooms(owner)]);
+    expect(live[0]!.payload).toMatchObject({ deviceId: d.id, kwh: 1.8 } satisfies Partial<LiveTotal>);
+  });
+});
+
+describe('a failure before COMMIT', () => {
+  it('passivates every actor the job touched, so the retried job counts once', async () => {
+    const { store, published, processor, device } = setup({ now: () => T0 + 30 * MIN });
+    const [a, b] = [device({ maxHourlyKwh: 2 }), device({ meterKind: 'cumulative' })];
+    await processor.onAcquired(0, 1);
+    await processor.processPayload(0, { readings: [...tuples(a.id, [0.5]), ...tuples(b.id, [100])] }, 1);
+    expect(processor.system.isResident(a.id)).toBe(true);
+
+    const job = { readings: [...tuples(a.id, [1, 1], T0 + MIN), ...tuples(b.id, [101, 103], T0 + MIN)] };
+    store.beforeCommit = () => {
+      throw new Error('connection lost');
+    };
+    await expect(processor.processPayload(0, job, 1)).rejects.toThrow('connection lost');
+    expect(processor.system.isResident(a.id)).toBe(false);
+    expect(processor.system.isResident(b.id)).toBe(false);
+    expect(published.filter((p) => p.event === 'alert')).toEqual([]);
+
+    store.beforeCommit = null;
+    const retried = await processor.processPayload(0, job, 1);
+    expect(retried).toMatchObject({ applied: 4, duplicates: 0 });
+    // 1.5 kWh ten minutes in projects 3 kWh by the end of the hour; 2.5 kWh is over the limit.
+    expect(retried.alerts.map((x) => [x.kind, x.kwh])).toEqual([
+      ['projected', 3],
+      ['exceeded', 2.5],
+    ]);
+    expect(published.filter((p) => p.event === 'alert')).toHaveLength(2);
+    expect(await hourTotals(store, a.id, T0, 1)).toEqual([2.5]);
+    expect(await hourTotals(store, b.id, T0, 1)).toEqual([3]);
+    expect((await processor.processPayload(0, job, 1)).duplicates).toBe(4);
+    expect(processor.totals.failures).toBe(1);
+  });
+
+  it('of one actor fails the whole job, and the others are passivated too', async () => {
+    const { store, processor, device } = setup();
+    const [a, b] = [device(), device()];
+    await processor.onAcquired(0, 1);
+    await processor.processPayload(0, { readings: [...tuples(a.id, [1, 1]), ...tuples(b.id, [1, 1])] }, 1);
+    store.beforeAround = (id) => {
+      if (id === b.id) throw new Error('read failed');
+    };
+    // a: a fresh reading; b: a late one, which needs the stored readings around it.
+    const job = { readings: [...tuples(a.id, [2], T0 + 20 * MIN), ...tuples(b.id, [2], T0 + 5 * MIN)] };
+    await expect(processor.processPayload(0, job, 1)).rejects.toThrow('read failed');
+    expect(store.commits).toBe(1);
+    expect(processor.system.isResident(a.id)).toBe(false);
+
+    store.beforeAround = null;
+    expect(await processor.processPayload(0, job, 1)).toMatchObject({ applied: 2, duplicates: 0 });
+    expect(await hourTotals(store, a.id, T0, 1)).toEqual([4]);
+    expect(await hourTotals(store, b.id, T0, 1)).toEqual([4]);
+  });
+});
+
+describe('control messages', () => {
+  it('make the device actor reload its configuration, or forget a deleted device', async () => {
+    const { store, processor, device } = setup({ now: () => T0 + 30 * MIN });
+    const d = device({ maxHourlyKwh: 10 });
+    await processor.onAcquired(0, 1);
+    await processor.processPayload(0, { readings: tuples(d.id, [1]) }, 1);
+
+    store.putDevice({ ...d, maxHourlyKwh: 1 }); // changed in the database; the resident actor still has 10
+    expect(
+      (await processor.processPayload(0, { readings: tuples(d.id, [0.5], T0 + MIN) }, 1)).alerts,
+    ).toEqual([]);
+    const reloaded = await processor.processPayload(
+      0,
+      { controls: [{ deviceId: d.id, op: 'reload' }], readings: tuples(d.id, [0.5], T0 + 2 * MIN) },
+      1,
+    );
+    expect(reloaded.alerts.map((a) => [a.kind, a.kwh, a.maxHourlyKwh])).toEqual([['exceeded', 2, 1]]);
+
+    store.deleteDevice(d.id);
+    const gone = await processor.processPayload(
+      0,
+      { controls: [{ deviceId: d.id, op: 'deleted' }], readings: tuples(d.id, [5], T0 + 3 * MIN) },
+      1,
+    );
+    expect(gone).toEqual({ applied: 0, duplicates: 0, alerts: [] });
+  });
+});
+
+describe('fencing', () => {
+  it('a job with a fenced-off epoch rejects with FencedError, storing and publishing nothing', async () => {
+    const { store, published, processor, device } = setup({ now: () => T0 + 30 * MIN });
+    const d = device({ maxHourlyKwh: 1 });
+    await processor.onAcquired(1, 1);
+    await store.fence(1, 2); // another node took the shard over
+    await expect(
+      processor.processPayload(1, { readings: tuples(d.id, [3, 3], T0, MIN) }, 1),
+    ).rejects.toBeInstanceOf(FencedError);
+    expect(await store.around(d.id, T0 - HOUR, T0 + HOUR)).toEqual([]);
+    expect(published).toEqual([]);
+    expect(processor.system.isResident(d.id)).toBe(false);
+    await expect(processor.onAcquired(1, 1)).rejects.toBeInstanceOf(FencedError);
+  });
+});
+
+describe('replaying sensor.csv as a cumulative meter (as api/readings/reading-path.test.ts)', () => {
+  // The classic meter file lives beside the repository, in ../shared/data.
+  const SENSOR = fileURLToPath(new URL('../../shared/data/sensor.csv', import.meta.url));
+  const MIDNIGHT = Date.parse('2026-03-10T00:00:00+02:00'); // Bucharest, UTC+2 in winter
+  let first144: number[];
+  let expected: number[];
+  let limit: number;
+  let over: number;
+  let readings: ReadingTuple[];
+  beforeAll(() => {
+    first144 = readFileSync(SENSOR, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map(Number)
+      .slice(0, 144);
+    // Hour h of the day holds readings 6h..6h+5; the first reading is the baseline.
+    expected = Array.from({ length: 24 }, (_, h) =>
+      roundKwh(first144[6 * h + 5]! - first144[h === 0 ? 0 : 6 * h - 1]!),
+    );
+    limit = [...expected].sort((x, y) => x - y)[12]!; // about half the hours go over
+    over = expected.filter((kwh) => kwh > limit).length;
+    readings = first144.map((value, i) => ['', MIDNIGHT + i * 10 * MIN, value] as ReadingTuple);
+  });
+
+  function shuffled<T>(items: T[], seed: number): T[] {
+    const out = [...items];
+    let s = seed;
+    for (let i = out.length - 1; i > 0; i--) {
+      s = (s * 1103515245 + 12345) % 2 ** 31;
+      const j = s % (i + 1);
+      [out[i], out[j]] = [out[j]!, out[i]!];
+    }
+    return out;
+  }
+
+  async function replay(orders: Array<{ readings: ReadingTuple[]; batch: number }>) {
+    const { store, published, processor, device } = setup();
+    const d = device({ meterKind: 'cumulative', timeZone: 'Europe/Bucharest', maxHourlyKwh: limit });
+    const shard = shardOf(d.id, SHARDS);
+    await processor.onAcquired(shard, 1);
+    const alerts: NewAlert[] = [];
+    for (const { readings, batch } of orders) {
+      const all = readings.map(([, ts, v]) => [d.id, ts, v] as ReadingTuple);
+      for (let i = 0; i < all.length; i += batch) {
+        alerts.push(
+          ...(await processor.processPayload(shard, { readings: all.slice(i, i + batch) }, 1)).alerts,
+        );
+      }
+    }
+    const snapshot = (await store.loadMany([d.id])).get(d.id)!;
+    return {
+      hours: await hourTotals(store, d.id, MIDNIGHT, 24),
+      alerts,
+      published,
+      snapshot,
+      store,
+      id: d.id,
+    };
+  }
+
+  it('gives hourly totals equal to the register differences, and one late exceeded alert per hour over', async () => {
+    const got = await replay([{ readings, batch: 50 }]);
+    expect(got.hours).toEqual(expected);
+    expect(roundKwh(got.hours.reduce((x, y) => x + y, 0))).toBe(roundKwh(first144[143]! - first144[0]!));
+    expect(got.alerts.filter((a) => a.kind === 'exceeded')).toHaveLength(over);
+    expect(new Set(got.alerts.map((a) => a.hourStart)).size).toBe(got.alerts.length);
+    expect(got.alerts.every((a) => a.late)).toBe(true);
+    // Hours that ended long ago are stored but not pushed.
+    expect(got.published.filter((p) => p.event === 'alert')).toEqual([]);
+  });
+
+  it('counts duplicates once: the whole file twice, and again in shuffled batches', async () => {
+    const got = await replay([
+      { readings, batch: 50 },
+      { readings, batch: 37 },
+      { readings: shuffled(readings, 7), batch: 20 },
+    ]);
+    expect(got.hours).toEqual(expected);
+    expect(got.alerts.filter((a) => a.kind === 'exceeded')).toHaveLength(over);
+  });
+
+  it('gives the same totals when the readings arrive in random order', async () => {
+    const got = await replay([{ readings: shuffled(readings, 99), batch: 10 }]);
+    expect(got.hours).toEqual(expected);
+    const counted = await got.store.around(got.id, MIDNIGHT, MIDNIGHT + 24 * HOUR);
+    expect(counted).toHaveLength(144);
+    const alerted = new Set(got.alerts.filter((a) => a.kind === 'exceeded').map((a) => a.hourStart));
+    expected.forEach((kwh, h) => {
+      if (kwh > limit) expect(alerted.has(MIDNIGHT + h * HOUR), `hour ${h}`).toBe(true);
+    });
+  });
+});
