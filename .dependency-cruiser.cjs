@@ -16,73 +16,61 @@
  * role (cli/api-role.ts) is imported dynamically, only by processes that serve
  * the api. So `ems runtime` loads no api/ module.
  */
+/** One forbidden arrow: files matching `from` may not import files matching `to`. */
+const forbid = (name, from, to) => ({ name, severity: 'error', from, to });
+
+/** The rooms of the house; a rule below names the ones a room may not import. */
+const ROOMS = ['core', 'runtime', 'actors', 'db', 'ops', 'api', 'ui', 'cli', 'simulator'];
+const roomsBut = (...allowed) => `^(${ROOMS.filter((r) => !allowed.includes(r)).join('|')})/`;
+/** The runtime's part of the composition root: what `ems runtime` loads up front. */
+const RUNTIME_ROOT = '^cli/(main|processes|drivers|listen|config|logger)\\.ts$';
+
 module.exports = {
   forbidden: [
-    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
-    {
-      name: 'core-is-pure',
-      severity: 'error',
-      from: { path: '^core/' },
-      to: { path: '^(runtime|actors|db|ops|api|ui|cli|simulator)/' },
-    },
-    {
-      name: 'runtime-is-generic',
-      severity: 'error',
-      from: { path: '^runtime/' },
-      to: { path: '^(core|actors|db|ops|api|ui|cli|simulator)/' },
-    },
-    {
-      name: 'actors-only-runtime-and-core',
-      severity: 'error',
-      from: { path: '^actors/' },
-      to: { path: '^(db|ops|api|ui|cli|simulator)/' },
-    },
-    {
-      name: 'db-only-core-and-store-interface',
-      severity: 'error',
-      from: { path: '^db/', pathNot: '\\.test\\.ts$' },
-      to: { path: '^(runtime|actors|ops|api|ui|cli|simulator)/', pathNot: '^actors/store\\.ts$' },
-    },
-    {
-      name: 'ops-only-core-and-db',
-      severity: 'error',
-      from: { path: '^ops/' },
-      to: { path: '^(runtime|actors|api|ui|cli|simulator)/' },
-    },
-    {
-      name: 'api-never-imported-by-lower-rooms',
-      severity: 'error',
-      from: { path: '^(core|runtime|actors|db|ops)/' },
-      to: { path: '^api/' },
-    },
-    {
-      name: 'runtime-process-loads-no-api',
-      comment: 'ems runtime: processes.ts and its static imports never load api/ (types are erased)',
-      severity: 'error',
-      from: { path: '^cli/(main|processes|drivers|listen|config|logger)\\.ts$' },
-      to: { path: '^api/', dependencyTypesNot: ['type-only'] },
-    },
-    {
-      name: 'runtime-process-loads-api-role-lazily',
-      severity: 'error',
-      from: { path: '^cli/(main|processes|drivers|listen|config|logger)\\.ts$' },
-      to: {
+    forbid('no-circular', {}, { circular: true }),
+    forbid('core-is-pure', { path: '^core/' }, { path: roomsBut('core') }),
+    forbid('runtime-is-generic', { path: '^runtime/' }, { path: roomsBut('runtime') }),
+    forbid(
+      'actors-only-runtime-and-core',
+      { path: '^actors/' },
+      { path: roomsBut('actors', 'runtime', 'core') },
+    ),
+    forbid(
+      'db-only-core-and-store-interface',
+      { path: '^db/', pathNot: '\\.test\\.ts$' },
+      { path: roomsBut('db', 'core'), pathNot: '^actors/store\\.ts$' },
+    ),
+    forbid('ops-only-core-and-db', { path: '^ops/' }, { path: roomsBut('ops', 'core', 'db') }),
+    forbid(
+      'api-never-imported-by-lower-rooms',
+      { path: '^(core|runtime|actors|db|ops)/' },
+      { path: '^api/' },
+    ),
+    // ems runtime: processes.ts and its static imports never load api/ (type imports are erased).
+    forbid(
+      'runtime-process-loads-no-api',
+      { path: RUNTIME_ROOT },
+      { path: '^api/', dependencyTypesNot: ['type-only'] },
+    ),
+    forbid(
+      'runtime-process-loads-api-role-lazily',
+      { path: RUNTIME_ROOT },
+      {
         path: '^cli/(api-role|bootstrap|demo|build-ui)\\.ts$',
         dependencyTypesNot: ['dynamic-import', 'type-only'],
       },
-    },
-    {
-      name: 'ui-only-contract-and-core',
-      severity: 'error',
-      from: { path: '^ui/' },
-      to: { path: '^(api|runtime|actors|db|ops|cli|simulator)/', pathNot: '^api/contract\\.ts$' },
-    },
-    {
-      name: 'cli-is-the-root',
-      severity: 'error',
-      from: { path: '^(core|api|runtime|actors|db|ops|simulator|ui)/', pathNot: '\\.test\\.ts$' },
-      to: { path: '^cli/' },
-    },
+    ),
+    forbid(
+      'ui-only-contract-and-core',
+      { path: '^ui/' },
+      { path: roomsBut('ui', 'core', 'api'), pathNot: '^api/contract\\.ts$' },
+    ),
+    forbid(
+      'ui-only-the-contract-of-api',
+      { path: '^ui/' },
+      { path: '^api/', pathNot: '^api/contract\\.ts$' },
+    ),
+    forbid('cli-is-the-root', { path: roomsBut('cli'), pathNot: '\\.test\\.ts$' }, { path: '^cli/' }),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -13,6 +13,7 @@
  */
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { adminToken, type Cluster, client, startCluster } from '../cli/testing/cluster.ts';
+import { createDevices } from './devices.ts';
 
 export interface AlertLatencyOptions {
   /** Devices pushed over their limit, one measured alert each. Default 200. */
@@ -58,25 +59,6 @@ const HOUR = 3_600_000;
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-async function createDevices(url: string, token: string, count: number, fields: Record<string, unknown>) {
-  const call = client(url, token);
-  const ids: string[] = [];
-  for (let i = 0; i < count; i += 50) {
-    const chunk = await Promise.all(
-      Array.from({ length: Math.min(50, count - i) }, (_, k) =>
-        call<{ id: string }>('POST', '/api/devices', {
-          name: `Latency ${i + k}`,
-          meterKind: 'interval',
-          ...fields,
-        }),
-      ),
-    );
-    for (const r of chunk) if (r.status !== 201) throw new Error(`device not created: ${r.status}`);
-    ids.push(...chunk.map((r) => r.body.id));
-  }
-  return ids;
 }
 
 async function postReadings(url: string, token: string, readings: unknown[]): Promise<void> {
@@ -167,12 +149,14 @@ export async function benchAlertLatency(options: AlertLatencyOptions = {}): Prom
     const alertIds = await within(
       60_000,
       'creating sampled devices',
-      createDevices(api1.url, admin, samples, { maxHourlyKwh: 1, ownerId }),
+      createDevices(api1.url, admin, samples, 'Latency', { maxHourlyKwh: 1, ownerId }),
     );
     const backgroundIds = await within(
       60_000,
       'creating background devices',
-      createDevices(api1.url, admin, options.backgroundDevices ?? 200, { maxHourlyKwh: 1e9 }),
+      createDevices(api1.url, admin, options.backgroundDevices ?? 200, 'Latency background', {
+        maxHourlyKwh: 1e9,
+      }),
     );
 
     progress(`alert latency: ${alertIds.length + backgroundIds.length} devices created`);

@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
 import { adminToken, type Cluster, client, startCluster } from '../cli/testing/cluster.ts';
+import { createDevices } from './devices.ts';
 
 export interface IngestResult {
   name: string;
@@ -45,24 +46,6 @@ function makeBatches(ids: string[], total: number, batch: number) {
   }
   if (current.length) batches.push(current);
   return batches;
-}
-
-async function createDevices(url: string, token: string, count: number): Promise<string[]> {
-  const call = client(url, token);
-  const ids: string[] = [];
-  for (let i = 0; i < count; i += 50) {
-    const chunk = await Promise.all(
-      Array.from({ length: Math.min(50, count - i) }, (_, k) =>
-        call<{ id: string }>('POST', '/api/devices', {
-          name: `Bench ${i + k}`,
-          maxHourlyKwh: 1e6,
-          meterKind: 'interval',
-        }),
-      ),
-    );
-    ids.push(...chunk.map((r) => r.body.id));
-  }
-  return ids;
 }
 
 /**
@@ -117,7 +100,7 @@ export async function benchEms(mode: 'distributed' | 'single', o: IngestOptions)
       url = (await cluster.startStart()).url;
     }
     const token = await adminToken(url);
-    const ids = await createDevices(url, token, o.devices);
+    const ids = await createDevices(url, token, o.devices, 'Bench');
     const started = performance.now();
     const total = await postAll(url, token, ids, o);
     const postedAt = performance.now();

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adminToken, type Cluster, client, startCluster } from '../cli/testing/cluster.ts';
 import { runSimulate } from '../simulator/index.ts';
+import { createDevices } from './devices.ts';
 
 export interface Row {
   name: string;
@@ -62,7 +63,10 @@ async function benchTarget(target: Target, devices: number, perDevice: number): 
     }
     const token = await adminToken(url);
     const devicesFile = join(scratch, 'devices.txt');
-    writeFileSync(devicesFile, `${(await createDevices(url, token, devices)).join('\n')}\n`);
+    writeFileSync(
+      devicesFile,
+      `${(await createDevices(url, token, devices, 'Simulator bench')).join('\n')}\n`,
+    );
 
     const transport =
       target === 'distributed-redis'
@@ -86,28 +90,6 @@ async function benchTarget(target: Target, devices: number, perDevice: number): 
     rmSync(scratch, { recursive: true, force: true });
     await cluster.close();
   }
-}
-
-/** Interval meters with a limit no profile reaches: alerts are not what is measured. */
-async function createDevices(url: string, token: string, count: number): Promise<string[]> {
-  const call = client(url, token);
-  const ids: string[] = [];
-  for (let i = 0; i < count; i += 50) {
-    const created = await Promise.all(
-      Array.from({ length: Math.min(50, count - i) }, (_, k) =>
-        call<{ id: string }>('POST', '/api/devices', {
-          name: `Simulator bench ${i + k}`,
-          maxHourlyKwh: 1e6,
-          meterKind: 'interval',
-        }),
-      ),
-    );
-    for (const res of created) {
-      if (res.status !== 201) throw new Error(`creating a device: ${res.status} ${JSON.stringify(res.body)}`);
-      ids.push(res.body.id);
-    }
-  }
-  return ids;
 }
 
 /** Keeps the simulator's output (for an error message) instead of printing it into the table. */
