@@ -27,6 +27,7 @@ import { PostgresDeviceStore } from '../api/db/device-store.ts';
 import { migrate } from '../api/db/migrate.ts';
 import { opsRoutes } from '../api/ops/index.ts';
 import { createMetrics } from '../api/ops/metrics.ts';
+import { RedisDeviceInvalidations } from '../api/readings/device-invalidations.ts';
 import { createRealtimeSetup } from '../api/realtime/setup.ts';
 import { createMemoryDrivers } from '../runtime/memory/index.ts';
 import { RuntimeNode } from '../runtime/node.ts';
@@ -68,7 +69,12 @@ export async function openConfiguredDatabase(config: Config): Promise<Database> 
   });
 }
 
-type Drivers = RuntimeDrivers & { memory: boolean; readinessChecks: Array<() => Promise<void>> };
+type Drivers = RuntimeDrivers & {
+  memory: boolean;
+  readinessChecks: Array<() => Promise<void>>;
+  redis?: import('ioredis').Redis;
+  keys?: { prefix: string };
+};
 
 function drivers(config: Config, log: Logger): Drivers {
   if (config.REDIS_URL) {
@@ -149,7 +155,16 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
         `\n  First administrator created: username "${admin.username}", password "${admin.generatedPassword}"\n  (set EMS_ADMIN_PASSWORD to choose it; this is shown only once)\n\n`,
       );
     }
+    // Deleted devices leave every api node's known-devices cache at once (issue 10).
+    const deviceInvalidations =
+      rt.redis && rt.keys
+        ? new RedisDeviceInvalidations(rt.redis, `${rt.keys.prefix}:devices:deleted`, (err) =>
+            log.warn({ err }, 'device invalidations subscriber'),
+          )
+        : undefined;
+    if (deviceInvalidations) stops.push(() => deviceInvalidations.close());
     const deps: AppDeps = {
+      deviceInvalidations,
       sql: db.sql,
       jwt: new JwtService(secret, config.EMS_TOKEN_TTL_HOURS),
       log,

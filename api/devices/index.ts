@@ -11,6 +11,7 @@ import { requireAdmin, requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { Device, listOf, MeterKind, Uuid } from '../contract.ts';
 import { ApiError, notFound } from '../errors.ts';
+import { processDeviceInvalidations } from '../readings/device-invalidations.ts';
 import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging } from '../router.ts';
 import { findUser } from '../users/repo.ts';
 import { configureControl, publishDeviceDeleted, publishDeviceUpdated, sendControl } from './changes.ts';
@@ -190,6 +191,10 @@ export function deviceRoutes(deps: AppDeps) {
       { ownerId: string | null }[]
     >`delete from devices where id = ${id} returning owner_id as "ownerId"`;
     if (!rows[0]) throw notFound('Device');
+    // Every api node refuses the device's readings from now on (API.md: within 2 s).
+    await (deps.deviceInvalidations ?? processDeviceInvalidations)
+      .publish(id)
+      .catch((err) => deps.log.warn({ err, deviceId: id }, 'device invalidation not published'));
     await sendControl(deps, [{ deviceId: id, op: 'deleted' }]);
     publishDeviceDeleted(deps, id, rows[0].ownerId);
     return c.body(null, 204);
