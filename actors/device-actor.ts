@@ -146,14 +146,14 @@ export class DeviceActor {
   }
 
   #projection(config: DeviceConfig, now: number): number {
+    const at = Math.max(now, this.#lastTs);
     return projectHour({
       hourStart: this.#hourStart,
       hourEnd: hourEndOf(this.#hourStart, config.timeZone),
-      now: Math.max(now, this.#lastTs),
+      now: at,
       hourTotal: this.#hourKwh,
       hourReadings: this.#hourReadings,
-      rolling60Kwh: this.#window.sum(Math.max(now, this.#lastTs)),
-      windowCoveredMs: this.#window.coveredMs(Math.max(now, this.#lastTs)),
+      pace: this.#window.pace(at),
     });
   }
 

@@ -12,6 +12,16 @@ import { roundKwh } from './meter.ts';
 /** The window's length: one hour. */
 export const WINDOW_MS = 60 * 60_000;
 
+/** The window's readings as a rate and a cadence (see limits.ts, projectHour). */
+export interface Pace {
+  /** Readings with ts in (now − 60 min, now]. */
+  readings: number;
+  /** Time from the first of them to the last. */
+  spanMs: number;
+  /** Energy of all of them but the first (whose energy is from before it). */
+  kwhAfterFirst: number;
+}
+
 // Compact once this many evicted slots sit at the front, and they are most of the array.
 const COMPACT_AFTER = 32;
 
@@ -75,6 +85,20 @@ export class RollingWindow {
   coveredMs(now: number): number {
     if (Number.isNaN(this.since)) return 0;
     return Math.min(WINDOW_MS, Math.max(0, now - this.since));
+  }
+
+  /** The readings in (now − 60 min, now]: how many, their time span, their energy after the first. */
+  pace(now: number): Pace {
+    const sum = this.sum(now);
+    let last = this.times.length - 1;
+    while (last >= this.head && this.times[last]! > now) last--;
+    const readings = last - this.head + 1;
+    if (readings < 1) return { readings: 0, spanMs: 0, kwhAfterFirst: 0 };
+    return {
+      readings,
+      spanMs: this.times[last]! - this.times[this.head]!,
+      kwhAfterFirst: roundKwh(sum - this.energies[this.head]!),
+    };
   }
 
   /** Forgets everything, as a freshly activated actor would. */
