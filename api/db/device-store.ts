@@ -235,14 +235,30 @@ export class PostgresDeviceStore implements DeviceStore {
  * :30/:45 offsets exact), so every view in the new zone equals the raw view.
  */
 async function applyConfig(tx: Sql, change: ConfigChange): Promise<void> {
-  const [row] = await tx<{ applied: CountingConfig | null; zone: string }[]>`
-    select applied_config as applied, time_zone as zone from devices where id = ${change.deviceId} for update`;
+  const [row] = await tx<
+    { applied: CountingConfig | null; zone: string; kind: CountingConfig['meterKind'] }[]
+  >`
+    select applied_config as applied, time_zone as zone, meter_kind as kind from devices
+    where id = ${change.deviceId} for update`;
   if (!row) return; // deleted meanwhile
   const current = row.applied;
   if (current && current.version >= change.config.version) return;
-  await tx`update devices set applied_config = ${tx.json(change.config as never)} where id = ${change.deviceId}`;
+  let config = change.config;
+  const kind = current?.meterKind ?? row.kind;
+  if (config.meterKind !== kind) {
+    // The api refuses a kind change once readings are stored (409), but readings it had
+    // answered 202 may have been committed since: they keep the kind they were sent
+    // under, and the row goes back to it (history is never reinterpreted).
+    const [used] = await tx<{ any: boolean }[]>`
+      select exists (select 1 from readings where device_id = ${change.deviceId}) as any`;
+    if (used?.any) {
+      config = { ...config, meterKind: kind };
+      await tx`update devices set meter_kind = ${kind} where id = ${change.deviceId}`;
+    }
+  }
+  await tx`update devices set applied_config = ${tx.json(config as never)} where id = ${change.deviceId}`;
   const fromZone = current?.timeZone ?? row.zone;
-  if (fromZone !== change.config.timeZone) await rebucket(tx, change.deviceId, change.config.timeZone);
+  if (fromZone !== config.timeZone) await rebucket(tx, change.deviceId, config.timeZone);
 }
 
 async function rebucket(tx: Sql, deviceId: string, zone: string): Promise<void> {

@@ -107,6 +107,21 @@ describe('configuration in reading order', () => {
   });
 });
 
+describe('a meter kind change racing queued readings', () => {
+  it('keeps the kind the readings were sent under and puts the row back to it', async () => {
+    const device = await t.createDevice({ meterKind: 'cumulative', maxHourlyKwh: 100 });
+    const ten = Date.parse('2026-03-10T10:00:00Z');
+    await post(device.id, ten, [1000, 1000.5, 1001]); // answered 202, not yet committed
+    await patch(device.id, { meterKind: 'interval' }); // no stored readings yet: allowed
+    await post(device.id, ten + 3 * STEP, [1001.5, 1002]);
+    await runBacklog();
+    const day = await view(device.id, 'date=2026-03-10');
+    expect(day.totalKwh).toBe(2); // register differences, never 1001.5 + 1002 kWh
+    const get = await (await t.request('GET', `/api/devices/${device.id}`)).json();
+    expect(get.meterKind).toBe('cumulative');
+  });
+});
+
 describe('a zone change', () => {
   it('re-buckets history so every view equals the raw view; past alerts keep their hour; the open hour after it is right', async () => {
     const device = await t.createDevice({ maxHourlyKwh: 1.5, timeZone: 'UTC' });
