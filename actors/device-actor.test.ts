@@ -214,7 +214,7 @@ describe('hours and alerts', () => {
   it('does nothing for a device that does not exist', async () => {
     const actor = new DeviceActor(randomUUID(), undefined, store);
     const { result, batch } = await send(actor, [[at(1), 1]]);
-    expect(result).toEqual({ applied: 0, duplicates: 0, live: null });
+    expect(result).toEqual({ applied: 0, duplicates: 0, dropped: 1, live: null }); // counted as dropped (docs/API.md: deleted devices)
     expect(batch).toEqual(emptyBatch());
   });
 });

@@ -41,6 +41,8 @@ export interface ApplyResult {
   /** Readings that counted (not duplicates, device exists). */
   applied: number;
   duplicates: number;
+  /** Readings dropped because the device does not exist (deleted). */
+  dropped: number;
   /** Set when the open hour moved and is the current hour: what to show live. */
   live: LiveTotal | null;
 }
@@ -96,7 +98,7 @@ export class DeviceActor {
 
   async receive(msg: ApplyReadings): Promise<ApplyResult> {
     const config = this.config;
-    if (!config) return { applied: 0, duplicates: 0, live: null };
+    if (!config) return { applied: 0, duplicates: 0, dropped: msg.readings.length, live: null };
     // Stable sort: of two readings with the same timestamp, the first to arrive wins.
     const sorted = [...msg.readings].sort((a, b) => a[0] - b[0]);
     let duplicates = 0;
@@ -122,6 +124,7 @@ export class DeviceActor {
     return {
       applied,
       duplicates,
+      dropped: 0,
       live: fresh.length > 0 || late.length > 0 ? this.liveTotal(msg.now) : null,
     };
   }
@@ -143,14 +146,14 @@ export class DeviceActor {
   }
 
   #projection(config: DeviceConfig, now: number): number {
+    const at = Math.max(now, this.#lastTs);
     return projectHour({
       hourStart: this.#hourStart,
       hourEnd: hourEndOf(this.#hourStart, config.timeZone),
-      now: Math.max(now, this.#lastTs),
+      now: at,
       hourTotal: this.#hourKwh,
       hourReadings: this.#hourReadings,
-      rolling60Kwh: this.#window.sum(Math.max(now, this.#lastTs)),
-      windowCoveredMs: this.#window.coveredMs(Math.max(now, this.#lastTs)),
+      pace: this.#window.pace(at),
     });
   }
 

@@ -1,6 +1,8 @@
 // The limit check and the projection rule, on numbers and at their edges.
 import { describe, expect, it } from 'vitest';
+import { DeviceActor } from './device-actor.ts';
 import { isExceeded, type ProjectionInput, projectHour, shouldWarnProjected } from './limits.ts';
+import { type DeviceStore, emptyBatch } from './store.ts';
 import { RollingWindow } from './window.ts';
 
 const MINUTE = 60_000;
@@ -12,9 +14,8 @@ function input(overrides: Partial<ProjectionInput>): ProjectionInput {
     hourEnd: H + 60 * MINUTE,
     now: H + 30 * MINUTE,
     hourTotal: 1,
-    rolling60Kwh: 2,
-    windowCoveredMs: 60 * MINUTE,
     hourReadings: 6,
+    pace: { readings: 6, spanMs: 50 * MINUTE, kwhAfterFirst: 1.5 },
     ...overrides,
   };
 }
@@ -43,50 +44,54 @@ describe('isExceeded', () => {
 });
 
 describe('projectHour', () => {
-  it('adds the recent rate times the time left', () => {
-    // 2 kWh in the last 60 minutes, 30 minutes left: 1 + 2/60 × 30 = 2.
-    expect(projectHour(input({}))).toBe(2);
-    // 45 minutes in: 1.5 + 2/60 × 15 = 2.
-    expect(projectHour(input({ now: H + 45 * MINUTE, hourTotal: 1.5 }))).toBe(2);
+  it('adds the recent rate over the time left after the next reading', () => {
+    // 6 readings every 10 minutes, 0.3 kWh each after the first: 0.03 kWh/min, cadence 10 min.
+    // At :30, the readings still to come in this hour are :40 and :50 (the :00 one is the next hour's).
+    expect(projectHour(input({}))).toBe(1 + 0.03 * 20);
   });
 
-  it('divides by the time the window covers while the device is new', () => {
-    // 0.5 kWh over 15 minutes is 2 kWh/h; 30 minutes left adds 1.
-    expect(projectHour(input({ hourTotal: 0.5, rolling60Kwh: 0.5, windowCoveredMs: 15 * MINUTE }))).toBe(1.5);
-    // Coverage never counts for more than the window's 60 minutes.
-    expect(projectHour(input({ windowCoveredMs: 5 * 60 * MINUTE }))).toBe(2);
+  it('does not count the next hour’s first reading (steady pace: exact end-of-hour total)', () => {
+    // Steady 0.9 kWh every 10 minutes, readings at :00 … :50: the hour ends with 5.4 kWh.
+    const pace = { readings: 6, spanMs: 50 * MINUTE, kwhAfterFirst: 4.5 };
+    for (let k = 2; k <= 6; k++) {
+      const now = H + (k - 1) * 10 * MINUTE;
+      expect(
+        projectHour(input({ now, hourTotal: 0.9 * k, hourReadings: k, pace })),
+        `at :${(k - 1) * 10}`,
+      ).toBe(5.4);
+    }
+  });
+
+  it('projects a new device’s first hour from its own readings only', () => {
+    // Readings at :00, :10 and :20 of 0.9 kWh: the first one’s energy is from before :00.
+    const pace = { readings: 3, spanMs: 20 * MINUTE, kwhAfterFirst: 1.8 };
+    expect(projectHour(input({ now: H + 20 * MINUTE, hourTotal: 2.7, hourReadings: 3, pace }))).toBe(5.4);
   });
 
   it('does not project before 10 minutes of the hour have passed', () => {
     expect(projectHour(input({ now: H + 10 * MINUTE - 1, hourTotal: 0.3 }))).toBe(0.3);
-    expect(projectHour(input({ now: H + 10 * MINUTE, hourTotal: 0.3 }))).toBe(1.966666667); // 0.3 + 2/60 × 50, rounded to 1e-9
+    expect(projectHour(input({ now: H + 10 * MINUTE, hourTotal: 0.3 }))).toBe(0.3 + 0.03 * 40);
   });
 
-  it('does not project from fewer than 2 readings in the hour', () => {
-    expect(projectHour(input({ hourReadings: 1, hourTotal: 4, rolling60Kwh: 4 }))).toBe(4);
+  it('does not project from fewer than 2 readings in the hour or in the window', () => {
+    expect(projectHour(input({ hourReadings: 1, hourTotal: 4 }))).toBe(4);
     expect(projectHour(input({ hourReadings: 0, hourTotal: 0 }))).toBe(0);
-    expect(projectHour(input({ hourReadings: 2, hourTotal: 4, rolling60Kwh: 4 }))).toBe(6);
+    expect(projectHour(input({ pace: { readings: 1, spanMs: 0, kwhAfterFirst: 0 } }))).toBe(1);
   });
 
-  it('does not project when the window covers less than 10 minutes', () => {
-    expect(projectHour(input({ windowCoveredMs: 10 * MINUTE - 1 }))).toBe(1);
-    expect(projectHour(input({ windowCoveredMs: 10 * MINUTE, rolling60Kwh: 1 }))).toBe(1 + (1 / 10) * 30);
+  it('does not project when the readings span less than 10 minutes', () => {
+    expect(projectHour(input({ pace: { readings: 3, spanMs: 10 * MINUTE - 1, kwhAfterFirst: 1 } }))).toBe(1);
   });
 
   it('is the total itself at or after the end of the hour, or when nothing was used recently', () => {
     expect(projectHour(input({ now: H + 60 * MINUTE, hourTotal: 3 }))).toBe(3);
     expect(projectHour(input({ now: H + 90 * MINUTE, hourTotal: 3 }))).toBe(3);
-    expect(projectHour(input({ rolling60Kwh: 0 }))).toBe(1);
+    expect(projectHour(input({ pace: { readings: 6, spanMs: 50 * MINUTE, kwhAfterFirst: 0 } }))).toBe(1);
   });
 
   it('projects a short (30-minute) hour over its own length', () => {
-    // Lord Howe's half-hour hour: 20 minutes in, 10 left, 6 kWh/h adds 1.
-    expect(projectHour(input({ hourEnd: H + 30 * MINUTE, now: H + 20 * MINUTE, rolling60Kwh: 6 }))).toBe(2);
-  });
-
-  it('defaults to a full window when coverage is not given', () => {
-    const { windowCoveredMs: _, ...rest } = input({});
-    expect(projectHour(rest)).toBe(2);
+    // Lord Howe's DST change: :00 to :30 only; at :10 one more reading (:20) is to come.
+    expect(projectHour(input({ hourEnd: H + 30 * MINUTE, now: H + 10 * MINUTE }))).toBe(1 + 0.03 * 10);
   });
 
   it('works from a real window fed a steady 0.1 kWh every 5 minutes', () => {
@@ -107,13 +112,48 @@ describe('projectHour', () => {
       hourEnd: H + 60 * MINUTE,
       now,
       hourTotal,
-      rolling60Kwh: w.sum(now),
-      windowCoveredMs: w.coveredMs(now),
       hourReadings,
+      pace: w.pace(now),
     });
-    // 12 readings in the window = 1.2 kWh/h; 0.5 so far (5 readings) plus 40 minutes at that rate.
+    // 0.5 kWh so far (5 readings, :00 to :20); 7 more (:25 … :55) make 1.2, the true total.
     expect(hourReadings).toBe(5);
-    expect(projected).toBe(1.3);
+    expect(projected).toBe(1.2);
+  });
+});
+
+describe('the device actor at a steady pace below its limit', () => {
+  const store: DeviceStore = {
+    loadMany: async () => new Map(),
+    around: async () => [],
+    hourTotals: async () => new Map(),
+    fence: async (_s, e) => e,
+    commit: async () => [],
+    markPublished: async () => {},
+    claimUnpublished: async () => [],
+  } as DeviceStore;
+
+  it.each([
+    ['0.9 kWh per 10 minutes against 6', 0.9, 6, 10],
+    ['0.15 kWh per 10 minutes against 1 (API.md)', 0.15, 1, 10],
+    ['0.1 kWh per 5 minutes against 1.25', 0.1, 1.25, 5],
+  ])('never warns: %s', async (_, kwh, limit, stepMin) => {
+    const config = {
+      id: 'd',
+      name: 'd',
+      ownerId: null,
+      maxHourlyKwh: limit,
+      meterKind: 'interval' as const,
+      timeZone: 'Asia/Kolkata',
+    };
+    const actor = new DeviceActor('d', { config, recent: [], openHour: null, openHourAlerts: [] }, store);
+    const alerts: string[] = [];
+    const start = Date.UTC(2026, 2, 10, 0, 30); // a Kolkata hour start, first hour of a new device
+    for (let t = start; t < start + 5 * 60 * MINUTE; t += stepMin * MINUTE) {
+      const batch = emptyBatch();
+      await actor.receive({ readings: [[t, kwh]], batch, now: t + 1000 });
+      alerts.push(...batch.alerts.map((a) => `${a.kind}@${new Date(a.hourStart).toISOString()}`));
+    }
+    expect(alerts).toEqual([]);
   });
 });
 

@@ -6,17 +6,29 @@
 // a total that equals the limit over it: the limit is exceeded only when strictly
 // greater, to the 9th decimal.
 //
-// Projection rule: projected = hour total + rate × time left in the hour, where the
-// rate is the rolling window's energy divided by the time that energy covers
-// (60 minutes, or less while the device is new). No projection — the hour total is
-// returned — until at least 10 minutes of the hour have passed, the hour has at least
-// 2 readings and the window covers at least 10 minutes: one early spike must not
-// raise a warning for the whole hour.
+// Projection rule (README.md of this folder has a worked example): a reading's energy
+// belongs to the hour of its timestamp, and it is the energy of the interval that ENDS
+// there. So the energy still to come into this hour is carried by the readings stamped
+// after `now` and before the hour's end — not by the one stamped at the next hour's
+// start, which belongs to the next hour. With the recent rate r (energy per ms) and the
+// meter's cadence Δ (mean time between readings), that is r × max(0, time left − Δ):
+//
+//   projected = hour total + r × max(0, hourEnd − now − Δ)
+//   r = energy of the window's readings after its first one / time from first to last
+//   Δ = time from first to last / (readings − 1)
+//
+// The first reading of the window is left out of r because its energy belongs to the
+// time before it (for a new device, to before the device was seen at all). A steady
+// pace therefore projects its true end-of-hour total (or less, when readings are not
+// aligned with the hour), so a device below its limit never gets a warning. No
+// projection — the hour total is returned — until 10 minutes of the hour have passed,
+// the hour has 2 readings, and the window has 2 readings 10 minutes apart: one early
+// spike must not raise a warning for the whole hour.
 
 import { roundKwh } from './meter.ts';
-import { WINDOW_MS } from './window.ts';
+import type { Pace } from './window.ts';
 
-/** Minimum time into the hour, and minimum window coverage, before projecting. */
+/** Minimum time into the hour, and minimum span of the window's readings, before projecting. */
 export const MIN_PROJECTION_DATA_MS = 10 * 60_000;
 /** Minimum readings in the hour before projecting. */
 export const MIN_PROJECTION_READINGS = 2;
@@ -38,29 +50,28 @@ export interface ProjectionInput {
   now: number;
   /** kWh counted in this hour so far. */
   hourTotal: number;
-  /** RollingWindow.sum(now). */
-  rolling60Kwh: number;
-  /** RollingWindow.coveredMs(now); defaults to a full 60 minutes. */
-  windowCoveredMs?: number;
   /** Readings counted in this hour so far. */
   hourReadings: number;
+  /** The recent readings' rate and cadence: RollingWindow.pace(now). */
+  pace: Pace;
 }
 
 /** The total the hour is heading for; `hourTotal` itself when there is too little data to say. */
 export function projectHour(input: ProjectionInput): number {
-  const { hourStart, hourEnd, now, hourTotal, rolling60Kwh, hourReadings } = input;
-  const covered = Math.min(WINDOW_MS, input.windowCoveredMs ?? WINDOW_MS);
-  const remaining = hourEnd - now;
+  const { hourStart, hourEnd, now, hourTotal, hourReadings, pace } = input;
   if (
-    remaining <= 0 ||
+    hourEnd - now <= 0 ||
     now - hourStart < MIN_PROJECTION_DATA_MS ||
     hourReadings < MIN_PROJECTION_READINGS ||
-    covered < MIN_PROJECTION_DATA_MS ||
-    !(rolling60Kwh > 0)
+    pace.readings < 2 ||
+    pace.spanMs < MIN_PROJECTION_DATA_MS ||
+    !(pace.kwhAfterFirst > 0)
   ) {
     return hourTotal;
   }
-  return roundKwh(hourTotal + (rolling60Kwh / covered) * remaining);
+  const rate = pace.kwhAfterFirst / pace.spanMs;
+  const cadence = pace.spanMs / (pace.readings - 1);
+  return roundKwh(hourTotal + rate * Math.max(0, hourEnd - now - cadence));
 }
 
 /** Warn ahead: the projection is over the limit while the total is not (yet). */

@@ -11,17 +11,23 @@
  * stored aborts the batch (invariant 2); at most one alert per device, hour
  * and kind (invariant 3). Hour totals are summed and rounded to 1e-9 kWh,
  * which equals Postgres's exact numeric sum for the 9-decimal energies the
- * actor writes.
+ * actor writes. Configuration changes apply in version order and a zone change
+ * re-buckets the device's hours from its stored readings (invariant 7); every
+ * stored alert gets an outbox entry until it is marked published (invariant 3).
  */
+import { hourStartOf } from '../core/time.ts';
 import { roundKwh } from './meter.ts';
 import {
   type CommitItem,
+  type ConfigChange,
+  type CountingConfig,
   type DeviceConfig,
   type DeviceSnapshot,
   type DeviceStore,
   DuplicateReadingError,
   FencedError,
   type NewAlert,
+  type PendingAlert,
   type ShardBatch,
   type StoredReading,
 } from './store.ts';
@@ -30,6 +36,8 @@ type AlertKind = NewAlert['kind'];
 
 interface DeviceRows {
   config: DeviceConfig;
+  /** The configuration the actor reached in shard order (devices.applied_config); unset: `config` is in force. */
+  applied?: CountingConfig;
   /** Ascending by ts; (device, ts) is unique. */
   readings: StoredReading[];
   hourly: Map<number, { kwh: number; readings: number }>;
@@ -55,6 +63,8 @@ export class MemoryDeviceStore implements DeviceStore {
   readonly #fences = new Map<number, number>();
   /** Every stored alert id (the alerts table's primary key) and its device. */
   readonly #alertIds = new Map<string, string>();
+  /** alert_outbox: alerts whose push is still owed, by id. */
+  readonly #outbox = new Map<string, { alert: Required<NewAlert>; claimedUntil: number }>();
   readonly #now: () => number;
 
   constructor(options: MemoryDeviceStoreOptions = {}) {
@@ -77,7 +87,11 @@ export class MemoryDeviceStore implements DeviceStore {
   /** Removes a device and, as the foreign keys cascade, its readings, hours and alerts. */
   deleteDevice(id: string): void {
     this.#devices.delete(id);
-    for (const [alertId, deviceId] of this.#alertIds) if (deviceId === id) this.#alertIds.delete(alertId);
+    for (const [alertId, deviceId] of this.#alertIds) {
+      if (deviceId !== id) continue;
+      this.#alertIds.delete(alertId);
+      this.#outbox.delete(alertId);
+    }
   }
 
   async loadMany(deviceIds: string[]): Promise<Map<string, DeviceSnapshot>> {
@@ -106,10 +120,36 @@ export class MemoryDeviceStore implements DeviceStore {
     return out;
   }
 
-  async fence(shard: number, epoch: number): Promise<void> {
+  async fence(shard: number, epoch: number): Promise<number> {
+    // Never equal, never lower: max(granted epoch, stored + 1), as the Postgres store.
     const current = this.#fences.get(shard);
-    if (current !== undefined && current > epoch) throw new FencedError(shard, epoch);
-    this.#fences.set(shard, epoch);
+    const granted = current === undefined ? epoch : Math.max(epoch, current + 1);
+    this.#fences.set(shard, granted);
+    return granted;
+  }
+
+  async markPublished(alertIds: string[]): Promise<void> {
+    for (const id of alertIds) this.#outbox.delete(id);
+  }
+
+  async claimUnpublished(olderThanMs: number, claimMs: number, limit: number): Promise<PendingAlert[]> {
+    const now = this.#now();
+    const out: PendingAlert[] = [];
+    const pending = [...this.#outbox.values()].sort((a, b) => a.alert.createdAt - b.alert.createdAt);
+    for (const entry of pending) {
+      if (out.length >= limit) break;
+      if (entry.alert.createdAt >= now - olderThanMs || entry.claimedUntil > now) continue;
+      const rows = this.#devices.get(entry.alert.deviceId);
+      if (!rows) continue;
+      entry.claimedUntil = now + claimMs;
+      out.push({
+        ...entry.alert,
+        deviceName: rows.config.name,
+        ownerId: rows.config.ownerId,
+        timeZone: rows.applied?.timeZone ?? rows.config.timeZone,
+      });
+    }
+    return out;
   }
 
   async commit(shard: number, epoch: number, batch: ShardBatch): Promise<NewAlert[]> {
@@ -150,7 +190,11 @@ export class MemoryDeviceStore implements DeviceStore {
       ids.add(a.id);
     }
 
-    // Writes, in the order the Postgres store sends its statements.
+    // Writes, in the order the Postgres store sends its statements: configuration first.
+    for (const change of batches.flatMap((b) => b.configs)) {
+      const rows = this.#devices.get(change.deviceId);
+      if (rows) applyConfig(rows, change); // a device deleted meanwhile: nothing to configure
+    }
     for (const b of batches) {
       for (const r of b.inserts) {
         const readings = this.#devices.get(r.deviceId)!.readings;
@@ -183,10 +227,39 @@ export class MemoryDeviceStore implements DeviceStore {
         if (kinds.includes(a.kind)) continue;
         alerts.set(a.hourStart, [...kinds, a.kind]);
         this.#alertIds.set(a.id, a.deviceId);
+        this.#outbox.set(a.id, { alert: { ...a, createdAt }, claimedUntil: 0 });
         inserted.push({ ...a, createdAt });
       }
       return inserted;
     });
+  }
+}
+
+/**
+ * Makes `change` the device's configuration in force unless a newer version already is.
+ * A meter kind never changes under stored readings (they keep the kind they were sent
+ * under); a zone change re-buckets the hours from the stored per-reading energy.
+ */
+function applyConfig(rows: DeviceRows, change: ConfigChange): void {
+  const current = rows.applied;
+  if (current && current.version >= change.config.version) return;
+  let config = change.config;
+  const kind = current?.meterKind ?? rows.config.meterKind;
+  if (config.meterKind !== kind && rows.readings.length > 0) {
+    config = { ...config, meterKind: kind };
+    rows.config = { ...rows.config, meterKind: kind };
+  }
+  rows.applied = { ...config };
+  const fromZone = current?.timeZone ?? rows.config.timeZone;
+  if (fromZone === config.timeZone) return;
+  rows.hourly = new Map();
+  for (const r of rows.readings) {
+    const start = hourStartOf(r.ts, config.timeZone);
+    const row = rows.hourly.get(start);
+    if (row) {
+      row.kwh = roundKwh(row.kwh + r.kwh);
+      row.readings++;
+    } else rows.hourly.set(start, { kwh: r.kwh, readings: 1 });
   }
 }
 
@@ -199,8 +272,16 @@ function snapshotOf(rows: DeviceRows): DeviceSnapshot {
   let open: number | null = null;
   for (const start of rows.hourly.keys()) if (open === null || start > open) open = start;
   const hour = open === null ? undefined : rows.hourly.get(open);
+  const applied = rows.applied;
   return {
-    config: { ...rows.config },
+    config: applied
+      ? {
+          ...rows.config,
+          maxHourlyKwh: applied.maxHourlyKwh,
+          meterKind: applied.meterKind,
+          timeZone: applied.timeZone,
+        }
+      : { ...rows.config },
     recent,
     openHour: open === null || !hour ? null : { start: open, kwh: hour.kwh, readings: hour.readings },
     openHourAlerts: open === null ? [] : [...(rows.alerts.get(open) ?? [])],

@@ -1,11 +1,19 @@
 /**
  * The application side of a shard: turns one shard job into device-actor
  * messages, commits what they produced in one transaction (fenced by the
- * lease epoch), and only after COMMIT publishes alerts and live totals.
+ * epoch the store granted for this lease), and only after COMMIT publishes
+ * alerts and live totals.
  *
  * If anything fails before COMMIT, every actor the job touched is passivated
  * (their in-memory state may hold uncommitted readings) and the job is
  * retried by the queue; the actors reload from what was committed.
+ *
+ * Control messages are committed as their own step, in queue order: a
+ * `configure` writes the device's configuration in force (re-bucketing on a
+ * zone change) and the actor reloads from it, so readings queued before the
+ * change counted under the old configuration (invariant 7). Alerts are pushed
+ * at least once: stored with an outbox entry, marked after the push, and
+ * swept up again by any node when the pushing node died (invariant 3).
  */
 
 import { alertEvent, type LiveTotal } from '../core/events.ts';
@@ -16,8 +24,15 @@ import { shardOf } from '../runtime/placement.ts';
 import type { EventPublisher, ShardHandler, ShardJob } from '../runtime/types.ts';
 import { DeviceActor } from './device-actor.ts';
 import { GroupCommitter } from './group-commit.ts';
-import type { ShardJobPayload } from './messages.ts';
-import { type DeviceSnapshot, type DeviceStore, emptyBatch, type NewAlert } from './store.ts';
+import type { DeviceControl, ShardJobPayload } from './messages.ts';
+import {
+  type DeviceSnapshot,
+  type DeviceStore,
+  emptyBatch,
+  FencedError,
+  type NewAlert,
+  type PendingAlert,
+} from './store.ts';
 
 export interface ShardProcessorOptions {
   shards: number;
@@ -34,6 +49,10 @@ export interface ShardProcessorOptions {
   onError?: (error: unknown, context: string) => void;
   /** Let concurrent shard jobs share transactions when the store supports it (default true). */
   groupCommit?: boolean;
+  /** How often this node looks for alerts another node stored but never pushed (default 5000 ms; 0: never). */
+  sweepEveryMs?: number;
+  /** An outbox entry is swept once it is this old and still unpublished (default 10 000 ms). */
+  sweepAfterMs?: number;
 }
 
 export interface ProcessStats {
@@ -59,13 +78,21 @@ export class ShardProcessor implements ShardHandler {
   readonly #resident = new Map<string, DeviceActor>();
   readonly #pendingLive = new Map<string, PendingLive>();
   readonly #liveTimer: ReturnType<typeof setInterval>;
+  readonly #sweepTimer: ReturnType<typeof setInterval> | null;
+  #sweeping = false;
+  /** Per held shard: the lease epoch of the grant and the epoch the store fenced it with. */
+  readonly #epochs = new Map<number, { lease: number; fence: number }>();
   readonly committer: GroupCommitter | null;
   /** Totals since start, for metrics and tests. */
   readonly totals = {
     jobs: 0,
     applied: 0,
     duplicates: 0,
+    /** Readings dropped because their device was deleted. */
+    dropped: 0,
     alerts: 0,
+    /** Alerts pushed again by the sweeper (their node died before pushing). */
+    swept: 0,
     failures: 0,
     msLoad: 0,
     msApply: 0,
@@ -79,6 +106,8 @@ export class ShardProcessor implements ShardHandler {
       liveIntervalMs: 1000,
       pushLateAlertsWithinMs: 60 * 60_000,
       groupCommit: true,
+      sweepEveryMs: 5000,
+      sweepAfterMs: 10_000,
       ...options,
     };
     const store = this.#opts.store;
@@ -102,24 +131,33 @@ export class ShardProcessor implements ShardHandler {
     });
     this.#liveTimer = setInterval(() => this.#flushLive(), Math.max(50, this.#opts.liveIntervalMs / 4));
     this.#liveTimer.unref?.();
+    this.#sweepTimer =
+      this.#opts.sweepEveryMs > 0 ? setInterval(() => void this.sweep(), this.#opts.sweepEveryMs) : null;
+    this.#sweepTimer?.unref?.();
   }
 
   async onAcquired(shard: number, epoch: number): Promise<void> {
     await this.#dropShard(shard);
-    await this.#opts.store.fence(shard, epoch);
+    // The store may grant a higher epoch than the lease (Redis lost its counters): commit with that one.
+    const fence = await this.#opts.store.fence(shard, epoch);
+    this.#epochs.set(shard, { lease: epoch, fence });
   }
 
   async onReleased(shard: number): Promise<void> {
+    this.#epochs.delete(shard);
     await this.#dropShard(shard);
   }
 
   async process(job: ShardJob, epoch: number): Promise<void> {
-    await this.processPayload(job.shard, job.payload as ShardJobPayload, epoch);
+    const held = this.#epochs.get(job.shard);
+    if (!held || held.lease !== epoch) throw new FencedError(job.shard, epoch);
+    await this.processPayload(job.shard, job.payload as ShardJobPayload, held.fence);
   }
 
+  /** Processes one job's payload, committing with the fencing epoch `epoch`. */
   async processPayload(shard: number, payload: ShardJobPayload, epoch: number): Promise<ProcessStats> {
     this.totals.jobs++;
-    for (const ctl of payload.controls ?? []) await this.system.passivate(ctl.deviceId);
+    if (payload.controls?.length) await this.#applyControls(shard, payload.controls, epoch);
     const stats: ProcessStats = { applied: 0, duplicates: 0, alerts: [] };
     const readings = payload.readings ?? [];
     if (readings.length === 0) return stats;
@@ -167,19 +205,70 @@ export class ShardProcessor implements ShardHandler {
       const r = results[i] as PromiseFulfilledResult<import('./device-actor.ts').ApplyResult>;
       stats.applied += r.value.applied;
       stats.duplicates += r.value.duplicates;
+      this.totals.dropped += r.value.dropped;
       if (r.value.live) this.#queueLive(ids[i]!, r.value.live);
     }
     this.totals.applied += stats.applied;
     this.totals.duplicates += stats.duplicates;
     this.totals.alerts += created.length;
     stats.alerts = created;
-    for (const alert of created) this.#publishAlert(alert, now);
+    const handled = created.filter((alert) => this.#publishAlert(alert, now));
+    await this.#markPublished(handled.map((a) => a.id));
     return stats;
+  }
+
+  /**
+   * Control messages, committed before anything queued after them: the actors
+   * are passivated (they reload what is in force), `configure` changes are
+   * written in one fenced transaction. A `deleted` device reloads as missing,
+   * and its readings still queued are dropped (counted in `totals.dropped`).
+   */
+  async #applyControls(shard: number, controls: DeviceControl[], epoch: number) {
+    const batch = emptyBatch();
+    for (const ctl of controls) {
+      await this.system.passivate(ctl.deviceId);
+      this.#resident.delete(ctl.deviceId);
+      if (ctl.op === 'configure' && ctl.config)
+        batch.configs.push({ deviceId: ctl.deviceId, config: ctl.config });
+    }
+    if (batch.configs.length === 0) return;
+    await (this.committer
+      ? this.committer.commit(shard, epoch, batch)
+      : this.#opts.store.commit(shard, epoch, batch));
+  }
+
+  /**
+   * Pushes alerts that were stored but never marked published: their node
+   * died between COMMIT and push. Same `id`, so receivers deduplicate.
+   */
+  async sweep(): Promise<number> {
+    if (this.#sweeping) return 0;
+    this.#sweeping = true;
+    try {
+      const pending = await this.#opts.store.claimUnpublished(this.#opts.sweepAfterMs, 30_000, 200);
+      const now = this.#opts.now();
+      for (const alert of pending) this.#pushAlert(alert, alert, now);
+      await this.#markPublished(pending.map((a) => a.id));
+      this.totals.swept += pending.length;
+      return pending.length;
+    } catch (err) {
+      this.#opts.onError?.(err, 'alert sweeper');
+      return 0;
+    } finally {
+      this.#sweeping = false;
+    }
+  }
+
+  async #markPublished(ids: string[]) {
+    if (ids.length === 0) return;
+    // A failure here only means the sweeper pushes it again later: at least once.
+    await this.#opts.store.markPublished(ids).catch((err) => this.#opts.onError?.(err, 'alert outbox'));
   }
 
   /** Stops timers and passivates every actor (node shutdown). */
   async close(): Promise<void> {
     clearInterval(this.#liveTimer);
+    if (this.#sweepTimer) clearInterval(this.#sweepTimer);
     this.#flushLive(true);
     await this.system.close();
   }
@@ -190,11 +279,24 @@ export class ShardProcessor implements ShardHandler {
     return config ? { ownerId: config.ownerId, name: config.name, timeZone: config.timeZone } : null;
   }
 
-  #publishAlert(alert: NewAlert, now: number) {
+  /** Pushes a just-committed alert; false when it cannot (left to the sweeper). */
+  #publishAlert(alert: NewAlert, now: number): boolean {
     const device = this.#ownerOf(alert.deviceId);
-    if (!device) return;
+    if (!device) return false;
+    this.#pushAlert(alert, device, now);
+    return true;
+  }
+
+  #pushAlert(
+    alert: NewAlert | PendingAlert,
+    device: { ownerId: string | null; deviceName?: string; name?: string; timeZone: string },
+    now: number,
+  ) {
     if (hourEndOf(alert.hourStart, device.timeZone) < now - this.#opts.pushLateAlertsWithinMs) return; // stored, not pushed: old backfill
-    const event = alertEvent({ ...alert, createdAt: alert.createdAt ?? now, acknowledgedAt: null }, device);
+    const event = alertEvent(
+      { ...alert, createdAt: alert.createdAt ?? now, acknowledgedAt: null },
+      { name: device.name ?? device.deviceName ?? '', ownerId: device.ownerId, timeZone: device.timeZone },
+    );
     this.#opts.events.emit(ownerRooms(device.ownerId), 'alert', event);
   }
 

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CommitItem,
+  type CountingConfig,
   type DeviceConfig,
   type DeviceStore,
   DuplicateReadingError,
@@ -160,12 +161,12 @@ export function registerStoreSuite(name: string, open: () => Promise<StoreHarnes
     });
 
     describe('fencing', () => {
-      it('rejects an older epoch and accepts the same or a newer one', async () => {
-        const shard = await claim(5);
-        await expect(store.fence(shard, 4)).rejects.toBeInstanceOf(FencedError);
-        await store.fence(shard, 5);
-        await store.fence(shard, 6);
-        await expect(store.fence(shard, 5)).rejects.toBeInstanceOf(FencedError);
+      it('grants max(epoch, stored + 1): strictly above every epoch ever fenced, even a lost or equal one', async () => {
+        const shard = nextShard++;
+        expect(await store.fence(shard, 5)).toBe(5); // first holder: its lease epoch
+        expect(await store.fence(shard, 4)).toBe(6); // the lease store lost its counter
+        expect(await store.fence(shard, 6)).toBe(7); // an equal epoch is never shared
+        expect(await store.fence(shard, 20)).toBe(20);
       });
 
       it('makes a commit with any but the fenced epoch throw FencedError and write nothing', async () => {
@@ -348,6 +349,19 @@ export function registerStoreSuite(name: string, open: () => Promise<StoreHarnes
         expect((await contents(b.id)).hours).toEqual(new Map([[T0, 5]]));
       });
 
+      it('fences off a stale job beside a current one of the same shard', async () => {
+        const d = await device();
+        const shard = await claim(4);
+        expect(await store.fence(shard, 5)).toBe(5);
+        const job = (epoch: number, ts: number) => ({
+          shard,
+          epoch,
+          batch: addReading(emptyBatch(), d.id, ts, 1),
+        });
+        await expect(store.commitMany([job(5, T0), job(4, T0 + HOUR)])).rejects.toBeInstanceOf(FencedError);
+        expect(await store.around(d.id, T0 - HOUR, T0 + HOUR)).toEqual([]);
+      });
+
       it('is all or nothing: one fenced job or one duplicate fails every job of the call', async () => {
         const [a, b] = [await device(), await device()];
         const [sa, sb] = [await claim(1), await claim(1)];
@@ -368,6 +382,95 @@ export function registerStoreSuite(name: string, open: () => Promise<StoreHarnes
 
         await store.commitMany([good()]);
         expect((await contents(a.id)).hours).toEqual(new Map([[T0, 2]]));
+      });
+    });
+
+    describe('configuration in shard order', () => {
+      const counting = (over: Partial<CountingConfig> & { version: number }): CountingConfig => ({
+        maxHourlyKwh: 10,
+        timeZone: 'UTC',
+        meterKind: 'interval',
+        ...over,
+      });
+      const configure = (deviceId: string, config: CountingConfig): ShardBatch => ({
+        ...emptyBatch(),
+        configs: [{ deviceId, config }],
+      });
+
+      it('a newer version becomes the configuration in force; an older one never overrides it', async () => {
+        const d = await device({ maxHourlyKwh: 10 });
+        const shard = await claim();
+        await store.commit(shard, 1, configure(d.id, counting({ maxHourlyKwh: 5, version: 2 })));
+        await store.commit(shard, 1, configure(d.id, counting({ maxHourlyKwh: 7, version: 1 })));
+        expect((await store.loadMany([d.id])).get(d.id)?.config.maxHourlyKwh).toBe(5);
+      });
+
+      it('a zone change re-buckets the stored hours from the per-reading energy', async () => {
+        const d = await device();
+        const shard = await claim();
+        // 10:10 and 10:40 UTC: one UTC hour; in Kolkata (+05:30) 15:40 and 16:10, two hours.
+        const batch = addReading(emptyBatch(), d.id, T0 + 10 * MIN, 1);
+        addReading(batch, d.id, T0 + 40 * MIN, 2);
+        await store.commit(shard, 1, batch);
+        await store.commit(shard, 1, configure(d.id, counting({ timeZone: 'Asia/Kolkata', version: 1 })));
+        const half = 30 * MIN;
+        expect(await store.hourTotals(d.id, [T0 - half, T0, T0 + half])).toEqual(
+          new Map([
+            [T0 - half, 1],
+            [T0 + half, 2],
+          ]),
+        );
+        const snapshot = (await store.loadMany([d.id])).get(d.id);
+        expect(snapshot?.config.timeZone).toBe('Asia/Kolkata');
+        expect(snapshot?.openHour).toEqual({ start: T0 + half, kwh: 2, readings: 1 });
+      });
+
+      it('never changes the meter kind under stored readings', async () => {
+        const d = await device({ meterKind: 'interval' });
+        const shard = await claim();
+        await store.commit(shard, 1, addReading(emptyBatch(), d.id, T0, 1));
+        await store.commit(shard, 1, configure(d.id, counting({ meterKind: 'cumulative', version: 1 })));
+        expect((await store.loadMany([d.id])).get(d.id)?.config.meterKind).toBe('interval');
+      });
+    });
+
+    describe('alert outbox', () => {
+      const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+      const claimFor = async (deviceId: string, claimMs: number) =>
+        (await store.claimUnpublished(0, claimMs, 10_000)).filter((p) => p.deviceId === deviceId);
+
+      it('owes a push for every stored alert until it is marked published; a claim hides it meanwhile', async () => {
+        const owner = randomUUID();
+        const d = await device({ name: 'heater', ownerId: owner, timeZone: 'Europe/Berlin' });
+        const shard = await claim();
+        const [stored] = await store.commit(shard, 1, {
+          ...emptyBatch(),
+          alerts: [alert(d.id, 'exceeded', T0)],
+        });
+        await pause(5);
+        const claimed = await claimFor(d.id, 60_000);
+        expect(claimed).toEqual([
+          { ...stored, deviceName: 'heater', ownerId: owner, timeZone: 'Europe/Berlin' },
+        ]);
+        expect(await claimFor(d.id, 60_000)).toEqual([]); // claimed by the first sweeper
+        await store.markPublished([stored!.id]);
+        expect(await claimFor(d.id, 60_000)).toEqual([]);
+      });
+
+      it('hands an expired claim out again, and never a published alert', async () => {
+        const d = await device();
+        const shard = await claim();
+        const [stored] = await store.commit(shard, 1, {
+          ...emptyBatch(),
+          alerts: [alert(d.id, 'exceeded', T0)],
+        });
+        await pause(5);
+        expect((await claimFor(d.id, 1)).map((p) => p.id)).toEqual([stored!.id]);
+        await pause(20);
+        expect((await claimFor(d.id, 1)).map((p) => p.id)).toEqual([stored!.id]); // its sweeper died too
+        await store.markPublished([stored!.id]);
+        await pause(20);
+        expect(await claimFor(d.id, 1)).toEqual([]);
       });
     });
 

@@ -5,6 +5,15 @@
  * actors/memory-store.ts; actors/store.suite.ts holds both to one contract.
  */
 
+/** The configuration that decides how a device's readings count. */
+export interface CountingConfig {
+  maxHourlyKwh: number;
+  timeZone: string;
+  meterKind: 'interval' | 'cumulative';
+  /** devices.config_version of this configuration; an older one never overrides a newer. */
+  version: number;
+}
+
 export interface DeviceConfig {
   id: string;
   name: string;
@@ -43,8 +52,27 @@ export interface NewAlert {
   createdAt?: number;
 }
 
+/** A configure control message reaching its device in shard order (see messages.ts). */
+export interface ConfigChange {
+  deviceId: string;
+  config: CountingConfig;
+}
+
+/** An alert whose push is still owed (the outbox; invariant 3: pushed at least once). */
+export interface PendingAlert extends Required<NewAlert> {
+  deviceName: string;
+  ownerId: string | null;
+  timeZone: string;
+}
+
 /** Everything one job writes, committed in one transaction. */
 export interface ShardBatch {
+  /**
+   * Applied first: each becomes the device's configuration in force unless a newer
+   * version already is; a zone change re-buckets the device's `hourly` rows from its
+   * stored per-reading energy in the new zone. Past alerts keep their hour.
+   */
+  configs: ConfigChange[];
   inserts: Array<{ deviceId: string; ts: number; value: number; kwh: number }>;
   /** Corrected energies of already stored readings (a late reading of a cumulative meter splits an interval). */
   updates: Array<{ deviceId: string; ts: number; kwh: number }>;
@@ -53,7 +81,13 @@ export interface ShardBatch {
   alerts: NewAlert[];
 }
 
-export const emptyBatch = (): ShardBatch => ({ inserts: [], updates: [], hours: new Map(), alerts: [] });
+export const emptyBatch = (): ShardBatch => ({
+  configs: [],
+  inserts: [],
+  updates: [],
+  hours: new Map(),
+  alerts: [],
+});
 
 export class FencedError extends Error {
   constructor(shard: number, epoch: number) {
@@ -92,12 +126,20 @@ export interface DeviceStore {
   around(deviceId: string, from: number, to: number): Promise<StoredReading[]>;
   /** Stored totals of some hours of one device. */
   hourTotals(deviceId: string, hourStarts: number[]): Promise<Map<number, number>>;
-  /** Claims the shard for `epoch` (rejects with FencedError if a newer epoch holds it). */
-  fence(shard: number, epoch: number): Promise<void>;
   /**
-   * Writes the batch in one transaction, checking the fencing epoch first.
-   * Returns the alerts actually inserted (an alert that already exists for
-   * its device, hour and kind is not returned). Throws FencedError when fenced.
+   * Claims the shard for a new lease holder and returns the epoch it must commit
+   * with: max(`epoch`, stored epoch + 1), so it is strictly greater than every
+   * epoch any node has committed with for that shard, even when the lease
+   * store (Redis) lost its counters and handed out a small or equal epoch.
+   * Every earlier holder is fenced off from then on.
+   */
+  fence(shard: number, epoch: number): Promise<number>;
+  /**
+   * Writes the batch in one transaction, checking the fencing epoch first
+   * (equal to the stored one, else FencedError). Returns the alerts actually
+   * inserted (an alert that already exists for its device, hour and kind is not
+   * returned); each inserted alert also gets an outbox entry in the same
+   * transaction, to be marked with `markPublished` once pushed.
    */
   commit(shard: number, epoch: number, batch: ShardBatch): Promise<NewAlert[]>;
   /**
@@ -105,4 +147,13 @@ export interface DeviceStore {
    * checking every epoch; all or nothing. Returns each job's inserted alerts.
    */
   commitMany?(items: CommitItem[]): Promise<NewAlert[][]>;
+  /** Marks outbox entries as pushed (or deliberately not pushed: old backfill). */
+  markPublished(alertIds: string[]): Promise<void>;
+  /**
+   * Claims up to `limit` outbox entries stored more than `olderThanMs` ago and
+   * still not published (a node died between COMMIT and push), for `claimMs`:
+   * another sweeper does not take them meanwhile. The caller pushes them (same
+   * `id`) and marks them published.
+   */
+  claimUnpublished(olderThanMs: number, claimMs: number, limit: number): Promise<PendingAlert[]>;
 }

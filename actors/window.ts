@@ -12,6 +12,16 @@ import { roundKwh } from './meter.ts';
 /** The window's length: one hour. */
 export const WINDOW_MS = 60 * 60_000;
 
+/** The window's readings as a rate and a cadence (see limits.ts, projectHour). */
+export interface Pace {
+  /** Readings with ts in (now − 60 min, now]. */
+  readings: number;
+  /** Time from the first of them to the last. */
+  spanMs: number;
+  /** Energy of all of them but the first (whose energy is from before it). */
+  kwhAfterFirst: number;
+}
+
 // Compact once this many evicted slots sit at the front, and they are most of the array.
 const COMPACT_AFTER = 32;
 
@@ -38,14 +48,13 @@ export class RollingWindow {
    */
   add(ts: number, kwh: number): boolean {
     if (ts <= this.edge - WINDOW_MS) return false;
-    const last = this.times.length - 1;
-    if (last < this.head || ts >= this.times[last]!) {
-      this.times.push(ts);
-      this.energies.push(kwh);
+    let at = this.times.length;
+    while (at > this.head && this.times[at - 1]! > ts) at--; // O(1) for in-order readings
+    if (at > this.head && this.times[at - 1] === ts) {
+      // The same reading again, corrected (a late reading split its interval): one entry per
+      // reading, as an actor reloaded from the stored readings has it, so the pace agrees.
+      this.energies[at - 1] = roundKwh(this.energies[at - 1]! + kwh);
     } else {
-      // A late reading inside the window: keep the arrays sorted.
-      let at = last;
-      while (at > this.head && this.times[at - 1]! > ts) at--;
       this.times.splice(at, 0, ts);
       this.energies.splice(at, 0, kwh);
     }
@@ -75,6 +84,20 @@ export class RollingWindow {
   coveredMs(now: number): number {
     if (Number.isNaN(this.since)) return 0;
     return Math.min(WINDOW_MS, Math.max(0, now - this.since));
+  }
+
+  /** The readings in (now − 60 min, now]: how many, their time span, their energy after the first. */
+  pace(now: number): Pace {
+    const sum = this.sum(now);
+    let last = this.times.length - 1;
+    while (last >= this.head && this.times[last]! > now) last--;
+    const readings = last - this.head + 1;
+    if (readings < 1) return { readings: 0, spanMs: 0, kwhAfterFirst: 0 };
+    return {
+      readings,
+      spanMs: this.times[last]! - this.times[this.head]!,
+      kwhAfterFirst: roundKwh(sum - this.energies[this.head]!),
+    };
   }
 
   /** Forgets everything, as a freshly activated actor would. */

@@ -8,6 +8,8 @@ import type { Sql } from '../db/connect.ts';
 import type { EventPublisher, ShardQueueProducer } from '../runtime/types.ts';
 import type { JwtService } from './auth/jwt.ts';
 import type { LoginThrottle } from './auth/throttle.ts';
+
+import type { DeviceInvalidations } from './readings/device-invalidations.ts';
 import type { UserRow } from './users/repo.ts';
 
 export interface AppDeps {
@@ -21,6 +23,8 @@ export interface AppDeps {
   defaultTimeZone: string;
   /** Extra readiness checks (Redis ping) beside the database. */
   readinessChecks?: Array<() => Promise<void>>;
+  /** Tells every api node that a device was deleted (default: this process only). */
+  deviceInvalidations?: DeviceInvalidations;
   /** Set while draining: /readyz answers 503. */
   draining?: () => boolean;
 }

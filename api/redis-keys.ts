@@ -4,6 +4,7 @@
  *
  *   <prefix>:socket.io*          Socket.IO  adapter channels (shared with the runtime's emitter)
  *   <prefix>:chat:rate:<userId>  string     chat send-limit counter of one user, expires with its window
+ *   <prefix>:devices:deleted     pub/sub    ids of deleted devices (every api node drops them from its cache)
  */
 import { DEFAULT_PREFIX, redisKeys } from '../runtime/redis/keys.ts';
 
@@ -12,8 +13,14 @@ export interface ApiRedisKeys {
   readonly socketIo: string;
   /** Prefix of the per-user chat send-limit counters (the limiter appends the user id). */
   readonly chatRate: string;
+  /** Pub/sub channel announcing deleted devices to every api node. */
+  readonly devicesDeleted: string;
 }
 
 export function apiRedisKeys(prefix: string = DEFAULT_PREFIX): ApiRedisKeys {
-  return { socketIo: redisKeys(prefix).socketIo, chatRate: `${prefix}:chat:rate:` };
+  return {
+    socketIo: redisKeys(prefix).socketIo,
+    chatRate: `${prefix}:chat:rate:`,
+    devicesDeleted: `${prefix}:devices:deleted`,
+  };
 }

@@ -29,8 +29,10 @@ export async function benchActorMemory(count: number) {
     loadMany: async (ids) => new Map(ids.map((id) => [id, snapshot(id)])),
     around: async () => [],
     hourTotals: async () => new Map(),
-    fence: async () => {},
+    fence: async (_shard, epoch) => epoch,
     commit: async () => [],
+    markPublished: async () => {},
+    claimUnpublished: async () => [],
   };
   const processor = new ShardProcessor({ shards: 1, store, events: { emit: () => {} }, idleMs: 0 });
   const ids = Array.from({ length: count }, () => randomUUID());

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
-import { adminToken, type Cluster, client, startCluster } from '../cli/testing/cluster.ts';
+import { adminToken, type Cluster, startCluster } from '../cli/testing/cluster.ts';
 import { createDevices } from './devices.ts';
 
 export interface IngestResult {

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { adminToken, type Cluster, client, startCluster } from '../cli/testing/cluster.ts';
+import { adminToken, type Cluster, startCluster } from '../cli/testing/cluster.ts';
 import { runSimulate } from '../simulator/index.ts';
 import { createDevices } from './devices.ts';
 

@@ -10,7 +10,9 @@ import { createApp } from '../api/app.ts';
 import { JwtService } from '../api/auth/jwt.ts';
 import { LoginThrottle } from '../api/auth/throttle.ts';
 import type { AppDeps } from '../api/context.ts';
+import { RedisDeviceInvalidations } from '../api/readings/device-invalidations.ts';
 import { createRealtimeSetup } from '../api/realtime/setup.ts';
+import { apiRedisKeys } from '../api/redis-keys.ts';
 import type { Database } from '../db/connect.ts';
 import { ensureAdmin, jwtSecretFor } from './bootstrap.ts';
 import type { Config } from './config.ts';
@@ -52,7 +54,14 @@ export async function startApiRole({
       `\n  First administrator created: username "${admin.username}", password "${admin.generatedPassword}"\n  (set EMS_ADMIN_PASSWORD to choose it; this is shown only once)\n\n`,
     );
   }
+  // Deleted devices leave every api node's known-devices cache at once (docs/API.md, Readings).
+  const deviceInvalidations = drivers.redis
+    ? new RedisDeviceInvalidations(drivers.redis, apiRedisKeys(drivers.prefix).devicesDeleted, (err) =>
+        log.warn({ err }, 'device invalidations subscriber'),
+      )
+    : undefined;
   const deps: AppDeps = {
+    deviceInvalidations,
     sql: db.sql,
     jwt: new JwtService(secret, config.EMS_TOKEN_TTL_HOURS),
     log,
@@ -85,6 +94,7 @@ export async function startApiRole({
       realtime.io.engine.close();
       await realtime.close();
       await closed;
+      await deviceInvalidations?.close();
     },
   };
 }

@@ -3,6 +3,8 @@
  * queues, leases, membership, the Socket.IO emitter) when REDIS_URL is set,
  * otherwise the in-memory drivers of the single-process mode.
  */
+
+import type { Redis } from 'ioredis';
 import { SHARD_QUEUE_NAME } from '../actors/messages.ts';
 import { createMemoryDrivers } from '../runtime/memory/index.ts';
 import { createRedisDrivers } from '../runtime/redis/index.ts';
@@ -14,6 +16,9 @@ export type Drivers = RuntimeDrivers & {
   /** Single-process mode: where the in-process events can be heard (the gateway forwards them). */
   memoryEvents?: EventSource;
   readinessChecks: Array<() => Promise<void>>;
+  /** Distributed mode: the shared command connection and the key prefix (api nodes' pub/sub). */
+  redis?: Redis;
+  prefix?: string;
 };
 
 export function drivers(config: Config, log: Logger): Drivers {
@@ -27,7 +32,7 @@ export function drivers(config: Config, log: Logger): Drivers {
     const pingRedis = async () => {
       await redis.redis.ping();
     };
-    return Object.assign(redis, { readinessChecks: [pingRedis] });
+    return Object.assign(redis, { readinessChecks: [pingRedis], prefix: redis.keys.prefix });
   }
   const onError = (err: unknown, failure: unknown) =>
     log.warn({ err, failure }, 'shard job failed; retrying');

@@ -79,6 +79,12 @@ describe('isValidTimeZone', () => {
     expect(canonicalTimeZone('europe/bucharest')).toBe('Europe/Bucharest');
     expect(canonicalTimeZone('US/Eastern')).toBe('America/New_York');
     expect(canonicalTimeZone('nope')).toBeNull();
+    expect(canonicalTimeZone('utc')).toBe('UTC');
+    expect(canonicalTimeZone('Asia/Kathmandu')).toBe('Asia/Kathmandu');
+    expect(canonicalTimeZone('asia/kathmandu')).toBe('Asia/Kathmandu');
+    expect(canonicalTimeZone('Europe/Kyiv')).toBe('Europe/Kyiv');
+    expect(canonicalTimeZone('america/port-au-prince')).toBe('America/Port-au-Prince');
+    expect(canonicalTimeZone('ASIA/KOLKATA')).toBe('Asia/Kolkata');
   });
 
   it('makes every zone-taking function throw a RangeError for an unknown zone', () => {

@@ -108,10 +108,27 @@ export function isValidTimeZone(zone: string): boolean {
   }
 }
 
-/** Intl's canonical spelling of a valid zone ('europe/bucharest' → 'Europe/Bucharest'), else null. */
+const REGIONS = /^(Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific)\//;
+
+/** 'asia/ho_chi_minh' → 'Asia/Ho_Chi_Minh': the regular IANA capitalisation. */
+const titleCase = (zone: string) =>
+  zone.toLowerCase().replace(/(^|[/_-])([a-z])/g, (_, sep: string, c: string) => sep + c.toUpperCase());
+
+/**
+ * The spelling to store for a valid zone, else null: 'europe/bucharest' →
+ * 'Europe/Bucharest', 'utc' → 'UTC'. Intl's own canonical id is used when it is the
+ * same name in another case; a link is kept when typed in its regular spelling
+ * ('Asia/Kathmandu', 'Europe/Kyiv' stay: Node's ICU would turn them into the older
+ * 'Asia/Katmandu', 'Europe/Kiev'), a regional link in odd case gets the regular
+ * capitalisation, and any other link resolves to Intl's id (API.md allows either).
+ */
 export function canonicalTimeZone(zone: string): string | null {
   if (!isValidTimeZone(zone)) return null;
-  return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  const resolved = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  if (resolved.toLowerCase() === zone.toLowerCase()) return resolved;
+  const regular = titleCase(zone);
+  if (zone === regular || REGIONS.test(regular)) return regular;
+  return resolved;
 }
 
 /** The zone's UTC offset at instant ts, in ms (e.g. +5:30 for Asia/Kolkata → 19_800_000). */

@@ -5,17 +5,23 @@
  * back (invariant 4). Readings are inserted with their (device, ts) key, and a
  * conflict there — which the actor's own dedupe should make impossible —
  * aborts the transaction rather than count anything twice (invariant 2).
+ * Configuration changes and zone re-bucketing (invariant 7) and the alert
+ * outbox (invariant 3) are written in the same fenced transaction.
  */
 import {
   type CommitItem,
+  type ConfigChange,
+  type CountingConfig,
   type DeviceSnapshot,
   type DeviceStore,
   DuplicateReadingError,
   FencedError,
   type NewAlert,
+  type PendingAlert,
   type ShardBatch,
   type StoredReading,
 } from '../actors/store.ts';
+import { hourStartOf } from '../core/time.ts';
 import type { Sql } from './connect.ts';
 
 type Tuple = [number, number, number | string];
@@ -45,8 +51,10 @@ export class PostgresDeviceStore implements DeviceStore {
     const out = new Map<string, DeviceSnapshot>();
     if (deviceIds.length === 0) return out;
     const rows = await this.#sql<SnapshotRow[]>`
-      select d.id, d.name, d.owner_id as "ownerId", d.max_hourly_kwh as "maxHourlyKwh",
-        d.meter_kind as "meterKind", d.time_zone as "timeZone",
+      select d.id, d.name, d.owner_id as "ownerId",
+        coalesce((d.applied_config->>'maxHourlyKwh')::float8, d.max_hourly_kwh) as "maxHourlyKwh",
+        coalesce(d.applied_config->>'meterKind', d.meter_kind) as "meterKind",
+        coalesce(d.applied_config->>'timeZone', d.time_zone) as "timeZone",
         w.recent, (extract(epoch from h.hour_start) * 1000)::float8 as "hourStart",
         h.kwh as "hourKwh", h.readings as "hourReadings", a.kinds as "hourAlerts"
       from devices d
@@ -104,13 +112,37 @@ export class PostgresDeviceStore implements DeviceStore {
     return new Map(rows.map((r) => [r.t, Number(r.kwh)]));
   }
 
-  async fence(shard: number, epoch: number): Promise<void> {
-    const rows = await this.#sql<{ epoch: number }[]>`
+  async fence(shard: number, epoch: number): Promise<number> {
+    // Never equal, never lower: an equal epoch would let two holders commit at once.
+    const rows = await this.#sql<{ epoch: string }[]>`
       insert into shard_fences (shard, epoch) values (${shard}, ${epoch})
-      on conflict (shard) do update set epoch = excluded.epoch, updated_at = now()
-        where shard_fences.epoch <= excluded.epoch
+      on conflict (shard) do update
+        set epoch = greatest(excluded.epoch, shard_fences.epoch + 1), updated_at = now()
       returning epoch`;
-    if (rows.length === 0) throw new FencedError(shard, epoch);
+    return Number(rows[0]!.epoch);
+  }
+
+  async markPublished(alertIds: string[]): Promise<void> {
+    if (alertIds.length === 0) return;
+    await this.#sql`update alert_outbox set published_at = now()
+      where alert_id = any(${alertIds}::uuid[]) and published_at is null`;
+  }
+
+  async claimUnpublished(olderThanMs: number, claimMs: number, limit: number): Promise<PendingAlert[]> {
+    const rows = await this.#sql<
+      Array<Omit<PendingAlert, 'kwh'> & { kwh: string }>
+    >`update alert_outbox o set claimed_until = now() + ${claimMs} * interval '1 millisecond'
+      from alerts a join devices d on d.id = a.device_id
+      where o.alert_id = a.id and o.alert_id in (
+        select alert_id from alert_outbox
+        where published_at is null and created_at < now() - ${olderThanMs} * interval '1 millisecond'
+          and (claimed_until is null or claimed_until < now())
+        order by created_at limit ${limit} for update skip locked)
+      returning a.id, a.device_id as "deviceId", a.kind,
+        (extract(epoch from a.hour_start) * 1000)::float8 as "hourStart", a.kwh::text as kwh,
+        a.max_hourly_kwh as "maxHourlyKwh", a.late, (extract(epoch from a.created_at) * 1000)::float8 as "createdAt",
+        d.name as "deviceName", d.owner_id as "ownerId", coalesce(d.applied_config->>'timeZone', d.time_zone) as "timeZone"`;
+    return rows.map((r) => ({ ...r, kwh: Number(r.kwh) }));
   }
 
   async commit(shard: number, epoch: number, batch: ShardBatch): Promise<NewAlert[]> {
@@ -127,7 +159,11 @@ export class PostgresDeviceStore implements DeviceStore {
     const up = items.flatMap((i) => i.batch.updates);
     const hours = items.flatMap((i) => [...i.batch.hours.values()]);
     const al = items.flatMap((i) => i.batch.alerts);
+    const configs = items.flatMap((i) => i.batch.configs);
     const created = await this.#sql.begin(async (tx) => {
+      // Configuration first, in shard order before this job's readings (a job carries
+      // either; see ShardProcessor). The fence check below still guards all of it.
+      for (const change of configs) await applyConfig(tx as unknown as Sql, change);
       // All statements are sent at once (postgres.js pipelines them on the transaction's
       // connection, in order): one round trip plus COMMIT. The fence check comes first and
       // holds the shards' row locks; if it finds a newer epoch, everything rolls back.
@@ -135,7 +171,7 @@ export class PostgresDeviceStore implements DeviceStore {
       const [fenced, inserted, , , alerts] = await Promise.all([
         tx`update shard_fences f set jobs = f.jobs + 1, updated_at = now()
           from unnest(${items.map((i) => i.shard)}::int[], ${items.map((i) => i.epoch)}::bigint[]) as x(s, e)
-          where f.shard = x.s and f.epoch = x.e returning f.shard`,
+          where f.shard = x.s and f.epoch = x.e returning f.shard, f.epoch`,
         ins.length === 0
           ? none
           : tx`insert into readings (device_id, ts, value, kwh)
@@ -160,21 +196,24 @@ export class PostgresDeviceStore implements DeviceStore {
             set kwh = hourly.kwh + excluded.kwh, readings = hourly.readings + excluded.readings`,
         al.length === 0
           ? none
-          : tx<
-              { id: string }[]
-            >`insert into alerts (id, device_id, kind, hour_start, kwh, max_hourly_kwh, late)
+          : tx<{ id: string }[]>`with ins as (
+        insert into alerts (id, device_id, kind, hour_start, kwh, max_hourly_kwh, late)
         select * from unnest(
           ${al.map((a) => a.id)}::uuid[], ${al.map((a) => a.deviceId)}::uuid[], ${al.map((a) => a.kind)}::text[],
           ${al.map((a) => new Date(a.hourStart).toISOString())}::timestamptz[], ${al.map((a) => String(a.kwh))}::numeric[],
           ${al.map((a) => a.maxHourlyKwh)}::float8[], ${al.map((a) => (a.late ? 't' : 'f'))}::text[]::bool[]
         ) on conflict (device_id, hour_start, kind) do nothing
-        returning id, (extract(epoch from created_at) * 1000)::float8 as "createdAt"`,
+        returning id, created_at),
+        outbox as (insert into alert_outbox (alert_id, created_at) select id, created_at from ins)
+        select id, (extract(epoch from created_at) * 1000)::float8 as "createdAt" from ins`,
       ]);
-      if (fenced.length !== new Set(items.map((i) => i.shard)).size) {
-        const ok = new Set((fenced as unknown as Array<{ shard: number }>).map((r) => r.shard));
-        const lost = items.find((i) => !ok.has(i.shard))!;
-        throw new FencedError(lost.shard, lost.epoch);
-      }
+      // Every item's own (shard, epoch) must hold the fence: two items of one shard with
+      // different epochs cannot both pass on the strength of one matching row.
+      const ok = new Set(
+        (fenced as unknown as Array<{ shard: number; epoch: number }>).map((r) => `${r.shard}|${r.epoch}`),
+      );
+      const lost = items.find((i) => !ok.has(`${i.shard}|${i.epoch}`));
+      if (lost) throw new FencedError(lost.shard, lost.epoch);
       if (inserted.length !== ins.length) throw new DuplicateReadingError();
       return new Map((alerts as Array<{ id: string; createdAt: number }>).map((r) => [r.id, r.createdAt]));
     });
@@ -183,4 +222,51 @@ export class PostgresDeviceStore implements DeviceStore {
       i.batch.alerts.filter((a) => stored.has(a.id)).map((a) => ({ ...a, createdAt: stored.get(a.id)! })),
     );
   }
+}
+
+/**
+ * Makes `change` the device's configuration in force unless a newer version
+ * already is. A zone change re-buckets the device's hourly rows from the stored
+ * per-reading energy, with the actor's own hour arithmetic (time.ts: DST and
+ * :30/:45 offsets exact), so every view in the new zone equals the raw view.
+ */
+async function applyConfig(tx: Sql, change: ConfigChange): Promise<void> {
+  const [row] = await tx<
+    { applied: CountingConfig | null; zone: string; kind: CountingConfig['meterKind'] }[]
+  >`
+    select applied_config as applied, time_zone as zone, meter_kind as kind from devices
+    where id = ${change.deviceId} for update`;
+  if (!row) return; // deleted meanwhile
+  const current = row.applied;
+  if (current && current.version >= change.config.version) return;
+  let config = change.config;
+  const kind = current?.meterKind ?? row.kind;
+  if (config.meterKind !== kind) {
+    // The api refuses a kind change once readings are stored (409), but readings it had
+    // answered 202 may have been committed since: they keep the kind they were sent
+    // under, and the row goes back to it (history is never reinterpreted).
+    const [used] = await tx<{ any: boolean }[]>`
+      select exists (select 1 from readings where device_id = ${change.deviceId}) as any`;
+    if (used?.any) {
+      config = { ...config, meterKind: kind };
+      await tx`update devices set meter_kind = ${kind} where id = ${change.deviceId}`;
+    }
+  }
+  await tx`update devices set applied_config = ${tx.json(config as never)} where id = ${change.deviceId}`;
+  const fromZone = current?.timeZone ?? row.zone;
+  if (fromZone !== config.timeZone) await rebucket(tx, change.deviceId, config.timeZone);
+}
+
+async function rebucket(tx: Sql, deviceId: string, zone: string): Promise<void> {
+  const readings = await tx<{ t: number }[]>`
+    select (extract(epoch from ts) * 1000)::float8 as t from readings where device_id = ${deviceId} order by ts`;
+  const hours = readings.map((r) => hourStartOf(r.t, zone));
+  await tx`delete from hourly where device_id = ${deviceId}`;
+  if (hours.length === 0) return;
+  // Sums in numeric, exact; the i-th hour start belongs to the i-th reading in ts order.
+  await tx`insert into hourly (device_id, hour_start, kwh, readings)
+    select ${deviceId}, to_timestamp(x.h / 1000.0), sum(r.kwh), count(*)::int
+    from (select kwh, row_number() over (order by ts) as i from readings where device_id = ${deviceId}) r
+    join unnest(${hours}::float8[]) with ordinality as x(h, i) on x.i = r.i
+    group by x.h`;
 }

@@ -1,7 +1,9 @@
 /**
  * Sums energy rows into consecutive buckets (local hours or days). Sums are
- * done in integer nano-kWh so that totals are exact to the 1e-9 kWh the
- * storage keeps, whatever the order of addition.
+ * done in integer nano-kWh (bigint) so that totals are exact to the 1e-9 kWh
+ * the storage keeps, whatever the order of addition, and never overflow: a
+ * stored value of any size (Postgres `numeric` text included) can never make
+ * a read endpoint fail.
  */
 import { formatIsoWithOffset } from '../../core/time.ts';
 
@@ -12,7 +14,8 @@ export interface Bucket {
 
 export interface EnergyRow {
   at: number;
-  kwh: number;
+  /** A number, or the text Postgres gives for `numeric` (exact). */
+  kwh: number | string;
   readings: number;
 }
 
@@ -23,7 +26,41 @@ export interface Entry {
   kwhExact: bigint;
 }
 
-export const toNano = (kwh: number): bigint => BigInt(Math.round(kwh * 1e9));
+const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/i;
+
+/**
+ * kWh as integer nano-kWh, rounded half away from zero. Text is read exactly
+ * (any size, exponent form too); a non-finite or unreadable value counts 0.
+ */
+export function nanoOf(kwh: number | string): bigint {
+  if (typeof kwh === 'number') {
+    if (!Number.isFinite(kwh)) return 0n;
+    // Fast path: well inside 2^53 after scaling.
+    if (Math.abs(kwh) < 1e6) return BigInt(Math.round(Math.abs(kwh) * 1e9)) * (kwh < 0 ? -1n : 1n);
+  }
+  const m = DECIMAL.exec(String(kwh).trim());
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) return 0n;
+  const frac = m[3] ?? '';
+  const digits = BigInt(`${m[2]}${frac}` || '0');
+  const shift = Number(m[4] ?? 0) - frac.length + 9; // power of ten to reach nano-kWh
+  if (shift > 400) return 0n; // beyond any double: not a stored energy
+  let nano: bigint;
+  if (shift >= 0) nano = digits * 10n ** BigInt(shift);
+  else {
+    const div = 10n ** BigInt(-shift);
+    nano = (digits + div / 2n) / div;
+  }
+  return m[1] === '-' ? -nano : nano;
+}
+
+/** Nano-kWh back to kWh as a JSON-safe number (clamped to the largest finite double). */
+export function nanoToKwh(nano: bigint): number {
+  // Through text: Number(nano) alone would overflow before the division for totals ≥ ~1.8e299 kWh.
+  const x = nano >= -(2n ** 53n) && nano <= 2n ** 53n ? Number(nano) / 1e9 : Number(`${nano}e-9`);
+  if (x > Number.MAX_VALUE) return Number.MAX_VALUE;
+  if (x < -Number.MAX_VALUE) return -Number.MAX_VALUE;
+  return x;
+}
 
 export function bucketEntries(buckets: Bucket[], rows: EnergyRow[], zone: string): Entry[] {
   const sums = buckets.map(() => ({ nano: 0n, readings: 0 }));
@@ -33,12 +70,12 @@ export function bucketEntries(buckets: Bucket[], rows: EnergyRow[], zone: string
     while (i < buckets.length && row.at >= buckets[i]!.end) i++;
     if (i >= buckets.length) break;
     if (row.at < buckets[i]!.start) continue;
-    sums[i]!.nano += toNano(row.kwh);
+    sums[i]!.nano += nanoOf(row.kwh);
     sums[i]!.readings += row.readings;
   }
   return buckets.map((b, k) => ({
     start: formatIsoWithOffset(b.start, zone),
-    kwh: Number(sums[k]!.nano) / 1e9,
+    kwh: nanoToKwh(sums[k]!.nano),
     readings: sums[k]!.readings,
     kwhExact: sums[k]!.nano,
   }));

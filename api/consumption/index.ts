@@ -6,6 +6,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import {
+  canonicalTimeZone,
   dayHours,
   daysBetween,
   hourStartOf,
@@ -20,7 +21,7 @@ import { Consumption } from '../contract.ts';
 import { visibleDevice } from '../devices/index.ts';
 import { ApiError } from '../errors.ts';
 import { bearer, errors, IdParam, json, newRouter } from '../router.ts';
-import { type Bucket, bucketEntries } from './buckets.ts';
+import { type Bucket, bucketEntries, nanoToKwh } from './buckets.ts';
 
 const MAX_HOURS = 24 * 93;
 const MAX_DAYS = 800;
@@ -70,13 +71,15 @@ export function consumptionRoutes(deps: AppDeps) {
     const user = requireUser(c);
     const device = await visibleDevice(deps, user, c.req.valid('param').id);
     const q = c.req.valid('query');
-    const zone = q.tz ?? device.timeZone;
+    const zone = q.tz === undefined ? device.timeZone : (canonicalTimeZone(q.tz) ?? q.tz);
 
     let buckets: Bucket[];
     let from: number;
     let to: number;
     if (q.date) {
       const starts = dayHours(q.date, zone);
+      // A date the zone skipped (Pacific/Apia 2011-12-30) has no hours: 200, empty.
+      if (starts.length === 0) return c.json(emptyDay(device, q.date, zone), 200);
       from = starts[0]!;
       to = starts[starts.length - 1]! + 3_600_000;
       buckets = starts.map((start, i) => ({ start, end: starts[i + 1] ?? to }));
@@ -110,15 +113,16 @@ export function consumptionRoutes(deps: AppDeps) {
       to = buckets[buckets.length - 1]?.end ?? to;
     }
 
-    // Rows in the device's own zone are exact per hour; another zone (tz) may cut hours
-    // differently, so then the raw readings are bucketed instead.
-    const sameZone = zone === device.timeZone;
+    // Without `tz`, the stored hourly rows (cut in the device's zone) are the answer. With
+    // `tz`, the raw readings are bucketed instead: exact in any zone, :30 and :45 offsets
+    // included, and the reference a zone change's re-bucketing must reproduce.
+    const sameZone = q.tz === undefined;
     const rows = sameZone
       ? await sql<
-          { t: Date; kwh: number; n: number }[]
+          { t: Date; kwh: string; n: number }[]
         >`select hour_start as t, kwh, readings as n from hourly
           where device_id = ${device.id} and hour_start >= ${new Date(from)} and hour_start < ${new Date(to)}`
-      : await sql<{ t: Date; kwh: number; n: number }[]>`select ts as t, kwh, 1 as n from readings
+      : await sql<{ t: Date; kwh: string; n: number }[]>`select ts as t, kwh, 1 as n from readings
           where device_id = ${device.id} and ts >= ${new Date(from)} and ts < ${new Date(to)}`;
     const entries = bucketEntries(
       buckets,
@@ -139,7 +143,7 @@ export function consumptionRoutes(deps: AppDeps) {
         timeZone: zone,
         unit: 'kWh' as const,
         maxHourlyKwh: device.maxHourlyKwh,
-        totalKwh: Number(totalKwh) / 1e9,
+        totalKwh: nanoToKwh(totalKwh),
         hours: entries.map(({ kwhExact: _, ...e }) => e),
       },
       200,
@@ -147,6 +151,18 @@ export function consumptionRoutes(deps: AppDeps) {
   });
 
   return app;
+}
+
+function emptyDay(device: { id: string; maxHourlyKwh: number }, date: string, zone: string) {
+  return {
+    deviceId: device.id,
+    date,
+    timeZone: zone,
+    unit: 'kWh' as const,
+    maxHourlyKwh: device.maxHourlyKwh,
+    totalKwh: 0,
+    hours: [],
+  };
 }
 
 /** An ISO instant, or a plain date read as local midnight in `zone`. */

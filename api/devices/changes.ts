@@ -1,8 +1,9 @@
 /**
  * Device changes leave the api two ways: as a control message on the device's
- * shard queue — ordered with its readings, so the actor reloads its limit,
- * owner or zone at the right point and the change survives a node restart —
- * and as `device:updated` / `device:deleted` socket events.
+ * shard queue — ordered with its readings, carrying the new configuration, so
+ * readings queued before the change count under the old one and the change
+ * survives a node restart (invariant 7) — and as `device:updated` /
+ * `device:deleted` socket events.
  */
 import type { DeviceControl, ShardJobPayload } from '../../actors/messages.ts';
 import { ownerRooms, userRoom } from '../../core/rooms.ts';
@@ -10,6 +11,20 @@ import { shardOf } from '../../runtime/placement.ts';
 import type { AppDeps } from '../context.ts';
 import type { DeviceRow } from './repo.ts';
 import { toDevice } from './repo.ts';
+
+/** The `configure` message for a device row as just updated. */
+export function configureControl(device: DeviceRow & { configVersion: number }): DeviceControl {
+  return {
+    deviceId: device.id,
+    op: 'configure',
+    config: {
+      maxHourlyKwh: device.maxHourlyKwh,
+      timeZone: device.timeZone,
+      meterKind: device.meterKind,
+      version: device.configVersion,
+    },
+  };
+}
 
 export async function sendControl(deps: AppDeps, controls: DeviceControl[]): Promise<void> {
   const byShard = new Map<number, DeviceControl[]>();

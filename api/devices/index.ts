@@ -5,22 +5,26 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
-import { isValidTimeZone } from '../../core/time.ts';
+import { canonicalTimeZone, isValidTimeZone } from '../../core/time.ts';
 import { DEVICE_TOKEN_PREFIX, newOpaqueToken } from '../auth/opaque-tokens.ts';
 import { requireAdmin, requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { Device, listOf, MeterKind, Uuid } from '../contract.ts';
 import { ApiError, notFound } from '../errors.ts';
+import { processDeviceInvalidations } from '../readings/device-invalidations.ts';
 import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging } from '../router.ts';
 import { findUser } from '../users/repo.ts';
-import { publishDeviceDeleted, publishDeviceUpdated, sendControl } from './changes.ts';
+import { configureControl, publishDeviceDeleted, publishDeviceUpdated, sendControl } from './changes.ts';
 import { DEVICE_COLUMNS, type DeviceRow, findDevice, listDevices, toDevice } from './repo.ts';
+import { updateDevice } from './update.ts';
 
+/** Stored in its canonical spelling ('europe/bucharest' → 'Europe/Bucharest', API.md). */
 const TimeZone = z
   .string()
   .min(1)
   .max(64)
-  .refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Bucharest');
+  .refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Bucharest')
+  .transform((zone) => canonicalTimeZone(zone) ?? zone);
 const MaxHourlyKwh = z.number().positive('must be greater than 0').max(1e9);
 
 const DeviceFields = {
@@ -88,7 +92,7 @@ const routes = {
     summary: 'Update a device (ownerId: null unassigns it)',
     security: bearer,
     request: { params: IdParam, ...jsonBody(UpdateDevice) },
-    responses: { 200: json(Device, 'Updated'), ...errors(400, 401, 403, 404, 422) },
+    responses: { 200: json(Device, 'Updated'), ...errors(400, 401, 403, 404, 409, 422) },
   }),
   remove: createRoute({
     method: 'delete',
@@ -151,7 +155,7 @@ export function deviceRoutes(deps: AppDeps) {
     const rows = await sql<DeviceRow[]>`insert into devices
         (id, name, description, address, max_hourly_kwh, meter_kind, time_zone, owner_id)
       values (${randomUUID()}, ${body.name}, ${body.description}, ${body.address}, ${body.maxHourlyKwh},
-        ${body.meterKind}, ${body.timeZone ?? deps.defaultTimeZone}, ${body.ownerId})
+        ${body.meterKind}, ${body.timeZone ?? canonicalTimeZone(deps.defaultTimeZone) ?? deps.defaultTimeZone}, ${body.ownerId})
       returning ${sql.unsafe(DEVICE_COLUMNS)}`;
     const device = rows[0]!;
     publishDeviceUpdated(deps, device, null);
@@ -168,22 +172,14 @@ export function deviceRoutes(deps: AppDeps) {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
     await assertClientOwner(deps, body.ownerId);
-    const before = await findDevice(sql, id);
-    if (!before) throw notFound('Device');
-    const set = (k: keyof typeof body) => body[k] !== undefined;
-    const rows = await sql<DeviceRow[]>`update devices set
-        name = case when ${set('name')} then ${body.name ?? ''} else name end,
-        description = case when ${set('description')} then ${body.description ?? ''} else description end,
-        address = case when ${set('address')} then ${body.address ?? ''} else address end,
-        max_hourly_kwh = case when ${set('maxHourlyKwh')} then ${body.maxHourlyKwh ?? 1}::float8 else max_hourly_kwh end,
-        meter_kind = case when ${set('meterKind')} then ${body.meterKind ?? 'interval'} else meter_kind end,
-        time_zone = case when ${set('timeZone')} then ${body.timeZone ?? 'UTC'} else time_zone end,
-        owner_id = case when ${set('ownerId')} then ${body.ownerId ?? null}::uuid else owner_id end
-      where id = ${id}
-      returning ${sql.unsafe(DEVICE_COLUMNS)}`;
-    const device = rows[0];
-    if (!device) throw notFound('Device');
-    await sendControl(deps, [{ deviceId: id, op: 'reload' }]);
+    const { before, device } = await updateDevice(sql, id, body);
+    // Configuration that decides how readings count travels in shard order (changes.ts);
+    // always re-sent when given, so a PATCH retried after a 503 still reaches the actor.
+    if (body.maxHourlyKwh !== undefined || body.timeZone !== undefined || body.meterKind !== undefined) {
+      await sendControl(deps, [configureControl(device)]);
+    } else if (before.ownerId !== device.ownerId || before.name !== device.name) {
+      await sendControl(deps, [{ deviceId: id, op: 'reload' }]);
+    }
     publishDeviceUpdated(deps, device, before.ownerId);
     return c.json(toDevice(device), 200);
   });
@@ -195,6 +191,10 @@ export function deviceRoutes(deps: AppDeps) {
       { ownerId: string | null }[]
     >`delete from devices where id = ${id} returning owner_id as "ownerId"`;
     if (!rows[0]) throw notFound('Device');
+    // Every api node refuses the device's readings from now on (API.md: within 2 s).
+    await (deps.deviceInvalidations ?? processDeviceInvalidations)
+      .publish(id)
+      .catch((err) => deps.log.warn({ err, deviceId: id }, 'device invalidation not published'));
     await sendControl(deps, [{ deviceId: id, op: 'deleted' }]);
     publishDeviceDeleted(deps, id, rows[0].ownerId);
     return c.body(null, 204);

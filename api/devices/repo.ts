@@ -18,7 +18,11 @@ export interface DeviceRow {
 export const DEVICE_COLUMNS = `id, name, description, address, max_hourly_kwh as "maxHourlyKwh",
   meter_kind as "meterKind", time_zone as "timeZone", owner_id as "ownerId", created_at as "createdAt"`;
 
-export const toDevice = (r: DeviceRow): Device => ({ ...r, createdAt: r.createdAt.toISOString() });
+/** The API's `device`; the row's bookkeeping (`configVersion`, see update.ts) stays inside. */
+export const toDevice = (r: DeviceRow & { configVersion?: number }): Device => {
+  const { configVersion: _, ...device } = r;
+  return { ...device, createdAt: r.createdAt.toISOString() };
+};
 
 export async function findDevice(sql: Sql, id: string): Promise<DeviceRow | null> {
   const rows = await sql.unsafe<DeviceRow[]>(`select ${DEVICE_COLUMNS} from devices where id = $1`, [id]);

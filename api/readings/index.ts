@@ -10,6 +10,7 @@ import { requirePrincipal } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { bearer, errors, json, jsonBody, newRouter } from '../router.ts';
+import { processDeviceInvalidations } from './device-invalidations.ts';
 import { enqueueReadings } from './enqueue.ts';
 import { KnownDevices } from './known-devices.ts';
 import { ReadingsBody } from './schema.ts';
@@ -31,7 +32,7 @@ const post = createRoute({
 
 export function readingRoutes(deps: AppDeps) {
   const app = newRouter();
-  const known = new KnownDevices(deps.sql);
+  const known = new KnownDevices(deps.sql, deps.deviceInvalidations ?? processDeviceInvalidations);
 
   app.openapi(post, async (c) => {
     const principal = requirePrincipal(c);

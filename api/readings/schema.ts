@@ -11,7 +11,47 @@ export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
 /** Earliest accepted timestamp: 2000-01-01, to catch seconds-vs-milliseconds mistakes. */
 export const MIN_TIMESTAMP_MS = Date.UTC(2000, 0, 1);
 
-const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+/** Largest accepted value, in kWh: beyond any real meter, small enough that sums stay exact. */
+export const MAX_VALUE_KWH = 1e12;
+/** Real UTC offsets lie within ±14:00 (Pacific/Kiritimati). */
+const MAX_OFFSET_MINUTES = 14 * 60;
+
+const ISO_WITH_OFFSET =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):?(\d{2}))$/;
+
+/**
+ * Epoch ms of an ISO 8601 instant with an offset, or NaN unless it names a real
+ * instant. `Date.parse` rolls impossible dates over (2026-02-30 becomes March 2) and
+ * takes hour 24 and any two-digit offset, so the fields are checked here and the
+ * parsed date must give every calendar field back (round trip).
+ */
+export function parseIsoInstant(text: string): number {
+  const m = ISO_WITH_OFFSET.exec(text);
+  if (!m) return Number.NaN;
+  const [y, mo, d, h, mi] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const s = m[6] === undefined ? 0 : Number(m[6]);
+  const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0').slice(0, 3));
+  if (h > 23 || mi > 59 || s > 59) return Number.NaN;
+  let offset = 0;
+  if (m[8] !== 'Z') {
+    const oh = Number(m[10]);
+    const om = Number(m[11]);
+    if (om > 59 || oh * 60 + om > MAX_OFFSET_MINUTES) return Number.NaN;
+    offset = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  const local = new Date(Date.UTC(y, mo - 1, d, h, mi, s, ms));
+  local.setUTCFullYear(y); // Date.UTC maps years 0–99 to 1900–1999
+  if (local.getUTCFullYear() !== y || local.getUTCMonth() !== mo - 1 || local.getUTCDate() !== d) {
+    return Number.NaN;
+  }
+  return local.getTime() - offset * 60_000;
+}
 
 const RawReading = z
   .object({
@@ -40,14 +80,17 @@ export function readingSchema(now: () => number = Date.now) {
     if (value === undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: 'value is required' });
     else if (!Number.isFinite(value) || value < 0)
       ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be a finite number ≥ 0' });
+    else if (value > MAX_VALUE_KWH)
+      ctx.addIssue({ code: 'custom', path: ['value'], message: `must be at most ${MAX_VALUE_KWH} kWh` });
     let ts = Number.NaN;
     if (typeof r.timestamp === 'number') ts = r.timestamp;
-    else if (ISO_WITH_OFFSET.test(r.timestamp)) ts = Date.parse(r.timestamp);
+    else ts = parseIsoInstant(r.timestamp);
     if (!Number.isFinite(ts)) {
       ctx.addIssue({
         code: 'custom',
         path: ['timestamp'],
-        message: 'must be ISO 8601 with an offset, or epoch milliseconds',
+        message:
+          'must be a real instant: ISO 8601 with an offset within ±14:00 (hour ≤ 23, a calendar date), or epoch milliseconds',
       });
     } else if (ts < MIN_TIMESTAMP_MS) {
       ctx.addIssue({
