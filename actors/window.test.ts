@@ -113,4 +113,22 @@ describe('RollingWindow', () => {
     // Memory stays bounded by what is in the window, not by what passed through it.
     expect(w.size).toBeLessThan(1000);
   });
+
+  it('keeps one entry per reading: a correction of a stored reading adds to its energy, as a reload would hold it', () => {
+    const corrected = new RollingWindow();
+    corrected.add(T, 1);
+    corrected.add(T + 10 * MINUTE, 2);
+    corrected.add(T + 20 * MINUTE, 3);
+    corrected.add(T + 10 * MINUTE, -0.5); // a late reading split the interval ending at T+10
+    const reloaded = new RollingWindow();
+    for (const [ts, kwh] of [
+      [T, 1],
+      [T + 10 * MINUTE, 1.5],
+      [T + 20 * MINUTE, 3],
+    ] as const)
+      reloaded.add(ts, kwh);
+    expect(corrected.pace(T + 20 * MINUTE)).toEqual(reloaded.pace(T + 20 * MINUTE));
+    expect(corrected.pace(T + 20 * MINUTE)).toEqual({ readings: 3, spanMs: 20 * MINUTE, kwhAfterFirst: 4.5 });
+    expect(corrected.size).toBe(3);
+  });
 });
