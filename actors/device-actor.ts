@@ -49,7 +49,8 @@ export interface ApplyResult {
 
 export class DeviceActor {
   readonly id: string;
-  config: DeviceConfig | null;
+  /** The configuration in force, as loaded on activation (a change passivates the actor). */
+  readonly #config: Readonly<DeviceConfig> | null;
   #lastTs = Number.NEGATIVE_INFINITY;
   #lastValue = Number.NaN;
   #hourStart = Number.NaN;
@@ -58,9 +59,6 @@ export class DeviceActor {
   #alerts = 0;
   readonly #window = new RollingWindow();
   readonly #store: DeviceStore;
-  /** When a `live` event was last published for this device (throttling, see shard-processor). */
-  lastLiveAt = 0;
-
   readonly #onPassivate: (() => void) | undefined;
 
   constructor(
@@ -72,7 +70,7 @@ export class DeviceActor {
     this.id = id;
     this.#store = store;
     this.#onPassivate = onPassivate;
-    this.config = snapshot?.config ?? null;
+    this.#config = snapshot?.config ? Object.freeze({ ...snapshot.config }) : null;
     if (!snapshot) return;
     for (const r of snapshot.recent) this.#window.add(r.ts, r.kwh);
     const last = snapshot.recent[snapshot.recent.length - 1];
@@ -92,8 +90,12 @@ export class DeviceActor {
     this.#onPassivate?.();
   }
 
+  get config(): Readonly<DeviceConfig> | null {
+    return this.#config;
+  }
+
   get exists() {
-    return this.config !== null;
+    return this.#config !== null;
   }
 
   async receive(msg: ApplyReadings): Promise<ApplyResult> {

@@ -314,8 +314,10 @@ describe('replaying sensor.csv as a cumulative meter (as api/readings/reading-pa
     expect(got.alerts.filter((a) => a.kind === 'exceeded')).toHaveLength(over);
     expect(new Set(got.alerts.map((a) => a.hourStart)).size).toBe(got.alerts.length);
     expect(got.alerts.every((a) => a.late)).toBe(true);
-    // Hours that ended long ago are stored but not pushed.
-    expect(got.published.filter((p) => p.event === 'alert')).toEqual([]);
+    // Every stored alert is pushed, backfill too (docs/API.md, Alerts), marked late.
+    const pushed = got.published.filter((p) => p.event === 'alert').map((p) => p.payload as AlertEvent);
+    expect(pushed.map((p) => p.id).sort()).toEqual(got.alerts.map((a) => a.id).sort());
+    expect(pushed.every((p) => p.late)).toBe(true);
   });
 
   it('counts duplicates once: the whole file twice, and again in shuffled batches', async () => {

@@ -44,8 +44,6 @@ export interface ShardProcessorOptions {
   idleMs?: number;
   /** At most one `live` event per device per this interval (default 1000 ms). */
   liveIntervalMs?: number;
-  /** Alerts of hours that ended longer ago than this are stored but not pushed (default 1 hour). */
-  pushLateAlertsWithinMs?: number;
   onError?: (error: unknown, context: string) => void;
   /** Let concurrent shard jobs share transactions when the store supports it (default true). */
   groupCommit?: boolean;
@@ -75,7 +73,8 @@ export class ShardProcessor implements ShardHandler {
   readonly #opts: Required<Omit<ShardProcessorOptions, 'onError'>> & Pick<ShardProcessorOptions, 'onError'>;
   readonly #prefetched = new Map<string, DeviceSnapshot>();
   /** Resident actors by id, to read config after COMMIT without queueing behind the mailbox. */
-  readonly #resident = new Map<string, DeviceActor>();
+  /** When a `live` event was last published per resident device (throttling); forgotten on passivation. */
+  readonly #lastLiveAt = new Map<string, number>();
   readonly #pendingLive = new Map<string, PendingLive>();
   readonly #liveTimer: ReturnType<typeof setInterval>;
   readonly #sweepTimer: ReturnType<typeof setInterval> | null;
@@ -104,7 +103,6 @@ export class ShardProcessor implements ShardHandler {
       now: Date.now,
       idleMs: 10 * 60_000,
       liveIntervalMs: 1000,
-      pushLateAlertsWithinMs: 60 * 60_000,
       groupCommit: true,
       sweepEveryMs: 5000,
       sweepAfterMs: 10_000,
@@ -121,11 +119,7 @@ export class ShardProcessor implements ShardHandler {
         let snapshot = this.#prefetched.get(id);
         if (snapshot) this.#prefetched.delete(id);
         else snapshot = (await this.#opts.store.loadMany([id])).get(id);
-        const actor = new DeviceActor(id, snapshot, this.#opts.store, () => {
-          if (this.#resident.get(id) === actor) this.#resident.delete(id);
-        });
-        this.#resident.set(id, actor);
-        return actor;
+        return new DeviceActor(id, snapshot, this.#opts.store, () => this.#lastLiveAt.delete(id));
       },
       onError: (err, id) => this.#opts.onError?.(err, `actor ${id}`),
     });
@@ -196,7 +190,6 @@ export class ShardProcessor implements ShardHandler {
     } catch (err) {
       this.totals.failures++;
       await Promise.all(ids.map((id) => this.system.passivate(id)));
-      for (const id of ids) this.#resident.delete(id);
       throw err;
     }
 
@@ -227,7 +220,6 @@ export class ShardProcessor implements ShardHandler {
     const batch = emptyBatch();
     for (const ctl of controls) {
       await this.system.passivate(ctl.deviceId);
-      this.#resident.delete(ctl.deviceId);
       if (ctl.op === 'configure' && ctl.config)
         batch.configs.push({ deviceId: ctl.deviceId, config: ctl.config });
     }
@@ -274,8 +266,7 @@ export class ShardProcessor implements ShardHandler {
   }
 
   #ownerOf(deviceId: string): { ownerId: string | null; name: string; timeZone: string } | null {
-    const actor = this.#resident.get(deviceId);
-    const config = actor?.config;
+    const config = this.system.peek(deviceId)?.config;
     return config ? { ownerId: config.ownerId, name: config.name, timeZone: config.timeZone } : null;
   }
 
@@ -292,7 +283,6 @@ export class ShardProcessor implements ShardHandler {
     device: { ownerId: string | null; deviceName?: string; name?: string; timeZone: string },
     now: number,
   ) {
-    if (hourEndOf(alert.hourStart, device.timeZone) < now - this.#opts.pushLateAlertsWithinMs) return; // stored, not pushed: old backfill
     const event = alertEvent(
       { ...alert, createdAt: alert.createdAt ?? now, acknowledgedAt: null },
       { name: device.name ?? device.deviceName ?? '', ownerId: device.ownerId, timeZone: device.timeZone },
@@ -311,10 +301,9 @@ export class ShardProcessor implements ShardHandler {
     if (this.#pendingLive.size === 0) return;
     const now = this.#opts.now();
     for (const [deviceId, pending] of this.#pendingLive) {
-      const actor = this.#resident.get(deviceId);
-      const last = actor?.lastLiveAt ?? 0;
+      const last = this.#lastLiveAt.get(deviceId) ?? 0;
       if (!force && now - last < this.#opts.liveIntervalMs) continue;
-      if (actor) actor.lastLiveAt = now;
+      if (this.system.isResident(deviceId)) this.#lastLiveAt.set(deviceId, now);
       this.#pendingLive.delete(deviceId);
       this.#opts.events.emit(ownerRooms(pending.ownerId), 'live', pending.live);
     }

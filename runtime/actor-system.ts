@@ -77,6 +77,15 @@ export class ActorSystem<A extends Actor<M, R>, M = unknown, R = unknown> {
     return this.#slots.has(id);
   }
 
+  /**
+   * The activated instance of actor `id`, if there is one, without activating
+   * it or waiting for its mailbox: for reading what an actor shows outside its
+   * messages (the device actor's configuration). Never for changing it.
+   */
+  peek(id: string): Readonly<A> | undefined {
+    return this.#slots.get(id)?.actor ?? undefined;
+  }
+
   /** Sends `msg` to actor `id` and resolves with its reply (or rejects with its error). */
   ask(id: string, msg: M): Promise<R> {
     return new Promise<R>((resolve, reject) => this.#enqueue(id, { msg, resolve, reject }));
