@@ -18,6 +18,7 @@ import {
   type NewDevice,
 } from '../api/client.ts';
 import { messageOf } from '../api/http.ts';
+import { openHourOf } from '../lib/chartData.ts';
 import { todayIn } from '../lib/time.ts';
 
 /** The open hour read from today's consumption, until the first `live` push arrives. */
@@ -167,10 +168,7 @@ export const useDevices = defineStore('devices', () => {
       only.map(async (device) => {
         try {
           const day = await consumptionApi.day(device.id, todayIn(device.timeZone, now));
-          const open = day.hours.find((h) => {
-            const start = Date.parse(h.start);
-            return start <= now && now < start + 3_600_000;
-          });
+          const open = openHourOf(day, now);
           if (open)
             hourSoFar.value = { ...hourSoFar.value, [device.id]: { hourStart: open.start, kwh: open.kwh } };
         } catch {
