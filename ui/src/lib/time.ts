@@ -60,7 +60,7 @@ export function dayLabel(instant: string | number, timeZone: string): string {
 
 /** "27 Nov 2026, 14:05" in the given zone (the viewer's own when omitted). */
 export function dateTimeLabel(instant: string | number, timeZone?: string): string {
-  const zone = timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const zone = timeZone ?? browserTimeZone();
   return formatter(zone, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(instant));
 }
 
