@@ -5,6 +5,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import type { AlertEvent, LiveTotal as LiveTotalEvent, RuntimeEvents } from '../core/events.ts';
+import { canonicalTimeZone, isValidTimeZone } from '../core/time.ts';
 
 export const Uuid = z.uuid();
 export const IsoDateTime = z.iso.datetime({ offset: true });
@@ -164,3 +165,67 @@ export interface ClientToServerEvents {
   'chat:typing': (payload: { conversationId: string; typing: boolean }, ack: Ack) => void;
   'chat:read': (payload: { conversationId: string; upTo: string }, ack: Ack) => void;
 }
+
+// Request bodies the dashboard sends. They live here rather than beside their routes so the
+// UI can type its calls with `z.input<typeof CreateUser>` (type-only: no zod in the bundle)
+// instead of retyping them; the route files import them back.
+
+const Username = z
+  .string()
+  .trim()
+  .min(2)
+  .max(64)
+  .regex(/^[A-Za-z0-9_.@-]+$/, 'letters, digits and _ . @ - only');
+// Administrators set passwords; the contract sets no policy beyond non-empty.
+const Password = z.string().min(1, 'must not be empty').max(200);
+const Name = z.string().trim().min(1).max(200);
+const Email = z.email().max(320);
+
+export const CreateUser = z
+  .object({ username: Username, password: Password, name: Name, email: Email.nullish(), role: Role })
+  .strict()
+  .openapi('CreateUser');
+export const UpdateUser = z
+  .object({ username: Username, password: Password, name: Name, email: Email.nullable(), role: Role })
+  .partial()
+  .strict()
+  .openapi('UpdateUser');
+
+/** Stored in its canonical spelling ('europe/bucharest' → 'Europe/Bucharest', docs/API.md). */
+const TimeZone = z
+  .string()
+  .min(1)
+  .max(64)
+  .refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Bucharest')
+  .transform((zone) => canonicalTimeZone(zone) ?? zone);
+const MaxHourlyKwh = z.number().positive('must be greater than 0').max(1e9);
+
+const DeviceFields = {
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(2000),
+  address: z.string().max(500),
+  maxHourlyKwh: MaxHourlyKwh,
+  meterKind: MeterKind,
+  timeZone: TimeZone,
+  ownerId: Uuid.nullable(),
+};
+
+export const CreateDevice = z
+  .object({
+    ...DeviceFields,
+    description: DeviceFields.description.default(''),
+    address: DeviceFields.address.default(''),
+    meterKind: MeterKind.default('interval'),
+    timeZone: TimeZone.optional(),
+    ownerId: Uuid.nullable().default(null),
+  })
+  .strict()
+  .openapi('CreateDevice');
+export const UpdateDevice = z.object(DeviceFields).partial().strict().openapi('UpdateDevice');
+
+/** A device's ingest token, shown once when issued. */
+export const IngestToken = z.object({ id: Uuid, token: z.string() }).openapi('IngestToken');
+
+/** `GET /alerts?status=`. */
+export const AlertStatus = z.enum(['open', 'acknowledged', 'all']);
+export type AlertStatus = z.infer<typeof AlertStatus>;

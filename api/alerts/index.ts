@@ -3,16 +3,16 @@
  * acknowledged. After a reconnect the UI refetches `?status=open` to catch
  * up on what it missed while offline.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
-import { Alert, listOf, Uuid } from '../contract.ts';
+import { Alert, AlertStatus, listOf, Uuid } from '../contract.ts';
 import { notFound } from '../errors.ts';
 import { bearer, errors, IdParam, json, newRouter, Paging } from '../router.ts';
 import { ALERT_SELECT, type AlertRow, toAlert } from './repo.ts';
 
 const Query = Paging.extend({
-  status: z.enum(['open', 'acknowledged', 'all']).default('open'),
+  status: AlertStatus.default('open'),
   deviceId: Uuid.optional(),
 });
 

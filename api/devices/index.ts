@@ -5,11 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
-import { canonicalTimeZone, isValidTimeZone } from '../../core/time.ts';
+import { canonicalTimeZone } from '../../core/time.ts';
 import { DEVICE_TOKEN_PREFIX, newOpaqueToken } from '../auth/opaque-tokens.ts';
 import { requireAdmin, requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
-import { Device, listOf, MeterKind, Uuid } from '../contract.ts';
+import { CreateDevice, Device, IngestToken, listOf, UpdateDevice, Uuid } from '../contract.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { processDeviceInvalidations } from '../readings/device-invalidations.ts';
 import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging } from '../router.ts';
@@ -18,43 +18,11 @@ import { configureControl, publishDeviceDeleted, publishDeviceUpdated, sendContr
 import { DEVICE_COLUMNS, type DeviceRow, findDevice, listDevices, toDevice } from './repo.ts';
 import { updateDevice } from './update.ts';
 
-/** Stored in its canonical spelling ('europe/bucharest' → 'Europe/Bucharest', API.md). */
-const TimeZone = z
-  .string()
-  .min(1)
-  .max(64)
-  .refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Bucharest')
-  .transform((zone) => canonicalTimeZone(zone) ?? zone);
-const MaxHourlyKwh = z.number().positive('must be greater than 0').max(1e9);
-
-const DeviceFields = {
-  name: z.string().trim().min(1).max(200),
-  description: z.string().max(2000),
-  address: z.string().max(500),
-  maxHourlyKwh: MaxHourlyKwh,
-  meterKind: MeterKind,
-  timeZone: TimeZone,
-  ownerId: Uuid.nullable(),
-};
-
-const CreateDevice = z
-  .object({
-    ...DeviceFields,
-    description: DeviceFields.description.default(''),
-    address: DeviceFields.address.default(''),
-    meterKind: MeterKind.default('interval'),
-    timeZone: TimeZone.optional(),
-    ownerId: Uuid.nullable().default(null),
-  })
-  .strict()
-  .openapi('CreateDevice');
-const UpdateDevice = z.object(DeviceFields).partial().strict().openapi('UpdateDevice');
 const ListQuery = Paging.extend({
   ownerId: Uuid.optional(),
   unassigned: z.enum(['true', 'false']).optional(),
   q: z.string().max(100).optional(),
 });
-const IngestToken = z.object({ id: Uuid, token: z.string() }).openapi('IngestToken');
 
 const tags = ['devices'];
 const routes = {

@@ -7,33 +7,13 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { hashPassword } from '../auth/passwords.ts';
 import { requireAdmin } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
-import { listOf, Role, User } from '../contract.ts';
+import { CreateUser, listOf, Role, UpdateUser, User } from '../contract.ts';
 import { publishDeviceUpdated, sendControl } from '../devices/changes.ts';
 import { DEVICE_COLUMNS, type DeviceRow } from '../devices/repo.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging } from '../router.ts';
 import { findUser, insertUser, listUsers, toUser, type UserRow } from './repo.ts';
 
-const Username = z
-  .string()
-  .trim()
-  .min(2)
-  .max(64)
-  .regex(/^[A-Za-z0-9_.@-]+$/, 'letters, digits and _ . @ - only');
-// Administrators set passwords; the contract sets no policy beyond non-empty.
-const Password = z.string().min(1, 'must not be empty').max(200);
-const Name = z.string().trim().min(1).max(200);
-const Email = z.email().max(320);
-
-const CreateUser = z
-  .object({ username: Username, password: Password, name: Name, email: Email.nullish(), role: Role })
-  .strict()
-  .openapi('CreateUser');
-const UpdateUser = z
-  .object({ username: Username, password: Password, name: Name, email: Email.nullable(), role: Role })
-  .partial()
-  .strict()
-  .openapi('UpdateUser');
 const ListQuery = Paging.extend({
   q: z.string().max(100).optional().openapi({ description: 'Search in username, name and email' }),
   role: Role.optional(),

@@ -3,46 +3,33 @@
  * zod contract (type-only import: no zod in the bundle); this file only knows
  * paths, verbs and query names.
  */
+import type { z } from 'zod';
 import type {
   Alert,
+  AlertStatus,
   ChatMessage,
   Consumption,
   Conversation,
+  CreateDevice,
+  CreateUser,
   Device,
+  IngestToken,
   List,
   LoginResponse,
-  MeterKind,
   Role,
+  UpdateDevice,
+  UpdateUser,
   User,
 } from '../../../api/contract.ts';
 import { request } from './http.ts';
 
-export interface NewUser {
-  username: string;
-  password: string;
-  name: string;
-  email?: string | null;
-  role: Role;
-}
-export type UserPatch = Partial<Omit<NewUser, 'username'>> & { username?: string };
-
-export interface NewDevice {
-  name: string;
-  description?: string;
-  address?: string;
-  maxHourlyKwh: number;
-  meterKind: MeterKind;
-  timeZone?: string;
-  ownerId?: string | null;
-}
-export type DevicePatch = Partial<NewDevice>;
-
-export interface IssuedToken {
-  id: string;
-  token: string;
-}
-
-export type AlertStatus = 'open' | 'acknowledged' | 'all';
+// Request bodies as the server accepts them (before its defaults apply), responses as it sends them.
+export type NewUser = z.input<typeof CreateUser>;
+export type UserPatch = z.input<typeof UpdateUser>;
+export type NewDevice = z.input<typeof CreateDevice>;
+export type DevicePatch = z.input<typeof UpdateDevice>;
+export type IssuedToken = z.output<typeof IngestToken>;
+export type { AlertStatus };
 
 export const authApi = {
   login: (username: string, password: string) =>

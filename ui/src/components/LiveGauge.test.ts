@@ -1,10 +1,14 @@
-import { mount } from '@vue/test-utils';
-import { describe, expect, it } from 'vitest';
+import { enableAutoUnmount, mount } from '@vue/test-utils';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { aDevice } from '../test-data.ts';
 import LiveGauge from './LiveGauge.vue';
 
 const device = aDevice({ maxHourlyKwh: 2, timeZone: 'UTC' });
 const openHour = () => new Date(Date.now() - (Date.now() % 3_600_000)).toISOString();
+
+// useNow reads the clock when its first user mounts, so each test starts with none.
+enableAutoUnmount(afterEach);
+afterEach(() => vi.useRealTimers());
 
 describe('LiveGauge', () => {
   it('says so when the open hour has no readings yet', () => {
@@ -44,5 +48,23 @@ describe('LiveGauge', () => {
     });
     expect(wrapper.get('[data-testid=live-kwh]').text()).toContain('1.7 kWh');
     expect(wrapper.text()).toContain('Close to the limit');
+  });
+
+  it("ends the open hour on the zone's boundary, not 60 minutes after it began", () => {
+    // Australia/Lord_Howe, 2026-10-04: the hour from 02:30 (15:30Z) ends at 03:00 local (16:00Z).
+    vi.useFakeTimers({ now: Date.parse('2026-10-03T16:10:00Z'), toFake: ['Date'] });
+    const lordHowe = aDevice({ maxHourlyKwh: 2, timeZone: 'Australia/Lord_Howe' });
+    const ended = {
+      deviceId: lordHowe.id,
+      hourStart: '2026-10-03T15:30:00.000Z',
+      kwh: 9,
+      rolling60Kwh: 9,
+      projectedKwh: 9,
+      at: '2026-10-03T15:59:00.000Z',
+    };
+    const wrapper = mount(LiveGauge, {
+      props: { device: lordHowe, live: ended, fallback: { hourStart: '2026-10-03T16:00:00.000Z', kwh: 0.4 } },
+    });
+    expect(wrapper.get('[data-testid=live-kwh]').text()).toContain('0.4 kWh');
   });
 });

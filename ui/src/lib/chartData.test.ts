@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Consumption } from '../../../api/contract.ts';
-import { localHoursOfDay, shapeConsumption, toCsv } from './chartData.ts';
-import { startOfLocalDay } from './time.ts';
+import { dayHours, dayStart } from '../../../core/time.ts';
+import { openHourOf, shapeConsumption, toCsv } from './chartData.ts';
 
 function dayOf(date: string, timeZone: string, kwhByIndex: Record<number, number>, limit = 2): Consumption {
-  const hours = localHoursOfDay(date, timeZone).map((t, i) => ({
+  const hours = dayHours(date, timeZone).map((t, i) => ({
     start: new Date(t).toISOString(),
     kwh: kwhByIndex[i] ?? 0,
     readings: kwhByIndex[i] ? 4 : 0,
@@ -59,11 +59,54 @@ describe('shapeConsumption for a day', () => {
   });
 });
 
+describe('shapeConsumption on core hour boundaries', () => {
+  it('lays out a day with a 30-minute DST shift (Australia/Lord_Howe) with a half-hour bar', () => {
+    const empty: Consumption = {
+      deviceId: 'd',
+      date: '2026-10-04',
+      timeZone: 'Australia/Lord_Howe',
+      unit: 'kWh',
+      maxHourlyKwh: 2,
+      totalKwh: 0,
+      hours: [],
+    };
+    const shape = shapeConsumption(empty);
+    expect(shape.bars).toHaveLength(24);
+    expect(shape.bars.slice(0, 4).map((b) => b.label)).toEqual(['00:00', '01:00', '02:30', '03:00']);
+    expect(shape.bars[3]?.start).toBe('2026-10-03T16:00:00.000Z');
+    expect(shape.bars.at(-1)?.label).toBe('23:00');
+  });
+});
+
+describe('openHourOf', () => {
+  const day = (timeZone: string, starts: string[]): Consumption => ({
+    deviceId: 'd',
+    date: '2026-10-04',
+    timeZone,
+    unit: 'kWh',
+    maxHourlyKwh: 2,
+    totalKwh: 0,
+    hours: starts.map((start, i) => ({ start, kwh: i + 1, readings: 1 })),
+  });
+
+  it('picks the hour that contains now, even after a half-hour one', () => {
+    const data = day('Australia/Lord_Howe', ['2026-10-03T15:30:00.000Z', '2026-10-03T16:00:00.000Z']);
+    expect(openHourOf(data, Date.parse('2026-10-03T15:45:00Z'))?.start).toBe('2026-10-03T15:30:00.000Z');
+    expect(openHourOf(data, Date.parse('2026-10-03T16:15:00Z'))?.start).toBe('2026-10-03T16:00:00.000Z');
+  });
+
+  it('keeps :45 zones exact and says nothing when the open hour has no entry', () => {
+    const data = day('Asia/Kathmandu', ['2026-06-01T04:15:00.000Z']);
+    expect(openHourOf(data, Date.parse('2026-06-01T05:14:59Z'))?.start).toBe('2026-06-01T04:15:00.000Z');
+    expect(openHourOf(data, Date.parse('2026-06-01T05:15:00Z'))).toBeUndefined();
+  });
+});
+
 describe('shapeConsumption for a range of days', () => {
   it('labels days in zone and never flags them against the hourly limit', () => {
     const tz = 'Europe/Berlin';
     const hours = ['2026-10-24', '2026-10-25', '2026-10-26'].map((d, i) => ({
-      start: new Date(startOfLocalDay(d, tz)).toISOString(),
+      start: new Date(dayStart(d, tz)).toISOString(),
       kwh: 30 + i,
       readings: 96,
     }));

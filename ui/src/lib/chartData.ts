@@ -4,8 +4,9 @@
  * fall-back day reads "02:00, 02:00"), zeros where no reading arrived, and the
  * bars over the hourly limit flagged. Pure, so it is tested without a canvas.
  */
-import type { Consumption } from '../../../api/contract.ts';
-import { dayLabel, hourLabel, localDateOf, startOfLocalDay } from './time.ts';
+import type { Consumption, ConsumptionEntry } from '../../../api/contract.ts';
+import { dayHours, hourStartOf, localDateOf } from '../../../core/time.ts';
+import { dayLabel, hourLabel } from './time.ts';
 
 export type ChartInterval = 'hour' | 'day';
 
@@ -33,13 +34,14 @@ export interface ChartShape {
   overLimitCount: number;
 }
 
-/** Every local hour of a calendar day, as instants: 23, 24 or 25 of them. */
-export function localHoursOfDay(date: string, timeZone: string): number[] {
-  const hours: number[] = [];
-  for (let t = startOfLocalDay(date, timeZone); localDateOf(t, timeZone) === date; t += 3_600_000) {
-    hours.push(t);
-  }
-  return hours;
+/**
+ * The entry of the local hour that contains `now`, if the answer has one. Hours are found
+ * on the zone's own boundaries (core/time.ts), not as 60 minutes from a start: after a
+ * 30-minute DST shift (Australia/Lord_Howe) an hour can be half as long.
+ */
+export function openHourOf(data: Consumption, now: number): ConsumptionEntry | undefined {
+  const start = hourStartOf(now, data.timeZone);
+  return data.hours.find((h) => Date.parse(h.start) === start);
 }
 
 function round(kwh: number): number {
@@ -61,7 +63,7 @@ export function shapeConsumption(data: Consumption, interval: ChartInterval = 'h
   // left out still appear (as zeros) and the count matches the day's length.
   const instants = new Set<number>(byInstant.keys());
   if (interval === 'hour' && data.date) {
-    for (const t of localHoursOfDay(data.date, timeZone)) instants.add(t);
+    for (const t of dayHours(data.date, timeZone)) instants.add(t);
   }
 
   const limitKwh = interval === 'hour' ? data.maxHourlyKwh : null;

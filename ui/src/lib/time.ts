@@ -1,9 +1,11 @@
 /**
- * Dates as the device sees them. Every conversion between an instant and a
- * local wall clock goes through Intl.DateTimeFormat with the device's IANA zone;
- * the only arithmetic here is on calendar dates (YYYY-MM-DD) and on instants,
- * never on offsets guessed by hand.
+ * Dates as the device sees them, for people: labels through Intl.DateTimeFormat in
+ * the device's IANA zone, and calendar steps for the week and month views. The zone
+ * math itself (local dates, day and hour boundaries: 23/25-hour days, :30/:45 zones)
+ * is the server's own, core/time.ts, so the dashboard and the hour attribution of
+ * readings cannot disagree.
  */
+import { addDays, localDateOf } from '../../../core/time.ts';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -21,62 +23,25 @@ function formatter(
   return f;
 }
 
-function part(parts: Intl.DateTimeFormatPart[], type: Intl.DateTimeFormatPartTypes): string {
-  return parts.find((p) => p.type === type)?.value ?? '';
-}
-
-/** The local calendar date (YYYY-MM-DD) of an instant in a zone. */
-export function localDateOf(instant: number | string | Date, timeZone: string): string {
-  const parts = formatter(timeZone, { year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(
-    new Date(instant),
-  );
-  return `${part(parts, 'year')}-${part(parts, 'month')}-${part(parts, 'day')}`;
-}
-
-/** The zone's UTC offset at an instant, in milliseconds, as Intl reports it ("GMT+05:45"). */
-export function zoneOffsetMs(instant: number, timeZone: string): number {
-  const name = part(
-    formatter(timeZone, { timeZoneName: 'longOffset' }).formatToParts(instant),
-    'timeZoneName',
-  );
-  const m = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name);
-  if (!m) return 0; // "GMT" alone is UTC
-  const sign = m[1] === '-' ? -1 : 1;
-  return sign * (Number(m[2]) * 60 + Number(m[3] ?? 0)) * 60_000;
-}
-
-/** The first instant of a local calendar day in a zone (midnight, or later when midnight is skipped). */
-export function startOfLocalDay(date: string, timeZone: string): number {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const wallClock = Date.UTC(y, m - 1, d);
-  let instant = wallClock - zoneOffsetMs(wallClock, timeZone);
-  instant = wallClock - zoneOffsetMs(instant, timeZone);
-  // Zones that jump at midnight (e.g. America/Santiago) start the day at 01:00.
-  while (localDateOf(instant, timeZone) < date) instant += 3_600_000;
-  return instant;
-}
-
-/** Calendar arithmetic on YYYY-MM-DD strings (no zone involved). */
-export function addDays(date: string, days: number): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
-}
-
+/** The Monday of a date's week (calendar arithmetic, no zone involved). */
 export function startOfWeek(date: string): string {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
   const weekday = (new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7; // Monday = 0
   return addDays(date, -weekday);
 }
 
+/** The first day of a date's month. */
 export function startOfMonth(date: string): string {
   return `${date.slice(0, 7)}-01`;
 }
 
+/** The first day of the month `months` after (or before) a date's month. */
 export function addMonths(date: string, months: number): string {
   const [y, m] = date.split('-').map(Number) as [number, number];
   return new Date(Date.UTC(y, m - 1 + months, 1)).toISOString().slice(0, 10);
 }
 
+/** Today's local date (YYYY-MM-DD) in a zone. */
 export function todayIn(timeZone: string, now: number = Date.now()): string {
   return localDateOf(now, timeZone);
 }
@@ -95,7 +60,7 @@ export function dayLabel(instant: string | number, timeZone: string): string {
 
 /** "27 Nov 2026, 14:05" in the given zone (the viewer's own when omitted). */
 export function dateTimeLabel(instant: string | number, timeZone?: string): string {
-  const zone = timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const zone = timeZone ?? browserTimeZone();
   return formatter(zone, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(instant));
 }
 

@@ -1,7 +1,7 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Consumption } from '../../../api/contract.ts';
-import { localHoursOfDay } from '../lib/chartData.ts';
+import { dayHours } from '../../../core/time.ts';
 import { aDevice } from '../test-data.ts';
 import { apiError, deferred, fakeFetch } from '../test-fetch.ts';
 import { periodRange, useConsumption } from './consumption.ts';
@@ -10,7 +10,7 @@ beforeEach(() => setActivePinia(createPinia()));
 afterEach(() => vi.unstubAllGlobals());
 
 function day(deviceId: string, date: string, timeZone: string, kwh = 0): Consumption {
-  const hours = localHoursOfDay(date, timeZone).map((t) => ({
+  const hours = dayHours(date, timeZone).map((t) => ({
     start: new Date(t).toISOString(),
     kwh,
     readings: 0,

@@ -1,15 +1,16 @@
 /**
  * What the device chart shows: a day (hourly bars), a week or a month (daily
  * bars), always in the device's own time zone. Ranges are asked for with the
- * instants of local midnights, computed through Intl (see lib/time.ts).
+ * instants of local midnights, from core/time.ts like the server's own days.
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { Consumption, Device, LiveTotal } from '../../../api/contract.ts';
+import { addDays, dayStart } from '../../../core/time.ts';
 import { consumptionApi } from '../api/client.ts';
 import { messageOf } from '../api/http.ts';
 import { type ChartShape, shapeConsumption } from '../lib/chartData.ts';
-import { addDays, addMonths, startOfLocalDay, startOfMonth, startOfWeek, todayIn } from '../lib/time.ts';
+import { addMonths, startOfMonth, startOfWeek, todayIn } from '../lib/time.ts';
 
 export type Period = 'day' | 'week' | 'month';
 
@@ -56,8 +57,8 @@ export const useConsumption = defineStore('consumption', () => {
         answer = await consumptionApi.day(d.id, date.value);
       } else {
         const { first, next } = periodRange(period.value, date.value);
-        const from = new Date(startOfLocalDay(first, d.timeZone)).toISOString();
-        const to = new Date(startOfLocalDay(next, d.timeZone)).toISOString();
+        const from = new Date(dayStart(first, d.timeZone)).toISOString();
+        const to = new Date(dayStart(next, d.timeZone)).toISOString();
         answer = await consumptionApi.range(d.id, from, to, 'day');
       }
       if (ticket !== latest) return; // the user moved on to another day meanwhile

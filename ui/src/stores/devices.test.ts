@@ -88,6 +88,34 @@ describe('devices store', () => {
     expect(devices.hourSoFar[d.id]).toEqual({ hourStart: '2026-07-01T10:30:00.000Z', kwh: 0.5 });
   });
 
+  it("finds the open hour on the zone's own boundaries after a 30-minute DST shift", async () => {
+    // Australia/Lord_Howe, 2026-10-04: 02:00 (+10:30) jumps to 02:30 (+11:00), so the
+    // hour from 02:30 lasts 30 minutes and 03:00 local (16:00Z) starts the next one.
+    const d = aDevice({ timeZone: 'Australia/Lord_Howe' });
+    const now = Date.parse('2026-10-03T16:15:00Z'); // 03:15 local
+    fakeFetch({
+      'GET /api/devices': () => ({ body: { items: [d], total: 1 } }),
+      'GET /api/devices/:id/consumption': () => ({
+        body: {
+          deviceId: d.id,
+          date: '2026-10-04',
+          timeZone: 'Australia/Lord_Howe',
+          unit: 'kWh',
+          maxHourlyKwh: 2,
+          totalKwh: 0.6,
+          hours: [
+            { start: '2026-10-03T15:30:00.000Z', kwh: 0.4, readings: 2 },
+            { start: '2026-10-03T16:00:00.000Z', kwh: 0.2, readings: 1 },
+          ],
+        },
+      }),
+    });
+    const devices = useDevices();
+    await devices.fetchAll();
+    await devices.seedOpenHours(now);
+    expect(devices.hourSoFar[d.id]).toEqual({ hourStart: '2026-10-03T16:00:00.000Z', kwh: 0.2 });
+  });
+
   it('pages and searches the admin list on the server and reports its total', async () => {
     const fake = fakeFetch({
       'GET /api/devices': () => ({ body: { items: [aDevice()], total: 2000 } }),

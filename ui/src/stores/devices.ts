@@ -8,7 +8,7 @@
  * made in another tab or by another administrator.
  */
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, reactive, ref } from 'vue';
 import type { Device, LiveTotal } from '../../../api/contract.ts';
 import {
   consumptionApi,
@@ -18,7 +18,9 @@ import {
   type NewDevice,
 } from '../api/client.ts';
 import { messageOf } from '../api/http.ts';
+import { openHourOf } from '../lib/chartData.ts';
 import { todayIn } from '../lib/time.ts';
+import { usePagedList } from '../lib/usePagedList.ts';
 
 /** The open hour read from today's consumption, until the first `live` push arrives. */
 export interface HourSoFar {
@@ -35,17 +37,11 @@ export const useDevices = defineStore('devices', () => {
   const hourSoFar = ref<Record<string, HourSoFar>>({});
 
   // The administrators' list: one server page at a time (GET /api/devices?q=&unassigned=&limit=&offset=).
-  const pageItems = ref<Device[]>([]);
-  const total = ref(0);
-  const search = ref('');
   const unassignedOnly = ref(false);
-  const page = ref(0);
-  const pageSize = ref(50);
-  const pageLoading = ref(false);
-  const pageLoaded = ref(false);
-  const pageError = ref<string | null>(null);
-  const pageCount = computed(() => Math.max(1, Math.ceil(total.value / pageSize.value)));
-  let latestPage = 0;
+  const list = usePagedList<Device>(
+    (query) => devicesApi.list({ ...query, unassigned: unassignedOnly.value || undefined }),
+    50,
+  );
 
   const byId = computed(
     () => Object.fromEntries(items.value.map((d) => [d.id, d])) as Record<string, Device>,
@@ -65,44 +61,9 @@ export const useDevices = defineStore('devices', () => {
     }
   }
 
-  async function fetchPage(): Promise<void> {
-    const ticket = ++latestPage;
-    pageLoading.value = true;
-    pageError.value = null;
-    try {
-      const answer = await devicesApi.list({
-        q: search.value.trim() || undefined,
-        unassigned: unassignedOnly.value || undefined,
-        limit: pageSize.value,
-        offset: page.value * pageSize.value,
-      });
-      // A slower earlier search must not overwrite the answer to what is asked now.
-      if (ticket !== latestPage) return;
-      pageItems.value = answer.items;
-      total.value = answer.total;
-      pageLoaded.value = true;
-    } catch (e) {
-      if (ticket === latestPage) pageError.value = messageOf(e);
-    } finally {
-      if (ticket === latestPage) pageLoading.value = false;
-    }
-  }
-
-  async function setSearch(q: string): Promise<void> {
-    search.value = q;
-    page.value = 0;
-    await fetchPage();
-  }
-
   async function setUnassignedOnly(only: boolean): Promise<void> {
     unassignedOnly.value = only;
-    page.value = 0;
-    await fetchPage();
-  }
-
-  async function goToPage(n: number): Promise<void> {
-    page.value = Math.min(Math.max(0, n), pageCount.value - 1);
-    await fetchPage();
+    await list.restart();
   }
 
   async function fetchOne(id: string): Promise<Device> {
@@ -116,19 +77,12 @@ export const useDevices = defineStore('devices', () => {
     items.value = exists
       ? items.value.map((d) => (d.id === device.id ? device : d))
       : [...items.value, device];
-    // The visible page changes in place; new devices appear when the page is next fetched.
-    if (pageItems.value.some((d) => d.id === device.id))
-      pageItems.value = pageItems.value.map((d) => (d.id === device.id ? device : d));
+    list.replace(device);
   }
 
   function forget(id: string): void {
     items.value = items.value.filter((d) => d.id !== id);
-    if (pageItems.value.some((d) => d.id === id)) {
-      pageItems.value = pageItems.value.filter((d) => d.id !== id);
-      total.value = Math.max(0, total.value - 1);
-      // Deleting the last row of a page should not leave an empty page on screen.
-      if (pageItems.value.length === 0 && page.value > 0) void goToPage(page.value - 1);
-    }
+    void list.drop(id);
     const { [id]: _gone, ...rest } = live.value;
     live.value = rest;
   }
@@ -167,10 +121,7 @@ export const useDevices = defineStore('devices', () => {
       only.map(async (device) => {
         try {
           const day = await consumptionApi.day(device.id, todayIn(device.timeZone, now));
-          const open = day.hours.find((h) => {
-            const start = Date.parse(h.start);
-            return start <= now && now < start + 3_600_000;
-          });
+          const open = openHourOf(day, now);
           if (open)
             hourSoFar.value = { ...hourSoFar.value, [device.id]: { hourStart: open.start, kwh: open.kwh } };
         } catch {
@@ -190,15 +141,8 @@ export const useDevices = defineStore('devices', () => {
     hourSoFar.value = {};
     loaded.value = false;
     error.value = null;
-    latestPage++;
-    pageItems.value = [];
-    total.value = 0;
-    search.value = '';
+    list.reset();
     unassignedOnly.value = false;
-    page.value = 0;
-    pageLoading.value = false;
-    pageLoaded.value = false;
-    pageError.value = null;
   }
 
   return {
@@ -209,21 +153,23 @@ export const useDevices = defineStore('devices', () => {
     live,
     hourSoFar,
     byId,
-    pageItems,
-    total,
-    search,
+    /** The administrators' page, for PagedTable; the same state is also spelled out below. */
+    list: reactive(list),
+    pageItems: list.items,
+    total: list.total,
+    search: list.search,
     unassignedOnly,
-    page,
-    pageSize,
-    pageCount,
-    pageLoading,
-    pageLoaded,
-    pageError,
+    page: list.page,
+    pageSize: list.pageSize,
+    pageCount: list.pageCount,
+    pageLoading: list.loading,
+    pageLoaded: list.loaded,
+    pageError: list.error,
     fetchAll,
-    fetchPage,
-    setSearch,
+    fetchPage: list.fetchPage,
+    setSearch: list.setSearch,
     setUnassignedOnly,
-    goToPage,
+    goToPage: list.goToPage,
     fetchOne,
     upsert,
     forget,

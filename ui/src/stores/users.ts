@@ -1,28 +1,17 @@
 /**
  * The administrators' user list: server-side search and paging (GET /api/users
- * ?q=&limit=&offset=), plus create, edit and delete that keep the visible page
- * consistent without a full reload.
+ * ?q=&limit=&offset=, through usePagedList), plus create, edit and delete that
+ * keep the visible page consistent without a full reload.
  */
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { reactive, ref } from 'vue';
 import type { User } from '../../../api/contract.ts';
 import { type NewUser, type UserPatch, usersApi } from '../api/client.ts';
-import { messageOf } from '../api/http.ts';
+import { usePagedList } from '../lib/usePagedList.ts';
 
 export const useUsers = defineStore('users', () => {
-  const items = ref<User[]>([]);
-  const total = ref(0);
-  const search = ref('');
-  const page = ref(0);
-  const pageSize = ref(20);
-  const loading = ref(false);
-  const loaded = ref(false);
-  const error = ref<string | null>(null);
   /** Cache for names shown elsewhere (device owners, chat). */
   const byId = ref<Record<string, User>>({});
-
-  const pageCount = computed(() => Math.max(1, Math.ceil(total.value / pageSize.value)));
-  let latest = 0;
 
   function remember(list: User[]): void {
     const next = { ...byId.value };
@@ -30,39 +19,11 @@ export const useUsers = defineStore('users', () => {
     byId.value = next;
   }
 
-  async function fetchPage(): Promise<void> {
-    const ticket = ++latest;
-    loading.value = true;
-    error.value = null;
-    try {
-      const answer = await usersApi.list({
-        q: search.value.trim() || undefined,
-        limit: pageSize.value,
-        offset: page.value * pageSize.value,
-      });
-      // A slower earlier search must not overwrite the answer to what is typed now.
-      if (ticket !== latest) return;
-      items.value = answer.items;
-      total.value = answer.total;
-      loaded.value = true;
-      remember(answer.items);
-    } catch (e) {
-      if (ticket === latest) error.value = messageOf(e);
-    } finally {
-      if (ticket === latest) loading.value = false;
-    }
-  }
-
-  async function setSearch(q: string): Promise<void> {
-    search.value = q;
-    page.value = 0;
-    await fetchPage();
-  }
-
-  async function goToPage(n: number): Promise<void> {
-    page.value = Math.min(Math.max(0, n), pageCount.value - 1);
-    await fetchPage();
-  }
+  const list = usePagedList<User>(async (query) => {
+    const answer = await usersApi.list(query);
+    remember(answer.items);
+    return answer;
+  }, 20);
 
   /** Every client, for owner pickers (clients are few compared to readings). */
   async function fetchClients(): Promise<User[]> {
@@ -80,14 +41,14 @@ export const useUsers = defineStore('users', () => {
   async function create(input: NewUser): Promise<User> {
     const user = await usersApi.create(input);
     remember([user]);
-    await fetchPage();
+    await list.fetchPage();
     return user;
   }
 
   async function update(id: string, patch: UserPatch): Promise<User> {
     const user = await usersApi.update(id, patch);
     remember([user]);
-    items.value = items.value.map((u) => (u.id === id ? user : u));
+    list.replace(user);
     return user;
   }
 
@@ -95,26 +56,25 @@ export const useUsers = defineStore('users', () => {
     await usersApi.remove(id);
     const { [id]: _gone, ...rest } = byId.value;
     byId.value = rest;
-    items.value = items.value.filter((u) => u.id !== id);
-    total.value = Math.max(0, total.value - 1);
-    // Deleting the last row of a page should not leave an empty page on screen.
-    if (items.value.length === 0 && page.value > 0) await goToPage(page.value - 1);
+    await list.drop(id);
   }
 
   return {
-    items,
-    total,
-    search,
-    page,
-    pageSize,
-    pageCount,
-    loading,
-    loaded,
-    error,
+    /** The page on screen, for PagedTable; the same state is also spelled out below. */
+    list: reactive(list),
+    items: list.items,
+    total: list.total,
+    search: list.search,
+    page: list.page,
+    pageSize: list.pageSize,
+    pageCount: list.pageCount,
+    loading: list.loading,
+    loaded: list.loaded,
+    error: list.error,
     byId,
-    fetchPage,
-    setSearch,
-    goToPage,
+    fetchPage: list.fetchPage,
+    setSearch: list.setSearch,
+    goToPage: list.goToPage,
     fetchClients,
     get,
     create,
