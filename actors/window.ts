@@ -49,7 +49,12 @@ export class RollingWindow {
   add(ts: number, kwh: number): boolean {
     if (ts <= this.edge - WINDOW_MS) return false;
     const last = this.times.length - 1;
-    if (last < this.head || ts >= this.times[last]!) {
+    const same = this.#indexOf(ts);
+    if (same >= 0) {
+      // A correction of a reading already held (a late cumulative reading split its
+      // interval): one reading, so the pace's count and cadence stay right.
+      this.energies[same]! += kwh;
+    } else if (last < this.head || ts >= this.times[last]!) {
       this.times.push(ts);
       this.energies.push(kwh);
     } else {
@@ -109,6 +114,14 @@ export class RollingWindow {
     this.total = 0;
     this.edge = Number.NEGATIVE_INFINITY;
     this.since = Number.NaN;
+  }
+
+  /** Index of the entry stamped `ts`, or -1 (searched from the newest: corrections are recent). */
+  #indexOf(ts: number): number {
+    for (let i = this.times.length - 1; i >= this.head && this.times[i]! >= ts; i--) {
+      if (this.times[i] === ts) return i;
+    }
+    return -1;
   }
 
   /** Moves the right edge to `now` (if later) and evicts what fell out on the left. */
