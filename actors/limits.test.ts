@@ -177,3 +177,14 @@ describe('shouldWarnProjected', () => {
     expect(shouldWarnProjected(1e9, 0, null)).toBe(false);
   });
 });
+
+describe('RollingWindow.pace', () => {
+  it('counts a corrected reading once (a late cumulative reading split its interval)', () => {
+    const w = new RollingWindow();
+    for (let k = 0; k < 4; k++) w.add(H + k * 10 * MINUTE, 0.5);
+    w.add(H + 25 * MINUTE, 0.2); // late reading between :20 and :30
+    w.add(H + 30 * MINUTE, -0.2); // :30's energy corrected by the split
+    expect(w.pace(H + 30 * MINUTE)).toEqual({ readings: 5, spanMs: 30 * MINUTE, kwhAfterFirst: 1.5 });
+    expect(w.sum(H + 30 * MINUTE)).toBe(2);
+  });
+});

@@ -18,7 +18,6 @@
 
 import { alertEvent, type LiveTotal } from '../core/events.ts';
 import { ownerRooms } from '../core/rooms.ts';
-import { hourEndOf } from '../core/time.ts';
 import { ActorSystem } from '../runtime/actor-system.ts';
 import { shardOf } from '../runtime/placement.ts';
 import type { EventPublisher, ShardHandler, ShardJob } from '../runtime/types.ts';

@@ -9,6 +9,7 @@ import type { DeviceControl, ShardJobPayload } from '../../actors/messages.ts';
 import { ownerRooms, userRoom } from '../../core/rooms.ts';
 import { shardOf } from '../../runtime/placement.ts';
 import type { AppDeps } from '../context.ts';
+import { ApiError } from '../errors.ts';
 import type { DeviceRow } from './repo.ts';
 import { toDevice } from './repo.ts';
 
@@ -32,9 +33,21 @@ export async function sendControl(deps: AppDeps, controls: DeviceControl[]): Pro
     const shard = shardOf(ctl.deviceId, deps.shards);
     byShard.set(shard, [...(byShard.get(shard) ?? []), ctl]);
   }
-  await Promise.all(
-    [...byShard].map(([shard, list]) => deps.producer.addBulk<ShardJobPayload>(shard, [{ controls: list }])),
-  );
+  try {
+    await Promise.all(
+      [...byShard].map(([shard, list]) =>
+        deps.producer.addBulk<ShardJobPayload>(shard, [{ controls: list }]),
+      ),
+    );
+  } catch (err) {
+    // The row is saved but the actor has not been told: the configuration in force stays the
+    // old one until the same request is sent again (it always re-sends the message).
+    deps.log.error({ err }, 'control message not queued');
+    throw new ApiError(
+      'unavailable',
+      'The change is saved but could not reach the device yet; send it again',
+    );
+  }
 }
 
 export function publishDeviceUpdated(deps: AppDeps, device: DeviceRow, previousOwnerId: string | null) {

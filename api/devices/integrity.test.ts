@@ -72,3 +72,28 @@ describe('meter kind', () => {
     expect(same.status).toBe(200);
   });
 });
+
+describe('a configuration change that cannot be queued', () => {
+  it('answers 503 (not 500), keeps the old configuration in force, and applies on retry', async () => {
+    const device = await t.createDevice({ maxHourlyKwh: 3 });
+    const producer = t.deps.producer;
+    t.deps.producer = { ...producer, addBulk: async () => Promise.reject(new Error('redis down')) };
+    try {
+      const res = await t.request('PATCH', `/api/devices/${device.id}`, { body: { maxHourlyKwh: 7 } });
+      expect(res.status).toBe(503);
+      expect((await res.json()).error.code).toBe('unavailable');
+    } finally {
+      t.deps.producer = producer;
+    }
+    const applied = async () =>
+      (
+        await t.db.sql<{ c: { maxHourlyKwh: number } | null }[]>`
+        select applied_config as c from devices where id = ${device.id}`
+      )[0]!.c;
+    expect((await applied())?.maxHourlyKwh).toBe(3);
+    const retry = await t.request('PATCH', `/api/devices/${device.id}`, { body: { maxHourlyKwh: 7 } });
+    expect(retry.status).toBe(200);
+    await t.settle();
+    expect((await applied())?.maxHourlyKwh).toBe(7);
+  });
+});
