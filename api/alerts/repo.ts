@@ -1,6 +1,7 @@
-/** Alerts in Postgres, joined with their device for name and owner. */
+/** Alerts in Postgres, joined with their device for name and owner: every alert query of the api. */
 import { alertEvent } from '../../core/events.ts';
-import type { Alert } from '../contract.ts';
+import type { Sql } from '../../db/connect.ts';
+import type { Alert, List } from '../contract.ts';
 
 export interface AlertRow {
   id: string;
@@ -33,3 +34,41 @@ export const toAlert = (r: AlertRow): Alert =>
     },
     { name: r.deviceName, ownerId: r.ownerId, timeZone: r.timeZone },
   );
+
+export interface AlertQuery {
+  /** Only this owner's devices (clients); null: every device (admins). */
+  ownerId: string | null;
+  deviceId?: string | undefined;
+  status: 'open' | 'acknowledged' | 'all';
+  limit: number;
+  offset: number;
+}
+
+/** A page of alerts, newest first, and the total that match. */
+export async function listAlerts(sql: Sql, q: AlertQuery): Promise<List<AlertRow>> {
+  const where = sql`where (${q.ownerId}::uuid is null or d.owner_id = ${q.ownerId})
+    and (${q.deviceId ?? null}::uuid is null or a.device_id = ${q.deviceId ?? null})
+    and (${q.status} = 'all' or (${q.status} = 'open') = (a.acknowledged_at is null))`;
+  const [rows, count] = await Promise.all([
+    sql<AlertRow[]>`${sql.unsafe(ALERT_SELECT)} ${where}
+      order by a.created_at desc, a.id limit ${q.limit} offset ${q.offset}`,
+    sql<
+      { n: number }[]
+    >`select count(*)::int as n from alerts a join devices d on d.id = a.device_id ${where}`,
+  ]);
+  return { items: rows, total: count[0]?.n ?? 0 };
+}
+
+/** Acknowledges an alert the owner (null: any) may see, once; null when there is none. */
+export async function acknowledgeAlert(
+  sql: Sql,
+  id: string,
+  ownerId: string | null,
+): Promise<AlertRow | null> {
+  const updated = await sql`update alerts a set acknowledged_at = coalesce(a.acknowledged_at, now())
+    from devices d where a.id = ${id} and d.id = a.device_id and (${ownerId}::uuid is null or d.owner_id = ${ownerId})
+    returning a.id`;
+  if (updated.length === 0) return null;
+  const rows = await sql<AlertRow[]>`${sql.unsafe(ALERT_SELECT)} where a.id = ${id}`;
+  return rows[0] ?? null;
+}

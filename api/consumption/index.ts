@@ -18,10 +18,11 @@ import {
 import { requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { Consumption } from '../contract.ts';
-import { visibleDevice } from '../devices/index.ts';
+import { visibleDevice } from '../devices/repo.ts';
 import { ApiError } from '../errors.ts';
 import { bearer, errors, IdParam, json, newRouter } from '../router.ts';
 import { type Bucket, bucketEntries, nanoToKwh } from './buckets.ts';
+import { storedHours, storedReadings } from './repo.ts';
 
 const MAX_HOURS = 24 * 93;
 const MAX_DAYS = 800;
@@ -69,7 +70,7 @@ export function consumptionRoutes(deps: AppDeps) {
 
   app.openapi(route, async (c) => {
     const user = requireUser(c);
-    const device = await visibleDevice(deps, user, c.req.valid('param').id);
+    const device = await visibleDevice(sql, user, c.req.valid('param').id);
     const q = c.req.valid('query');
     const zone = q.tz === undefined ? device.timeZone : (canonicalTimeZone(q.tz) ?? q.tz);
 
@@ -118,12 +119,8 @@ export function consumptionRoutes(deps: AppDeps) {
     // included, and the reference a zone change's re-bucketing must reproduce.
     const sameZone = q.tz === undefined;
     const rows = sameZone
-      ? await sql<
-          { t: Date; kwh: string; n: number }[]
-        >`select hour_start as t, kwh, readings as n from hourly
-          where device_id = ${device.id} and hour_start >= ${new Date(from)} and hour_start < ${new Date(to)}`
-      : await sql<{ t: Date; kwh: string; n: number }[]>`select ts as t, kwh, 1 as n from readings
-          where device_id = ${device.id} and ts >= ${new Date(from)} and ts < ${new Date(to)}`;
+      ? await storedHours(sql, device.id, from, to)
+      : await storedReadings(sql, device.id, from, to);
     const entries = bucketEntries(
       buckets,
       rows.map((r) => ({

@@ -15,7 +15,7 @@ import { processDeviceInvalidations } from '../readings/device-invalidations.ts'
 import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging } from '../router.ts';
 import { findUser } from '../users/repo.ts';
 import { configureControl, publishDeviceDeleted, publishDeviceUpdated, sendControl } from './changes.ts';
-import { DEVICE_COLUMNS, type DeviceRow, findDevice, listDevices, toDevice } from './repo.ts';
+import { DEVICE_COLUMNS, type DeviceRow, findDevice, listDevices, toDevice, visibleDevice } from './repo.ts';
 import { updateDevice } from './update.ts';
 
 const ListQuery = Paging.extend({
@@ -91,17 +91,6 @@ async function assertClientOwner(deps: AppDeps, ownerId: string | null | undefin
     ]);
 }
 
-/** Finds a device the caller may see: admins any, clients only their own (else 404). */
-export async function visibleDevice(
-  deps: AppDeps,
-  user: { id: string; role: string },
-  id: string,
-): Promise<DeviceRow> {
-  const device = await findDevice(deps.sql, id);
-  if (!device || (user.role !== 'admin' && device.ownerId !== user.id)) throw notFound('Device');
-  return device;
-}
-
 export function deviceRoutes(deps: AppDeps) {
   const app = newRouter();
   const { sql } = deps;
@@ -132,7 +121,7 @@ export function deviceRoutes(deps: AppDeps) {
 
   app.openapi(routes.get, async (c) => {
     const user = requireUser(c);
-    return c.json(toDevice(await visibleDevice(deps, user, c.req.valid('param').id)), 200);
+    return c.json(toDevice(await visibleDevice(sql, user, c.req.valid('param').id)), 200);
   });
 
   app.openapi(routes.update, async (c) => {

@@ -2,6 +2,7 @@
 
 import type { Sql } from '../../db/connect.ts';
 import type { Device } from '../contract.ts';
+import { notFound } from '../errors.ts';
 
 export interface DeviceRow {
   id: string;
@@ -57,4 +58,15 @@ export async function listDevices(
 export async function existingDeviceIds(sql: Sql, ids: string[]): Promise<Set<string>> {
   const rows = await sql<{ id: string }[]>`select id from devices where id = any(${ids}::uuid[])`;
   return new Set(rows.map((r) => r.id));
+}
+
+/** Finds a device the caller may see: admins any, clients only their own (else 404, never 403: no probing). */
+export async function visibleDevice(
+  sql: Sql,
+  user: { id: string; role: string },
+  id: string,
+): Promise<DeviceRow> {
+  const device = await findDevice(sql, id);
+  if (!device || (user.role !== 'admin' && device.ownerId !== user.id)) throw notFound('Device');
+  return device;
 }
