@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { EventPublisher, ShardQueueProducer } from '../runtime/types.ts';
 import type { JwtService } from './auth/jwt.ts';
-import type { LoginThrottle } from './auth/throttle.ts';
+import type { LoginLimiter } from './auth/throttle.ts';
 import type { Sql } from './db/connect.ts';
 import type { UserRow } from './users/repo.ts';
 
@@ -14,7 +14,9 @@ export interface AppDeps {
   sql: Sql;
   jwt: JwtService;
   log: Logger;
-  throttle: LoginThrottle;
+  throttle: LoginLimiter;
+  /** EMS_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed (auth/client-address.ts). */
+  trustedProxies?: readonly string[] | undefined;
   producer: ShardQueueProducer;
   events: EventPublisher;
   shards: number;
@@ -26,7 +28,16 @@ export interface AppDeps {
 }
 
 export type Principal =
-  | { kind: 'user'; user: UserRow; via: 'jwt' | 'pat'; tokenId?: string; expiresAt?: number }
+  | {
+      kind: 'user';
+      user: UserRow;
+      via: 'jwt' | 'pat';
+      /** The personal access token's id (via 'pat'). */
+      tokenId?: string;
+      /** The login session's id (via 'jwt'). */
+      sessionId?: string;
+      expiresAt?: number;
+    }
   | { kind: 'device'; deviceId: string; tokenId: string };
 
 export interface AppEnv {

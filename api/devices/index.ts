@@ -1,12 +1,11 @@
 /**
  * Devices: administrators manage them; a client reads its own (another
  * client's device is a 404, never a 403, so ids do not leak). Ingest tokens
- * for a device are issued here and shown once.
+ * for a device live in api/tokens/device-tokens.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { isValidTimeZone } from '../../actors/time.ts';
-import { DEVICE_TOKEN_PREFIX, newOpaqueToken } from '../auth/opaque-tokens.ts';
 import { requireAdmin, requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { Device, listOf, MeterKind, Uuid } from '../contract.ts';
@@ -50,7 +49,6 @@ const ListQuery = Paging.extend({
   unassigned: z.enum(['true', 'false']).optional(),
   q: z.string().max(100).optional(),
 });
-const IngestToken = z.object({ id: Uuid, token: z.string() }).openapi('IngestToken');
 
 const tags = ['devices'];
 const routes = {
@@ -98,15 +96,6 @@ const routes = {
     security: bearer,
     request: { params: IdParam },
     responses: { 204: { description: 'Deleted' }, ...errors(400, 401, 403, 404) },
-  }),
-  token: createRoute({
-    method: 'post',
-    path: '/{id}/tokens',
-    tags,
-    summary: 'Issue an ingest token for this device (shown once)',
-    security: bearer,
-    request: { params: IdParam },
-    responses: { 201: json(IngestToken, 'The token'), ...errors(400, 401, 403, 404) },
   }),
 };
 
@@ -198,16 +187,6 @@ export function deviceRoutes(deps: AppDeps) {
     await sendControl(deps, [{ deviceId: id, op: 'deleted' }]);
     publishDeviceDeleted(deps, id, rows[0].ownerId);
     return c.body(null, 204);
-  });
-
-  app.openapi(routes.token, async (c) => {
-    requireAdmin(c);
-    const { id } = c.req.valid('param');
-    if (!(await findDevice(sql, id))) throw notFound('Device');
-    const { token, hash } = newOpaqueToken(DEVICE_TOKEN_PREFIX);
-    const tokenId = randomUUID();
-    await sql`insert into device_tokens (id, device_id, token_hash) values (${tokenId}, ${id}, ${hash})`;
-    return c.json({ id: tokenId, token }, 201);
   });
 
   return app;

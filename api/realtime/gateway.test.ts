@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JwtService } from '../auth/jwt.ts';
+import { issueLoginToken } from '../auth/sessions.ts';
 import type { Alert } from '../contract.ts';
 import { type TestApp, testApp } from '../testing.ts';
 import { disconnectUser } from './gateway.ts';
@@ -102,7 +103,11 @@ describe('gateway', () => {
   });
 
   it('disconnects a socket when its login token expires', async () => {
-    const shortLived = await new JwtService(secret, 1.5 / 3600).sign({ sub: alice.id, role: 'client' });
+    const shortLived = await issueLoginToken(
+      t.deps,
+      { id: alice.id, role: 'client' },
+      new JwtService(secret, 1.5 / 3600),
+    );
     const socket = await connect(node.url, { token: shortLived.token });
     const reason = await new Promise<string>((resolve) => socket.once('disconnect', resolve));
     expect(reason).toBe('io server disconnect');

@@ -1,15 +1,16 @@
 /**
  * Personal access tokens for automation: any signed-in user can create, list
  * and revoke their own. The value is shown once; only its hash is stored, and
- * a revoked or expired token is refused with 401.
+ * a revoked or expired token is refused with 401. Only a login token creates
+ * one (403 for a PAT): a stolen, expiring token must not mint a permanent one.
  */
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { newOpaqueToken, PAT_PREFIX } from '../auth/opaque-tokens.ts';
-import { requireUser } from '../auth/principal.ts';
+import { requirePrincipal, requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { IsoDateTime, listOf, Uuid } from '../contract.ts';
-import { notFound } from '../errors.ts';
+import { ApiError, notFound } from '../errors.ts';
 import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging } from '../router.ts';
 
 const CreateToken = z
@@ -80,6 +81,9 @@ export function tokenRoutes(deps: AppDeps, hooks: TokenHooks = {}) {
 
   app.openapi(routes.create, async (c) => {
     const user = requireUser(c);
+    const principal = requirePrincipal(c);
+    if (principal.kind === 'user' && principal.via === 'pat')
+      throw new ApiError('forbidden', 'A personal access token cannot create tokens; sign in to create one');
     const body = c.req.valid('json');
     const { token, hash } = newOpaqueToken(PAT_PREFIX);
     const expiresAt = body.expiresInDays ? new Date(Date.now() + body.expiresInDays * 86_400_000) : null;

@@ -1,0 +1,67 @@
+/**
+ * The client's address, for login throttling and the audit log. It is the
+ * socket's peer address; only when that peer is one of EMS_TRUSTED_PROXIES is
+ * `X-Forwarded-For` read, right to left, skipping trusted hops: the first
+ * untrusted entry is the one our own proxy appended, so a client cannot choose
+ * its address by sending the header itself.
+ */
+import { BlockList, isIP } from 'node:net';
+import type { Context } from 'hono';
+
+export const UNKNOWN_ADDRESS = 'unknown';
+
+/** Parses comma-separated CIDRs (or single addresses); throws on a malformed entry. */
+export function parseTrustedProxies(list: readonly string[]): BlockList {
+  const blocks = new BlockList();
+  for (const raw of list) {
+    const entry = raw.trim();
+    if (!entry) continue;
+    const [net, bits] = entry.split('/');
+    const family = isIP(net ?? '');
+    if (family === 0) throw new Error(`not an IP address or CIDR: ${entry}`);
+    const type = family === 4 ? 'ipv4' : 'ipv6';
+    const prefix = bits === undefined ? (family === 4 ? 32 : 128) : Number(bits);
+    if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128))
+      throw new Error(`bad prefix length: ${entry}`);
+    blocks.addSubnet(net!, prefix, type);
+  }
+  return blocks;
+}
+
+/** `::ffff:10.0.0.1` (an IPv4 peer on a dual-stack socket) is `10.0.0.1`. */
+function normalise(address: string): string {
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return v4 ? v4[1]! : address;
+}
+
+function trusted(blocks: BlockList, address: string): boolean {
+  const family = isIP(address);
+  return family !== 0 && blocks.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+const cache = new WeakMap<readonly string[], BlockList>();
+
+export function clientAddress(c: Context, trustedProxies: readonly string[] | undefined): string {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  const peer = env?.incoming?.socket?.remoteAddress;
+  if (!peer) return UNKNOWN_ADDRESS;
+  let address = normalise(peer);
+  if (!trustedProxies || trustedProxies.length === 0) return address;
+  let blocks = cache.get(trustedProxies);
+  if (!blocks) {
+    blocks = parseTrustedProxies(trustedProxies);
+    cache.set(trustedProxies, blocks);
+  }
+  if (!trusted(blocks, address)) return address;
+  const hops = (c.req.header('x-forwarded-for') ?? '')
+    .split(',')
+    .map((h) => normalise(h.trim()))
+    .filter(Boolean);
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = hops[i]!;
+    if (isIP(hop) === 0) break; // garbage left of our proxy's entry: keep the last good hop
+    address = hop;
+    if (!trusted(blocks, hop)) break;
+  }
+  return address;
+}
