@@ -17,6 +17,8 @@ export interface AppDeps {
   throttle: LoginLimiter;
   /** EMS_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed (auth/client-address.ts). */
   trustedProxies?: readonly string[] | undefined;
+  /** EMS_METRICS_TOKEN: when set, GET /metrics needs it as a bearer token. */
+  metricsToken?: string | undefined;
   producer: ShardQueueProducer;
   events: EventPublisher;
   shards: number;

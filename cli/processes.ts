@@ -20,7 +20,7 @@ import { Hono } from 'hono';
 import { ShardProcessor } from '../actors/shard-processor.ts';
 import { createApp } from '../api/app.ts';
 import { JwtService } from '../api/auth/jwt.ts';
-import { LoginThrottle } from '../api/auth/throttle.ts';
+import { createLoginLimiter } from '../api/auth/throttle.ts';
 import type { AppDeps } from '../api/context.ts';
 import { type Database, openDatabase } from '../api/db/connect.ts';
 import { PostgresDeviceStore } from '../api/db/device-store.ts';
@@ -149,11 +149,19 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
         `\n  First administrator created: username "${admin.username}", password "${admin.generatedPassword}"\n  (set EMS_ADMIN_PASSWORD to choose it; this is shown only once)\n\n`,
       );
     }
+    const login = createLoginLimiter({
+      redisUrl: config.REDIS_URL,
+      prefix: config.EMS_REDIS_PREFIX,
+      onError: (err) => log.warn({ err }, 'login throttle: redis unavailable, counting locally'),
+    });
+    stops.push(() => login.close());
     const deps: AppDeps = {
       sql: db.sql,
       jwt: new JwtService(secret, config.EMS_TOKEN_TTL_HOURS),
       log,
-      throttle: new LoginThrottle(),
+      throttle: login.limiter,
+      trustedProxies: config.EMS_TRUSTED_PROXIES,
+      metricsToken: config.EMS_METRICS_TOKEN,
       producer: rt.producer,
       events: rt.events,
       shards: config.EMS_SHARDS,
@@ -167,6 +175,7 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
       mount: [(a) => realtimeSetup.mount(a, deps, config)],
       userHooks: { onDeleted: async (userId) => realtimeSetup.userDeleted(userId) },
       tokenHooks: { onRevoked: (tokenId) => realtimeSetup.tokenRevoked(tokenId) },
+      sessionHooks: { endSockets: (rooms) => realtimeSetup.endSockets(rooms) },
     });
     server = createAdaptorServer({ fetch: app.fetch }) as Server;
     const realtime = await realtimeSetup.attach(server, deps, config, rt);
@@ -182,8 +191,14 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
       await closed;
     });
   } else if (roles.ops) {
-    const opsDeps = { sql: db.sql, log, readinessChecks: rt.readinessChecks, draining: () => draining };
-    // opsRoutes reads only these four fields of the api's dependencies.
+    const opsDeps = {
+      sql: db.sql,
+      log,
+      readinessChecks: rt.readinessChecks,
+      draining: () => draining,
+      metricsToken: config.EMS_METRICS_TOKEN,
+    };
+    // opsRoutes reads only these five fields of the api's dependencies.
     const ops = new Hono().route('/', opsRoutes(opsDeps as unknown as AppDeps, createMetrics()));
     server = createAdaptorServer({ fetch: ops.fetch }) as Server;
     port = await listen(server, config);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestApp, testApp } from '../testing.ts';
+import { hashPassword, setPasswordCost } from './passwords.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -107,6 +108,21 @@ describe('sessions that end', () => {
     expect(await res.json()).toMatchObject({ name: 'New Name', email: 'n@example.com', role: 'client' });
     const bad = await t.request('PATCH', '/api/auth/me', { token, body: { role: 'admin' } });
     expect(bad.status).toBe(400);
+  });
+});
+
+describe('transparent re-hash', () => {
+  it('a hash made at a lower cost is replaced at the next successful login', async () => {
+    const { id, username } = await t.createClient();
+    setPasswordCost(12);
+    const weak = await hashPassword('client-password');
+    setPasswordCost(14);
+    await t.db.sql`update users set password_hash = ${weak} where id = ${id}`;
+    await login(username);
+    const [row] = await t.db.sql<{ h: string }[]>`select password_hash as h from users where id = ${id}`;
+    expect(row!.h).not.toBe(weak);
+    expect(row!.h.split('$')[1]).toBe(String(2 ** 14));
+    await login(username);
   });
 });
 

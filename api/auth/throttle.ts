@@ -11,7 +11,7 @@
  * `RedisLoginThrottle` shares them between api nodes (one Lua script per
  * attempt) and falls back to its local windows while Redis is unreachable.
  */
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 
 export interface ThrottleLimits {
   perUserAddress: { max: number; windowMs: number };
@@ -164,4 +164,30 @@ export class RedisLoginThrottle implements LoginLimiter {
       this.onError(err);
     }
   }
+}
+
+/**
+ * The limiter a process uses: shared in Redis when it is configured, else in
+ * memory. Its own connection fails fast (no offline queue), so a Redis outage
+ * costs a sign-in one round trip before the local fallback, never a hang.
+ */
+export function createLoginLimiter(opts: {
+  redisUrl?: string | undefined;
+  prefix: string;
+  onError: (err: unknown) => void;
+}): { limiter: LoginLimiter; close(): Promise<void> } {
+  if (!opts.redisUrl) return { limiter: new LoginThrottle(), close: async () => {} };
+  const redis = new Redis(opts.redisUrl, {
+    connectionName: 'login-throttle',
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 2000,
+  });
+  redis.on('error', opts.onError);
+  return {
+    limiter: new RedisLoginThrottle(redis, `${opts.prefix}:login:`, DEFAULT_LIMITS, opts.onError),
+    close: async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
 }

@@ -1,4 +1,9 @@
-/** Liveness, readiness and metrics endpoints (outside /api, for probes and scrapers). */
+/**
+ * Liveness, readiness and metrics endpoints (outside /api, for probes and
+ * scrapers). With EMS_METRICS_TOKEN set, /metrics needs it as a bearer token
+ * (compared in constant time): request counts and paths are reconnaissance.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import type { AppDeps, AppEnv } from '../context.ts';
 import type { Metrics } from './metrics.ts';
@@ -20,8 +25,20 @@ export function opsRoutes(deps: AppDeps, metrics: Metrics) {
       );
     }
   });
-  app.get('/metrics', async (c) =>
-    c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
-  );
+  const digest = (v: string) => createHash('sha256').update(v).digest();
+  const expected = deps.metricsToken ? digest(deps.metricsToken) : undefined;
+  app.get('/metrics', async (c) => {
+    if (expected) {
+      const given = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+      if (!given || !timingSafeEqual(digest(given), expected)) {
+        return c.json(
+          { error: { code: 'unauthorized', message: 'GET /metrics needs the metrics token' } },
+          401,
+          { 'www-authenticate': 'Bearer' },
+        );
+      }
+    }
+    return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
+  });
   return app;
 }

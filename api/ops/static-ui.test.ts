@@ -34,3 +34,18 @@ describe('hardened HTTP defaults', () => {
     expect((await app.request('/healthz')).headers.get('x-content-type-options')).toBe('nosniff');
   });
 });
+
+describe('EMS_METRICS_TOKEN', () => {
+  const { app } = createApp({ ...deps, metricsToken: 'metrics-token-0123456789' });
+
+  it('GET /metrics needs the token when it is set', async () => {
+    expect((await app.request('/metrics')).status).toBe(401);
+    const wrong = await app.request('/metrics', { headers: { authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+    const ok = await app.request('/metrics', {
+      headers: { authorization: 'Bearer metrics-token-0123456789' },
+    });
+    expect(ok.status).toBe(200);
+    expect((await createApp(deps).app.request('/metrics')).status).toBe(200);
+  });
+});

@@ -112,6 +112,11 @@ export function disconnectUser(io: EmsServer, userId: string): void {
   io.in(`user:${userId}`).disconnectSockets(true);
 }
 
+/** Ends every socket in these rooms, on every api node (sessions ended, role changed). */
+export function disconnectRooms(io: EmsServer, rooms: string[]): void {
+  if (rooms.length > 0) io.in(rooms).disconnectSockets(true);
+}
+
 /** Ends every socket opened with one personal access token, on every api node (token revoked). */
 export function disconnectToken(io: EmsServer, tokenId: string): void {
   io.in(`token:${tokenId}`).disconnectSockets(true);

@@ -17,7 +17,13 @@ import { chatRoutes } from '../chat/index.ts';
 import { type RateLimitOptions, RedisRateLimiter } from '../chat/rate-limit.ts';
 import { ChatService } from '../chat/service.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
-import { attachRealtime, disconnectToken, disconnectUser, type Realtime } from './gateway.ts';
+import {
+  attachRealtime,
+  disconnectRooms,
+  disconnectToken,
+  disconnectUser,
+  type Realtime,
+} from './gateway.ts';
 
 /** The configuration this layer reads (a subset of cli/config.ts's Config). */
 export interface RealtimeConfig {
@@ -40,6 +46,8 @@ export interface RealtimeSetup {
   userDeleted(userId: string): void;
   /** Ends the sockets opened with that personal access token on every node at once. */
   tokenRevoked(tokenId: string): void;
+  /** Ends every socket in these rooms on every node at once (sessions ended, role changed). */
+  endSockets(rooms: string[]): void;
 }
 
 export function createRealtimeSetup(
@@ -101,6 +109,9 @@ export function createRealtimeSetup(
     },
     tokenRevoked(tokenId) {
       if (realtime) disconnectToken(realtime.io, tokenId);
+    },
+    endSockets(rooms) {
+      if (realtime) disconnectRooms(realtime.io, rooms);
     },
   };
 }
