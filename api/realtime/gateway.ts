@@ -20,7 +20,7 @@ import type { Assistant } from '../assistant/index.ts';
 import { ChatService } from '../chat/service.ts';
 import type { AppDeps } from '../context.ts';
 import type { ServerToClientEvents } from '../contract.ts';
-import { registerChatEvents } from './chat-events.ts';
+import { type LimitedEvent, registerChatEvents } from './chat-events.ts';
 import { type EmsServer, roomsFor, watchSessions } from './session.ts';
 
 export interface RealtimeOptions {
@@ -41,6 +41,8 @@ export interface RealtimeOptions {
 export interface Realtime {
   io: EmsServer;
   chat: ChatService;
+  /** Socket events dropped by the per-socket rate limits since start, by event. */
+  droppedEvents: Record<LimitedEvent, number>;
   /** Disconnects this node's sockets and leaves the cluster; the HTTP server is left to its owner. */
   close(): Promise<void>;
 }
@@ -78,9 +80,13 @@ export async function attachRealtime(
     onError: (err) => log.warn({ err }, 'socket session check failed'),
   });
 
+  const droppedEvents: Record<LimitedEvent, number> = { 'chat:typing': 0, 'chat:read': 0 };
   io.on('connection', (socket) => {
     void socket.join(roomsFor(socket.data));
-    registerChatEvents(socket, chat, log);
+    registerChatEvents(socket, chat, log, (event) => {
+      droppedEvents[event]++;
+      log.debug({ event, userId: socket.data.user.id }, 'socket event dropped by rate limit');
+    });
   });
 
   const unsubscribe = opts.memoryEvents?.subscribe((rooms, event, payload) => {
@@ -92,6 +98,7 @@ export async function attachRealtime(
   return {
     io,
     chat,
+    droppedEvents,
     close() {
       closed ??= (async () => {
         unsubscribe?.();

@@ -59,7 +59,12 @@ export function createRealtimeSetup(
   const chatFor = (deps: AppDeps, config: RealtimeConfig) => {
     if (!chat && config.REDIS_URL) {
       // One send limit per user across all api nodes.
-      limiterRedis = new Redis(config.REDIS_URL, { connectionName: 'chat-rate-limit' });
+      limiterRedis = new Redis(config.REDIS_URL, {
+        connectionName: 'chat-rate-limit',
+        // Fail fast while Redis is away (the limiter then refuses), instead of queueing the send.
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+      });
       limiterRedis.on('error', (err) => deps.log.warn({ err }, 'chat rate-limit redis error'));
     }
     chat ??= new ChatService({
@@ -68,7 +73,7 @@ export function createRealtimeSetup(
       log: deps.log,
       limiter: limiterRedis
         ? new RedisRateLimiter(limiterRedis, `${config.EMS_REDIS_PREFIX}:chat:rate:`, opts.rateLimit, (err) =>
-            deps.log.warn({ err }, 'chat rate limit unavailable; message allowed'),
+            deps.log.warn({ err }, 'chat rate limit unavailable; message refused'),
           )
         : undefined,
       rateLimit: opts.rateLimit,
