@@ -144,7 +144,10 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
     const secret = jwtSecretFor(config.JWT_SECRET, config.EMS_DATA_DIR);
     const admin = await ensureAdmin(db.sql, config.EMS_ADMIN_USERNAME, config.EMS_ADMIN_PASSWORD);
     if (admin?.promoted) {
-      log.warn({ username: admin.username }, 'no administrator was left: promoted EMS_ADMIN_USERNAME to admin');
+      log.warn(
+        { username: admin.username },
+        'no administrator was left: promoted EMS_ADMIN_USERNAME to admin',
+      );
     } else if (admin) {
       log.info({ username: admin.username }, 'no administrator: created EMS_ADMIN_USERNAME');
     }
