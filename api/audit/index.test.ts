@@ -27,6 +27,13 @@ describe('GET /api/audit', () => {
     expect((await loginFrom('192.0.2.45', username, 'client-password')).status).toBe(200);
     await t.request('PATCH', `/api/users/${id}`, { body: { password: 'secret-set-by-admin' } });
     await t.request('POST', `/api/users/${id}/sessions/revoke`);
+    const device = await t.createDevice();
+    await t.request('PATCH', `/api/devices/${device.id}`, { body: { name: 'Renamed' } });
+    const tok = await (
+      await t.request('POST', `/api/devices/${device.id}/tokens`, { body: { name: 'm' } })
+    ).json();
+    await t.request('DELETE', `/api/devices/${device.id}/tokens/${tok.id}`);
+    await t.request('DELETE', `/api/devices/${device.id}`);
 
     const res = await t.request('GET', '/api/audit?limit=500');
     expect(res.status).toBe(200);
@@ -35,7 +42,18 @@ describe('GET /api/audit', () => {
     for (const secret of ['wrong-password-1', 'client-password', 'secret-set-by-admin', 'ems_', 'scrypt'])
       expect(text).not.toContain(secret);
     const actions = body.items.map((e: { action: string }) => e.action);
-    for (const a of ['user.create', 'auth.login_failed', 'auth.login', 'user.update', 'user.sessions_revoke'])
+    for (const a of [
+      'user.create',
+      'auth.login_failed',
+      'auth.login',
+      'user.update',
+      'user.sessions_revoke',
+      'device.create',
+      'device.update',
+      'device.delete',
+      'device_token.create',
+      'device_token.revoke',
+    ])
       expect(actions).toContain(a);
     const failed = body.items.find((e: { action: string }) => e.action === 'auth.login_failed');
     expect(failed).toMatchObject({ ip: '192.0.2.44', targetType: 'user', targetId: id, actor: null });

@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { isValidTimeZone } from '../../actors/time.ts';
+import { recordAudit } from '../audit/record.ts';
+import { clientAddress } from '../auth/client-address.ts';
 import { requireAdmin, requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { Device, listOf, MeterKind, Uuid } from '../contract.ts';
@@ -133,8 +135,22 @@ export function deviceRoutes(deps: AppDeps) {
     return c.json({ items: page.items.map(toDevice), total: page.total }, 200);
   });
 
+  // Audited after the write (not yet in its transaction: the integrator moves these into the
+  // transactions the integrity work introduces here).
+  const audit =
+    (c: Parameters<typeof clientAddress>[0], me: { id: string; username: string }) =>
+    (action: 'device.create' | 'device.update' | 'device.delete', id: string, details = {}) =>
+      recordAudit(sql, {
+        actor: { id: me.id, username: me.username },
+        action,
+        targetType: 'device',
+        targetId: id,
+        ip: clientAddress(c, deps.trustedProxies),
+        details,
+      });
+
   app.openapi(routes.create, async (c) => {
-    requireAdmin(c);
+    const me = requireAdmin(c);
     const body = c.req.valid('json');
     await assertClientOwner(deps, body.ownerId);
     const rows = await sql<DeviceRow[]>`insert into devices
@@ -143,6 +159,7 @@ export function deviceRoutes(deps: AppDeps) {
         ${body.meterKind}, ${body.timeZone ?? deps.defaultTimeZone}, ${body.ownerId})
       returning ${sql.unsafe(DEVICE_COLUMNS)}`;
     const device = rows[0]!;
+    await audit(c, me)('device.create', device.id, { name: body.name });
     publishDeviceUpdated(deps, device, null);
     return c.json(toDevice(device), 201);
   });
@@ -153,7 +170,7 @@ export function deviceRoutes(deps: AppDeps) {
   });
 
   app.openapi(routes.update, async (c) => {
-    requireAdmin(c);
+    const me = requireAdmin(c);
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
     await assertClientOwner(deps, body.ownerId);
@@ -172,18 +189,20 @@ export function deviceRoutes(deps: AppDeps) {
       returning ${sql.unsafe(DEVICE_COLUMNS)}`;
     const device = rows[0];
     if (!device) throw notFound('Device');
+    await audit(c, me)('device.update', id, { fields: Object.keys(body).sort() });
     await sendControl(deps, [{ deviceId: id, op: 'reload' }]);
     publishDeviceUpdated(deps, device, before.ownerId);
     return c.json(toDevice(device), 200);
   });
 
   app.openapi(routes.remove, async (c) => {
-    requireAdmin(c);
+    const me = requireAdmin(c);
     const { id } = c.req.valid('param');
     const rows = await sql<
       { ownerId: string | null }[]
     >`delete from devices where id = ${id} returning owner_id as "ownerId"`;
     if (!rows[0]) throw notFound('Device');
+    await audit(c, me)('device.delete', id);
     await sendControl(deps, [{ deviceId: id, op: 'deleted' }]);
     publishDeviceDeleted(deps, id, rows[0].ownerId);
     return c.body(null, 204);
