@@ -28,7 +28,7 @@ import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { serveUi } from './ops/static-ui.ts';
 import { readingRoutes } from './readings/index.ts';
 import { deviceTokenRoutes } from './tokens/device-tokens.ts';
-import { type TokenHooks, tokenRoutes } from './tokens/index.ts';
+import { type TokenHooks, tokenRoutes, userTokenRoutes } from './tokens/index.ts';
 import { type UserHooks, userRoutes } from './users/index.ts';
 
 const SCALAR_BUNDLE = fileURLToPath(
@@ -127,6 +127,7 @@ export function createApp(
 
   app.route('/api/auth', authRoutes(deps, ext.sessionHooks));
   app.route('/api/users', userRoutes(deps, ext.userHooks, ext.sessionHooks));
+  app.route('/api/users', userTokenRoutes(deps));
   app.route('/api/devices', deviceRoutes(deps));
   app.route('/api/devices', deviceTokenRoutes(deps));
   app.route('/api/audit', auditRoutes(deps));

@@ -71,10 +71,14 @@ describe('sessions that end', () => {
     const jwt = await login(username);
     const token = await pat(jwt);
     expect(await me(token)).toBe(200);
+    const listed = await (await t.request('GET', `/api/users/${id}/tokens`)).json();
+    expect(listed).toMatchObject({ total: 1, items: [{ name: 'script' }] });
+    expect(JSON.stringify(listed)).not.toContain(token);
     const res = await t.request('POST', `/api/users/${id}/sessions/revoke`);
     expect(res.status).toBe(204);
     expect(await me(jwt)).toBe(401);
     expect(await me(token)).toBe(401);
+    expect((await (await t.request('GET', `/api/users/${id}/tokens`)).json()).total).toBe(0);
     // Signing in again works.
     expect(await me(await login(username))).toBe(200);
   });
