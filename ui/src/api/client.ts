@@ -39,7 +39,36 @@ export type DevicePatch = Partial<NewDevice>;
 
 export interface IssuedToken {
   id: string;
+  name: string;
   token: string;
+  createdAt: string;
+}
+
+/** A device ingest token as listed (the value is shown only once, at issue). */
+export interface IngestTokenInfo {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+/** A personal access token as listed. */
+export interface TokenInfo {
+  id: string;
+  name: string;
+  createdAt: string;
+  expiresAt: string | null;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor: { id: string; username: string } | null;
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  ip: string | null;
+  details: Record<string, unknown>;
 }
 
 export type AlertStatus = 'open' | 'acknowledged' | 'all';
@@ -48,6 +77,12 @@ export const authApi = {
   login: (username: string, password: string) =>
     request<LoginResponse>('POST', '/auth/login', { body: { username, password }, skipAuthHandling: true }),
   me: () => request<User>('GET', '/auth/me'),
+  updateMe: (patch: { name?: string; email?: string | null }) =>
+    request<User>('PATCH', '/auth/me', { body: patch }),
+  /** Ends this login token on the server; a 401 (already ended) is not an error here. */
+  logout: () => request<void>('POST', '/auth/logout', { body: {}, skipAuthHandling: true }),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<void>('POST', '/auth/password', { body: { currentPassword, newPassword } }),
 };
 
 export const usersApi = {
@@ -57,6 +92,8 @@ export const usersApi = {
   create: (user: NewUser) => request<User>('POST', '/users', { body: user }),
   update: (id: string, patch: UserPatch) => request<User>('PATCH', `/users/${id}`, { body: patch }),
   remove: (id: string) => request<void>('DELETE', `/users/${id}`),
+  revokeSessions: (id: string) => request<void>('POST', `/users/${id}/sessions/revoke`, { body: {} }),
+  tokens: (id: string) => request<List<TokenInfo>>('GET', `/users/${id}/tokens`, { query: { limit: 500 } }),
 };
 
 export const devicesApi = {
@@ -67,7 +104,16 @@ export const devicesApi = {
   create: (device: NewDevice) => request<Device>('POST', '/devices', { body: device }),
   update: (id: string, patch: DevicePatch) => request<Device>('PATCH', `/devices/${id}`, { body: patch }),
   remove: (id: string) => request<void>('DELETE', `/devices/${id}`),
-  issueToken: (id: string) => request<IssuedToken>('POST', `/devices/${id}/tokens`, { body: {} }),
+  issueToken: (id: string, name?: string) =>
+    request<IssuedToken>('POST', `/devices/${id}/tokens`, { body: name ? { name } : {} }),
+  tokens: (id: string) =>
+    request<List<IngestTokenInfo>>('GET', `/devices/${id}/tokens`, { query: { limit: 500 } }),
+  revokeToken: (id: string, tokenId: string) => request<void>('DELETE', `/devices/${id}/tokens/${tokenId}`),
+};
+
+export const auditApi = {
+  list: (query: { actorId?: string; action?: string; limit?: number; offset?: number } = {}) =>
+    request<List<AuditEntry>>('GET', '/audit', { query }),
 };
 
 export const consumptionApi = {
