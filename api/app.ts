@@ -152,10 +152,18 @@ export function createApp(
     },
   });
   // The reference page's script is served from our own node_modules, not a CDN, so the page
-  // works on a closed network too.
+  // works on a closed network too; its inline init script is allowed by hash (ops/csp.ts).
   app.get(
     '/api/docs',
-    Scalar({ url: '/api/openapi.json', pageTitle: 'EMS API reference', cdn: '/api/docs/scalar.js' }),
+    Scalar({
+      url: '/api/openapi.json',
+      pageTitle: 'EMS API reference',
+      cdn: '/api/docs/scalar.js',
+      // Nothing from scalar.com: its fonts and its AI agent's registry calls would leave the
+      // network (and the page's CSP refuses them).
+      withDefaultFonts: false,
+      agent: { disabled: true },
+    }),
   );
   app.get('/api/docs/scalar.js', async (c) =>
     c.body(await readFile(SCALAR_BUNDLE), 200, {
