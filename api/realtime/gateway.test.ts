@@ -102,6 +102,16 @@ describe('gateway', () => {
     await expect(connect(node.url, { token: pat.token })).rejects.toThrow('unauthorized');
   });
 
+  it('disconnects a socket whose login session ended elsewhere, at the next re-check', async () => {
+    // Straight in the database, as if the node that ended it could not reach this one.
+    const session = await issueLoginToken(t.deps, { id: alice.id, role: 'client' });
+    const socket = await connect(node.url, { token: session.token });
+    const gone = new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
+    await t.db.sql`update login_sessions set revoked_at = now() where id = ${session.sessionId}`;
+    expect(await gone).toBe('io server disconnect');
+    await expect(connect(node.url, { token: session.token })).rejects.toThrow('unauthorized');
+  });
+
   it('disconnects a socket when its login token expires', async () => {
     const shortLived = await issueLoginToken(
       t.deps,

@@ -101,4 +101,23 @@ describe('ended sessions close their sockets on every node', () => {
     await call(node1, 'PATCH', `/api/users/${admin.id}`, t.adminToken, { role: 'client' });
     expect(await demoted).toBe('io server disconnect');
   });
+
+  it('a device token revoked through one node is refused (401) by the other at once', async () => {
+    const device = await t.createDevice();
+    const issued = (await (
+      await call(node1, 'POST', `/api/devices/${device.id}/tokens`, t.adminToken, { name: 'meter' })
+    ).json()) as { id: string; token: string };
+    const reading = {
+      readings: [{ deviceId: device.id, timestamp: new Date(Date.now() - 60_000).toISOString(), value: 0.1 }],
+    };
+    expect((await call(node2, 'POST', '/api/readings', issued.token, reading)).status).toBe(202);
+    const revoked = await call(
+      node1,
+      'DELETE',
+      `/api/devices/${device.id}/tokens/${issued.id}`,
+      t.adminToken,
+    );
+    expect(revoked.status).toBe(204);
+    expect((await call(node2, 'POST', '/api/readings', issued.token, reading)).status).toBe(401);
+  });
 });
