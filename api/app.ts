@@ -16,15 +16,19 @@ import { secureHeaders } from 'hono/secure-headers';
 import { createMetrics, type Metrics } from '../ops/metrics.ts';
 import { opsRoutes } from '../ops/probes.ts';
 import { alertRoutes } from './alerts/index.ts';
+import { auditRoutes } from './audit/index.ts';
 import { authRoutes } from './auth/index.ts';
 import { authenticate } from './auth/principal.ts';
+import type { SessionHooks } from './auth/sessions.ts';
 import { consumptionRoutes } from './consumption/index.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { deviceRoutes } from './devices/index.ts';
 import { ApiError } from './errors.ts';
+import { contentSecurityPolicy } from './ops/csp.ts';
 import { serveUi } from './ops/static-ui.ts';
 import { readingRoutes } from './readings/index.ts';
-import { type TokenHooks, tokenRoutes } from './tokens/index.ts';
+import { deviceTokenRoutes } from './tokens/device-tokens.ts';
+import { type TokenHooks, tokenRoutes, userTokenRoutes } from './tokens/index.ts';
 import { type UserHooks, userRoutes } from './users/index.ts';
 
 const SCALAR_BUNDLE = fileURLToPath(
@@ -40,6 +44,8 @@ export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 export interface AppExtensions {
   userHooks?: UserHooks;
   tokenHooks?: TokenHooks;
+  /** Ends sockets when sessions end (sign out, password change, revoke, role change). */
+  sessionHooks?: SessionHooks;
   /** Extra routers mounted under /api (chat, …), added by later layers. */
   mount?: Array<(app: OpenAPIHono<AppEnv>) => void>;
 }
@@ -92,6 +98,7 @@ export function createApp(
   });
   app.use('*', metrics.middleware);
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'same-origin' }));
+  app.use('*', contentSecurityPolicy());
   app.use(
     '/api/*',
     bodyLimit({
@@ -118,9 +125,12 @@ export function createApp(
     return next();
   });
 
-  app.route('/api/auth', authRoutes(deps));
-  app.route('/api/users', userRoutes(deps, ext.userHooks));
+  app.route('/api/auth', authRoutes(deps, ext.sessionHooks));
+  app.route('/api/users', userRoutes(deps, ext.userHooks, ext.sessionHooks));
+  app.route('/api/users', userTokenRoutes(deps));
   app.route('/api/devices', deviceRoutes(deps));
+  app.route('/api/devices', deviceTokenRoutes(deps));
+  app.route('/api/audit', auditRoutes(deps));
   app.route('/api/devices', consumptionRoutes(deps));
   app.route('/api/readings', readingRoutes(deps));
   app.route('/api/alerts', alertRoutes(deps));
@@ -142,10 +152,18 @@ export function createApp(
     },
   });
   // The reference page's script is served from our own node_modules, not a CDN, so the page
-  // works on a closed network too.
+  // works on a closed network too; its inline init script is allowed by hash (ops/csp.ts).
   app.get(
     '/api/docs',
-    Scalar({ url: '/api/openapi.json', pageTitle: 'EMS API reference', cdn: '/api/docs/scalar.js' }),
+    Scalar({
+      url: '/api/openapi.json',
+      pageTitle: 'EMS API reference',
+      cdn: '/api/docs/scalar.js',
+      // Nothing from scalar.com: its fonts and its AI agent's registry calls would leave the
+      // network (and the page's CSP refuses them).
+      withDefaultFonts: false,
+      agent: { disabled: true },
+    }),
   );
   app.get('/api/docs/scalar.js', async (c) =>
     c.body(await readFile(SCALAR_BUNDLE), 200, {

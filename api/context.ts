@@ -7,8 +7,7 @@ import type { Logger } from 'pino';
 import type { Sql } from '../db/connect.ts';
 import type { EventPublisher, ShardQueueProducer } from '../runtime/types.ts';
 import type { JwtService } from './auth/jwt.ts';
-import type { LoginThrottle } from './auth/throttle.ts';
-
+import type { LoginLimiter } from './auth/throttle.ts';
 import type { DeviceInvalidations } from './readings/device-invalidations.ts';
 import type { UserRow } from './users/repo.ts';
 
@@ -16,7 +15,11 @@ export interface AppDeps {
   sql: Sql;
   jwt: JwtService;
   log: Logger;
-  throttle: LoginThrottle;
+  throttle: LoginLimiter;
+  /** EMS_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed (auth/client-address.ts). */
+  trustedProxies?: readonly string[] | undefined;
+  /** EMS_METRICS_TOKEN: when set, GET /metrics needs it as a bearer token. */
+  metricsToken?: string | undefined;
   producer: ShardQueueProducer;
   events: EventPublisher;
   shards: number;
@@ -30,7 +33,16 @@ export interface AppDeps {
 }
 
 export type Principal =
-  | { kind: 'user'; user: UserRow; via: 'jwt' | 'pat'; tokenId?: string; expiresAt?: number }
+  | {
+      kind: 'user';
+      user: UserRow;
+      via: 'jwt' | 'pat';
+      /** The personal access token's id (via 'pat'). */
+      tokenId?: string;
+      /** The login session's id (via 'jwt'). */
+      sessionId?: string;
+      expiresAt?: number;
+    }
   | { kind: 'device'; deviceId: string; tokenId: string };
 
 export interface AppEnv {

@@ -177,7 +177,13 @@ const Username = z
   .max(64)
   .regex(/^[A-Za-z0-9_.@-]+$/, 'letters, digits and _ . @ - only');
 // Administrators set passwords; the contract sets no policy beyond non-empty.
-const Password = z.string().min(1, 'must not be empty').max(200);
+/** docs/API.md's password policy; "not the username" is checked by the handlers (auth/password-policy.ts). */
+export const MIN_PASSWORD = 8;
+export const MAX_PASSWORD = 200;
+const Password = z
+  .string()
+  .min(MIN_PASSWORD, `must be at least ${MIN_PASSWORD} characters`)
+  .max(MAX_PASSWORD, `must be at most ${MAX_PASSWORD} characters`);
 const Name = z.string().trim().min(1).max(200);
 const Email = z.email().max(320);
 
@@ -224,7 +230,33 @@ export const CreateDevice = z
 export const UpdateDevice = z.object(DeviceFields).partial().strict().openapi('UpdateDevice');
 
 /** A device's ingest token, shown once when issued. */
-export const IngestToken = z.object({ id: Uuid, token: z.string() }).openapi('IngestToken');
+export const IngestToken = z
+  .object({ id: Uuid, name: z.string(), token: z.string(), createdAt: IsoDateTime })
+  .openapi('IngestToken');
+
+/** A device ingest token as listed (the value is shown only once, at issue). */
+export const IngestTokenInfo = z
+  .object({ id: Uuid, name: z.string(), createdAt: IsoDateTime, lastUsedAt: IsoDateTime.nullable() })
+  .openapi('IngestTokenInfo');
+
+/** A personal access token as listed. */
+export const TokenInfo = z
+  .object({ id: Uuid, name: z.string(), createdAt: IsoDateTime, expiresAt: IsoDateTime.nullable() })
+  .openapi('TokenInfo');
+
+/** One entry of `GET /api/audit`. */
+export const AuditEntry = z
+  .object({
+    id: Uuid,
+    at: IsoDateTime,
+    actor: z.object({ id: Uuid, username: z.string() }).nullable(),
+    action: z.string(),
+    targetType: z.string(),
+    targetId: z.string().nullable(),
+    ip: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()),
+  })
+  .openapi('AuditEntry');
 
 /** `GET /alerts?status=`. */
 export const AlertStatus = z.enum(['open', 'acknowledged', 'all']);

@@ -13,7 +13,8 @@ import { createMemoryDrivers, type MemoryDrivers } from '../runtime/memory/index
 import { RuntimeNode } from '../runtime/node.ts';
 import { createApp } from './app.ts';
 import { JwtService } from './auth/jwt.ts';
-import { hashPassword } from './auth/passwords.ts';
+import { hashPassword, setPasswordCost } from './auth/passwords.ts';
+import { issueLoginToken } from './auth/sessions.ts';
 import { LoginThrottle } from './auth/throttle.ts';
 import type { AppDeps } from './context.ts';
 import { insertUser } from './users/repo.ts';
@@ -21,6 +22,10 @@ import { insertUser } from './users/repo.ts';
 export { TEST_DATABASE_URL, TEST_REDIS_URL, type TestDb, testDatabase } from '../db/testing.ts';
 
 export const silentLog = pino({ level: 'silent' });
+
+// Test suites create hundreds of users: hash at 2^14 instead of the production 2^17
+// (passwords.test.ts checks the production cost and the re-hash).
+setPasswordCost(14);
 
 export interface TestApp {
   db: TestDb;
@@ -92,7 +97,7 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
     role: 'admin',
     passwordHash: await hashPassword('root-password'),
   });
-  const adminToken = (await deps.jwt.sign({ sub: adminId, role: 'admin' })).token;
+  const adminToken = (await issueLoginToken(deps, { id: adminId, role: 'admin' })).token;
 
   const request: TestApp['request'] = (method, path, opts = {}) => {
     const headers: Record<string, string> = {};
@@ -119,7 +124,7 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
       });
       if (res.status !== 201) throw new Error(`createClient: ${res.status} ${await res.text()}`);
       const user = (await res.json()) as { id: string };
-      const token = (await deps.jwt.sign({ sub: user.id, role: 'client' })).token;
+      const token = (await issueLoginToken(deps, { id: user.id, role: 'client' })).token;
       return { id: user.id, token, username };
     },
     async createDevice(fields = {}) {

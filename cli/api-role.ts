@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import { createApp } from '../api/app.ts';
 import { JwtService } from '../api/auth/jwt.ts';
-import { LoginThrottle } from '../api/auth/throttle.ts';
+import { createLoginLimiter } from '../api/auth/throttle.ts';
 import type { AppDeps } from '../api/context.ts';
 import { RedisDeviceInvalidations } from '../api/readings/device-invalidations.ts';
 import { createRealtimeSetup } from '../api/realtime/setup.ts';
@@ -48,6 +48,11 @@ export async function startApiRole({
 }: ApiRoleOptions): Promise<ApiRole> {
   const secret = jwtSecretFor(config.JWT_SECRET, config.EMS_DATA_DIR);
   const admin = await ensureAdmin(db.sql, config.EMS_ADMIN_USERNAME, config.EMS_ADMIN_PASSWORD);
+  if (admin?.promoted) {
+    log.warn({ username: admin.username }, 'no administrator was left: promoted EMS_ADMIN_USERNAME to admin');
+  } else if (admin) {
+    log.info({ username: admin.username }, 'no administrator: created EMS_ADMIN_USERNAME');
+  }
   if (admin?.generatedPassword) {
     // Printed once, on purpose, outside the JSON log so an operator sees it.
     process.stdout.write(
@@ -60,12 +65,19 @@ export async function startApiRole({
         log.warn({ err }, 'device invalidations subscriber'),
       )
     : undefined;
+  const login = createLoginLimiter({
+    redisUrl: config.REDIS_URL,
+    prefix: config.EMS_REDIS_PREFIX,
+    onError: (err) => log.warn({ err }, 'login throttle: redis unavailable, counting locally'),
+  });
   const deps: AppDeps = {
     deviceInvalidations,
     sql: db.sql,
     jwt: new JwtService(secret, config.EMS_TOKEN_TTL_HOURS),
     log,
-    throttle: new LoginThrottle(),
+    throttle: login.limiter,
+    trustedProxies: config.EMS_TRUSTED_PROXIES,
+    metricsToken: config.EMS_METRICS_TOKEN,
     producer: drivers.producer,
     events: drivers.events,
     shards: config.EMS_SHARDS,
@@ -78,6 +90,7 @@ export async function startApiRole({
     mount: [(a) => realtimeSetup.mount(a, deps, config)],
     userHooks: { onDeleted: async (userId) => realtimeSetup.userDeleted(userId) },
     tokenHooks: { onRevoked: (tokenId) => realtimeSetup.tokenRevoked(tokenId) },
+    sessionHooks: { endSockets: (rooms) => realtimeSetup.endSockets(rooms) },
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   const realtime = await realtimeSetup.attach(server, deps, config, { memoryEvents: drivers.memoryEvents });
@@ -95,6 +108,7 @@ export async function startApiRole({
       await realtime.close();
       await closed;
       await deviceInvalidations?.close();
+      await login.close();
     },
   };
 }

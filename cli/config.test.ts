@@ -97,4 +97,21 @@ describe('loadConfig', () => {
       expect(message).not.toContain(secret);
     }
   });
+
+  it('EMS_TRUSTED_PROXIES is a list of CIDRs; EMS_METRICS_TOKEN needs 16 characters; the token is never echoed', () => {
+    expect(loadConfig({}).EMS_TRUSTED_PROXIES).toEqual([]);
+    expect(loadConfig({ EMS_TRUSTED_PROXIES: '10.0.0.0/8, 192.0.2.7,fd00::/8' }).EMS_TRUSTED_PROXIES).toEqual(
+      ['10.0.0.0/8', '192.0.2.7', 'fd00::/8'],
+    );
+    expect(errorOf({ EMS_TRUSTED_PROXIES: '10.0.0.0/33' }).message).toMatch(
+      /^Configuration error: EMS_TRUSTED_PROXIES/,
+    );
+    expect(errorOf({ EMS_TRUSTED_PROXIES: 'proxy.local' }).message).toMatch(/EMS_TRUSTED_PROXIES/);
+    expect(loadConfig({ EMS_METRICS_TOKEN: 'a-long-metrics-token' }).EMS_METRICS_TOKEN).toBe(
+      'a-long-metrics-token',
+    );
+    const short = errorOf({ EMS_METRICS_TOKEN: 'short-secret' });
+    expect(short.message).toMatch(/EMS_METRICS_TOKEN/);
+    expect(short.message).not.toContain('short-secret');
+  });
 });

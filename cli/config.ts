@@ -5,6 +5,7 @@
  * naming the variable.
  */
 import { z } from 'zod';
+import { parseTrustedProxies } from '../core/trusted-proxies.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
@@ -61,6 +62,29 @@ export const ConfigSchema = z
     GEMINI_API_KEY: optionalString,
     GEMINI_MODEL: z.string().min(1).default('gemini-2.5-flash'),
     GEMINI_BASE_URL: z.preprocess(emptyToUndefined, z.url().optional()),
+    EMS_TRUSTED_PROXIES: z
+      .string()
+      .optional()
+      .transform((v) =>
+        (v ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .superRefine((list, ctx) => {
+        try {
+          parseTrustedProxies(list);
+        } catch (err) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be comma-separated CIDRs: ${(err as Error).message}`,
+          });
+        }
+      }),
+    EMS_METRICS_TOKEN: z.preprocess(
+      emptyToUndefined,
+      z.string().min(16, 'must be at least 16 characters').optional(),
+    ),
   })
   .refine((c) => !c.DATABASE_URL || c.JWT_SECRET, {
     path: ['JWT_SECRET'],
@@ -83,7 +107,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const value = set[name];
   // URLs may carry credentials (postgres://user:password@host), so they are never echoed
   // either; JSON quoting keeps a value with a newline on the one line.
-  const secret = /SECRET|PASSWORD|KEY|URL/.test(name);
+  const secret = /SECRET|PASSWORD|KEY|URL|TOKEN/.test(name);
   const shown = value === undefined || secret ? '' : ` (got ${JSON.stringify(value.slice(0, 80))})`;
   throw new ConfigError(`Configuration error: ${name} ${issue.message}${shown}`);
 }

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hashPassword } from '../api/auth/passwords.ts';
+import { issueLoginToken } from '../api/auth/sessions.ts';
 import type { AppDeps } from '../api/context.ts';
 import { insertUser } from '../api/users/repo.ts';
 import { startDemoSimulator } from '../simulator/index.ts';
@@ -66,7 +67,7 @@ export async function startDemo(deps: AppDeps, port: number, log: Logger) {
   const [admin] = await sql<
     { id: string }[]
   >`select id from users where role = 'admin' order by created_at limit 1`;
-  const { token } = await deps.jwt.sign({ sub: admin!.id, role: 'admin' });
+  const { token } = await issueLoginToken(deps, { id: admin!.id, role: 'admin' });
   log.info(
     { user: 'demo', password: 'demo-password', devices: devices.length },
     'demo running: sign in as demo / demo-password',

@@ -110,7 +110,13 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
     ({ server, port, deps: apiDeps } = api);
     stops.push(api.stop);
   } else if (roles.ops) {
-    const opsDeps = { sql: db.sql, log, readinessChecks: rt.readinessChecks, draining: () => draining };
+    const opsDeps = {
+      sql: db.sql,
+      log,
+      readinessChecks: rt.readinessChecks,
+      draining: () => draining,
+      metricsToken: config.EMS_METRICS_TOKEN,
+    };
     const ops = new Hono().route('/', opsRoutes(opsDeps, createMetrics()));
     server = createAdaptorServer({ fetch: ops.fetch }) as Server;
     port = await listen(server, config);

@@ -1,11 +1,14 @@
 /**
  * Opens the database every part of EMS talks to through postgres.js: a real
  * Postgres when a URL is given, otherwise an embedded PGlite database kept in
- * the data directory and served on a private loopback port by pglite-socket,
- * so the very same SQL code runs in both modes. PGlite serves one connection at
- * a time, so the pool is 1 there.
+ * the data directory and served by pglite-socket on a Unix socket inside a
+ * 0700 directory, so the very same SQL code runs in both modes and no other
+ * local user can connect (a loopback TCP port with no password let any of them
+ * read, write or hold the one connection). PGlite serves one connection at a
+ * time, so the pool is 1 there.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 
@@ -68,16 +71,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 async function openEmbedded(dataDir: string): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const dir = path.resolve(dataDir, 'pgdata');
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700); // also tightens a pgdata made by an older version with the umask
   const db = await PGlite.create(dir);
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0 });
+  const { socketPath, cleanup } = privateSocketPath(dataDir);
+  const server = new PGLiteSocketServer({ db, path: socketPath });
   await server.start();
-  const conn = server.getServerConn(); // "host:port"
-  const port = Number(conn.split(':').pop());
   const sql = postgres({
-    host: '127.0.0.1',
-    port,
+    path: socketPath,
     database: 'postgres',
     username: 'postgres',
     ...clientOptions(1),
@@ -89,6 +92,28 @@ async function openEmbedded(dataDir: string): Promise<Database> {
       await sql.end({ timeout: 5 });
       await server.stop();
       await db.close();
+      cleanup();
     },
+  };
+}
+
+/**
+ * A socket path in a directory only this user can enter: `<dataDir>/run`, or a
+ * fresh 0700 temp directory when that path would pass the ~107-byte limit of
+ * Unix socket names.
+ */
+function privateSocketPath(dataDir: string): { socketPath: string; cleanup: () => void } {
+  const runDir = path.resolve(dataDir, 'run');
+  const inData = path.join(runDir, '.s.PGSQL.5432');
+  if (Buffer.byteLength(inData) < 100) {
+    mkdirSync(runDir, { recursive: true, mode: 0o700 });
+    chmodSync(runDir, 0o700);
+    rmSync(inData, { force: true }); // a stale socket of a process that died
+    return { socketPath: inData, cleanup: () => rmSync(inData, { force: true }) };
+  }
+  const tmp = mkdtempSync(path.join(tmpdir(), 'ems-db-')); // created 0700
+  return {
+    socketPath: path.join(tmp, '.s.PGSQL.5432'),
+    cleanup: () => rmSync(tmp, { recursive: true, force: true }),
   };
 }

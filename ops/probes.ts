@@ -1,9 +1,12 @@
 /**
  * Liveness, readiness and metrics endpoints (outside /api, for probes and
  * scrapers). Served by api nodes and, alone, by runtime nodes, so this module
- * needs nothing of the api: the database, a logger, extra readiness checks
- * and the drain flag.
+ * needs nothing of the api: the database, a logger, extra readiness checks,
+ * the drain flag and the metrics token. With EMS_METRICS_TOKEN set, /metrics
+ * needs it as a bearer token (compared in constant time): request counts and
+ * paths are reconnaissance.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { Sql } from '../db/connect.ts';
@@ -16,6 +19,8 @@ export interface OpsDeps {
   readinessChecks?: Array<() => Promise<void>> | undefined;
   /** Set while draining: /readyz answers 503. */
   draining?: (() => boolean) | undefined;
+  /** EMS_METRICS_TOKEN: when set, GET /metrics needs it as a bearer token. */
+  metricsToken?: string | undefined;
 }
 
 export function opsRoutes(deps: OpsDeps, metrics: Metrics) {
@@ -35,8 +40,20 @@ export function opsRoutes(deps: OpsDeps, metrics: Metrics) {
       );
     }
   });
-  app.get('/metrics', async (c) =>
-    c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
-  );
+  const digest = (v: string) => createHash('sha256').update(v).digest();
+  const expected = deps.metricsToken ? digest(deps.metricsToken) : undefined;
+  app.get('/metrics', async (c) => {
+    if (expected) {
+      const given = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+      if (!given || !timingSafeEqual(digest(given), expected)) {
+        return c.json(
+          { error: { code: 'unauthorized', message: 'GET /metrics needs the metrics token' } },
+          401,
+          { 'www-authenticate': 'Bearer' },
+        );
+      }
+    }
+    return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
+  });
   return app;
 }

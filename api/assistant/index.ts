@@ -15,6 +15,8 @@ import { runTool, toolDeclarations } from './tools.ts';
 export const OFFLINE_TEXT = 'The assistant is offline right now; an administrator will answer you here.';
 export const UNAVAILABLE_TEXT =
   'The assistant could not answer just now; an administrator will answer you here.';
+export const BUSY_TEXT =
+  'The assistant is still answering (or too busy right now); an administrator will answer you here.';
 
 export interface AssistantOptions {
   /** Unset: the assistant is offline and every answer hands over to administrators. */
@@ -31,6 +33,8 @@ export interface AssistantOptions {
   now?: () => Date;
   /** Where failures (SDK errors, timeouts) are reported; they never reach the client. */
   log?: Pick<Logger, 'warn'> | undefined;
+  /** Answers in flight in this process, all clients together. Default 4. */
+  maxConcurrent?: number | undefined;
 }
 
 export interface AssistantRequest {
@@ -129,30 +133,56 @@ export function createAssistant(options: AssistantOptions = {}): Assistant {
     return { text: UNAVAILABLE_TEXT, handedOver: true };
   }
 
+  return limitConcurrency(
+    {
+      online: true,
+      async answer(request) {
+        const controller = new AbortController();
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        // The race guarantees the deadline even if a fetch ignored the abort signal.
+        const deadline = new Promise<AssistantReply>((resolve) => {
+          timer = setTimeout(() => {
+            controller.abort(new Error('assistant deadline'));
+            options.log?.warn({ timeoutMs }, 'assistant timed out');
+            resolve({ text: UNAVAILABLE_TEXT, handedOver: true });
+          }, timeoutMs);
+        });
+        try {
+          return await Promise.race([
+            converse(request, controller.signal).catch((err: unknown) => {
+              if (!controller.signal.aborted) options.log?.warn({ err }, 'assistant failed');
+              return { text: UNAVAILABLE_TEXT, handedOver: true };
+            }),
+            deadline,
+          ]);
+        } finally {
+          clearTimeout(timer);
+          controller.abort();
+        }
+      },
+    },
+    options.maxConcurrent ?? 4,
+  );
+}
+
+/**
+ * Caps what the assistant may cost: one answer in flight per client (a client
+ * sending 20 questions in a burst no longer starts 20 × 6 Gemini calls) and
+ * `max` in flight in the process. Over either cap the answer is the hand-over
+ * text at once, without calling the model.
+ */
+export function limitConcurrency(assistant: Assistant, max: number): Assistant {
+  const busy = new Set<string>();
   return {
-    online: true,
+    online: assistant.online,
     async answer(request) {
-      const controller = new AbortController();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      // The race guarantees the deadline even if a fetch ignored the abort signal.
-      const deadline = new Promise<AssistantReply>((resolve) => {
-        timer = setTimeout(() => {
-          controller.abort(new Error('assistant deadline'));
-          options.log?.warn({ timeoutMs }, 'assistant timed out');
-          resolve({ text: UNAVAILABLE_TEXT, handedOver: true });
-        }, timeoutMs);
-      });
+      const key = request.client.id;
+      if (busy.has(key) || busy.size >= max) return { text: BUSY_TEXT, handedOver: true };
+      busy.add(key);
       try {
-        return await Promise.race([
-          converse(request, controller.signal).catch((err: unknown) => {
-            if (!controller.signal.aborted) options.log?.warn({ err }, 'assistant failed');
-            return { text: UNAVAILABLE_TEXT, handedOver: true };
-          }),
-          deadline,
-        ]);
+        return await assistant.answer(request);
       } finally {
-        clearTimeout(timer);
-        controller.abort();
+        busy.delete(key);
       }
     },
   };

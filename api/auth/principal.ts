@@ -7,8 +7,28 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppDeps, AppEnv, Principal } from '../context.ts';
 import { ApiError } from '../errors.ts';
-import { findUser, type UserRow } from '../users/repo.ts';
+import { findUser, findUserInSession, type UserRow } from '../users/repo.ts';
 import { DEVICE_TOKEN_PREFIX, hashToken, PAT_PREFIX } from './opaque-tokens.ts';
+
+/** Device tokens whose last use was written by this process, and when (ms). */
+const lastUseWritten = new Map<string, number>();
+const LAST_USE_EVERY_MS = 60_000;
+
+/**
+ * Records a device token's use at most once a minute per token: the in-process
+ * map spares the write on every reading, the WHERE keeps several nodes to one
+ * write a minute too. Fire and forget: a failed write must not fail ingest.
+ */
+function touchDeviceToken(sql: AppDeps['sql'], tokenId: string): void {
+  const now = Date.now();
+  if (now - (lastUseWritten.get(tokenId) ?? 0) < LAST_USE_EVERY_MS) return;
+  if (lastUseWritten.size > 10_000) lastUseWritten.clear();
+  lastUseWritten.set(tokenId, now);
+  sql`update device_tokens set last_used_at = now()
+    where id = ${tokenId} and (last_used_at is null or last_used_at < now() - interval '1 minute')`.catch(
+    () => lastUseWritten.delete(tokenId),
+  );
+}
 
 const unauthorized = (message = 'Missing or invalid bearer token') => new ApiError('unauthorized', message);
 
@@ -37,13 +57,16 @@ export async function resolveToken(
       select id, device_id as "deviceId" from device_tokens
       where token_hash = ${hashToken(token)} and revoked_at is null`;
     const row = rows[0];
-    return row ? { kind: 'device', deviceId: row.deviceId, tokenId: row.id } : null;
+    if (!row) return null;
+    touchDeviceToken(sql, row.id);
+    return { kind: 'device', deviceId: row.deviceId, tokenId: row.id };
   }
   const claims = await jwt.verify(token);
-  if (!claims) return null;
-  const user = await findUser(sql, claims.sub);
+  // A login token must name an open session: a signature alone could not be ended.
+  if (!claims?.jti || !/^[0-9a-f-]{36}$/i.test(claims.jti)) return null;
+  const user = await findUserInSession(sql, claims.sub, claims.jti);
   if (!user) return null;
-  return { kind: 'user', user, via: 'jwt', expiresAt: claims.exp * 1000 };
+  return { kind: 'user', user, via: 'jwt', sessionId: claims.jti, expiresAt: claims.exp * 1000 };
 }
 
 export function bearerOf(header: string | undefined): string | undefined {

@@ -3,8 +3,9 @@
  * stuck client or a script cannot flood administrators or run up assistant
  * costs. Two implementations: in memory (one process), and in Redis so that N
  * api nodes share one count per user (otherwise a user behind a balancer could
- * send N times the limit). The Redis one fails open: a Redis hiccup must not
- * stop the support chat.
+ * send N times the limit). The Redis one fails closed: while Redis cannot
+ * count, a send is refused (429, retry shortly) — failing open would let a
+ * script flood administrators and run up assistant costs during any outage.
  */
 import type { Redis } from 'ioredis';
 
@@ -112,7 +113,7 @@ export class RedisRateLimiter implements RateLimiter {
       return Number(wait);
     } catch (error) {
       this.#onError(error);
-      return 0;
+      return Math.min(this.#opts.windowMs, 5_000);
     }
   }
 }

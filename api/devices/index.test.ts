@@ -183,13 +183,18 @@ describe('GET /api/devices filters and visibility', () => {
 });
 
 describe('ingest tokens', () => {
-  it('issues 201 {id, token}; the token posts readings for its device only', async () => {
+  it('issues 201 {id, name, token, createdAt}; the token posts readings for its device only', async () => {
     const device = await t.createDevice();
     const other = await t.createDevice();
     const res = await t.request('POST', `/api/devices/${device.id}/tokens`);
     expect(res.status).toBe(201);
     const issued = await res.json();
-    expect(issued).toEqual({ id: expect.any(String), token: expect.stringMatching(/^ems_dev_/) });
+    expect(issued).toEqual({
+      id: expect.any(String),
+      name: '',
+      token: expect.stringMatching(/^ems_dev_/),
+      createdAt: expect.any(String),
+    });
 
     const reading = (deviceId: string) => ({
       readings: [{ deviceId, timestamp: Date.now() - 60_000, value: 0.1 }],

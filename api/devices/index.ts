@@ -1,21 +1,22 @@
 /**
  * Devices: administrators manage them; a client reads its own (another
  * client's device is a 404, never a 403, so ids do not leak). Ingest tokens
- * for a device are issued here and shown once.
+ * for a device live in api/tokens/device-tokens.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { canonicalTimeZone } from '../../core/time.ts';
-import { DEVICE_TOKEN_PREFIX, newOpaqueToken } from '../auth/opaque-tokens.ts';
+import { recordAudit } from '../audit/record.ts';
+import { clientAddress } from '../auth/client-address.ts';
 import { requireAdmin, requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
-import { CreateDevice, Device, IngestToken, listOf, UpdateDevice, Uuid } from '../contract.ts';
+import { CreateDevice, Device, listOf, UpdateDevice, Uuid } from '../contract.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { processDeviceInvalidations } from '../readings/device-invalidations.ts';
 import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging } from '../router.ts';
 import { findUser } from '../users/repo.ts';
 import { configureControl, publishDeviceDeleted, publishDeviceUpdated, sendControl } from './changes.ts';
-import { DEVICE_COLUMNS, type DeviceRow, findDevice, listDevices, toDevice, visibleDevice } from './repo.ts';
+import { DEVICE_COLUMNS, type DeviceRow, listDevices, toDevice, visibleDevice } from './repo.ts';
 import { updateDevice } from './update.ts';
 
 const ListQuery = Paging.extend({
@@ -71,15 +72,6 @@ const routes = {
     request: { params: IdParam },
     responses: { 204: { description: 'Deleted' }, ...errors(400, 401, 403, 404) },
   }),
-  token: createRoute({
-    method: 'post',
-    path: '/{id}/tokens',
-    tags,
-    summary: 'Issue an ingest token for this device (shown once)',
-    security: bearer,
-    request: { params: IdParam },
-    responses: { 201: json(IngestToken, 'The token'), ...errors(400, 401, 403, 404) },
-  }),
 };
 
 async function assertClientOwner(deps: AppDeps, ownerId: string | null | undefined) {
@@ -105,8 +97,22 @@ export function deviceRoutes(deps: AppDeps) {
     return c.json({ items: page.items.map(toDevice), total: page.total }, 200);
   });
 
+  // Audited after the write (not yet in its transaction: the integrator moves these into the
+  // transactions the integrity work introduces here).
+  const audit =
+    (c: Parameters<typeof clientAddress>[0], me: { id: string; username: string }) =>
+    (action: 'device.create' | 'device.update' | 'device.delete', id: string, details = {}) =>
+      recordAudit(sql, {
+        actor: { id: me.id, username: me.username },
+        action,
+        targetType: 'device',
+        targetId: id,
+        ip: clientAddress(c, deps.trustedProxies),
+        details,
+      });
+
   app.openapi(routes.create, async (c) => {
-    requireAdmin(c);
+    const me = requireAdmin(c);
     const body = c.req.valid('json');
     await assertClientOwner(deps, body.ownerId);
     const rows = await sql<DeviceRow[]>`insert into devices
@@ -115,6 +121,7 @@ export function deviceRoutes(deps: AppDeps) {
         ${body.meterKind}, ${body.timeZone ?? canonicalTimeZone(deps.defaultTimeZone) ?? deps.defaultTimeZone}, ${body.ownerId})
       returning ${sql.unsafe(DEVICE_COLUMNS)}`;
     const device = rows[0]!;
+    await audit(c, me)('device.create', device.id, { name: body.name });
     publishDeviceUpdated(deps, device, null);
     return c.json(toDevice(device), 201);
   });
@@ -125,7 +132,7 @@ export function deviceRoutes(deps: AppDeps) {
   });
 
   app.openapi(routes.update, async (c) => {
-    requireAdmin(c);
+    const me = requireAdmin(c);
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
     await assertClientOwner(deps, body.ownerId);
@@ -137,12 +144,13 @@ export function deviceRoutes(deps: AppDeps) {
     } else if (before.ownerId !== device.ownerId || before.name !== device.name) {
       await sendControl(deps, [{ deviceId: id, op: 'reload' }]);
     }
+    await audit(c, me)('device.update', id, { fields: Object.keys(body).sort() });
     publishDeviceUpdated(deps, device, before.ownerId);
     return c.json(toDevice(device), 200);
   });
 
   app.openapi(routes.remove, async (c) => {
-    requireAdmin(c);
+    const me = requireAdmin(c);
     const { id } = c.req.valid('param');
     const rows = await sql<
       { ownerId: string | null }[]
@@ -152,19 +160,10 @@ export function deviceRoutes(deps: AppDeps) {
     await (deps.deviceInvalidations ?? processDeviceInvalidations)
       .publish(id)
       .catch((err) => deps.log.warn({ err, deviceId: id }, 'device invalidation not published'));
+    await audit(c, me)('device.delete', id);
     await sendControl(deps, [{ deviceId: id, op: 'deleted' }]);
     publishDeviceDeleted(deps, id, rows[0].ownerId);
     return c.body(null, 204);
-  });
-
-  app.openapi(routes.token, async (c) => {
-    requireAdmin(c);
-    const { id } = c.req.valid('param');
-    if (!(await findDevice(sql, id))) throw notFound('Device');
-    const { token, hash } = newOpaqueToken(DEVICE_TOKEN_PREFIX);
-    const tokenId = randomUUID();
-    await sql`insert into device_tokens (id, device_id, token_hash) values (${tokenId}, ${id}, ${hash})`;
-    return c.json({ id: tokenId, token }, 201);
   });
 
   return app;

@@ -1,13 +1,14 @@
 /**
  * Serves the built dashboard (ui/dist) at `/`: files by path, index.html for
  * every other non-API path (the SPA's routes). Before the UI is built, a
- * small page says how to build it.
+ * small page says how to build it. A malformed path is 400.
  */
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context } from 'hono';
+import { ApiError } from '../errors.ts';
 
 export const UI_DIST = fileURLToPath(new URL('../../ui/dist/', import.meta.url));
 
@@ -33,7 +34,13 @@ export function uiBuilt(dir = UI_DIST): boolean {
 }
 
 export async function serveUi(c: Context, dir = UI_DIST): Promise<Response> {
-  const rel = decodeURIComponent(new URL(c.req.url).pathname);
+  let rel: string;
+  try {
+    rel = decodeURIComponent(new URL(c.req.url).pathname);
+  } catch {
+    // Bad percent-encoding is the client's mistake: a 400, not a logged 500.
+    throw new ApiError('invalid_request', 'Malformed URL (bad percent-encoding)');
+  }
   const file = path.join(dir, path.normalize(rel));
   if (!file.startsWith(dir)) return c.text('Not found', 404);
   try {

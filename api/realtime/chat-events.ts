@@ -6,6 +6,9 @@
  * relayed straight to the other side: a client's to the admins, an admin's to
  * the client. A bad payload is answered, never thrown: a handler that threw
  * would leave the client waiting and the process with an unhandled rejection.
+ * Typing and read receipts are rate limited per socket (each is a query and a
+ * broadcast to every admin): over `chat:typing` 2/s or `chat:read` 5/s the
+ * event is dropped, answered with `too_many_requests`, and counted.
  */
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -46,8 +49,41 @@ async function answer<T extends object>(ack: unknown, log: Logger, work: () => P
   if (typeof ack === 'function') ack(reply);
 }
 
-export function registerChatEvents(socket: EmsSocket, chat: ChatService, log: Logger): void {
+/** Events allowed per socket per second; the rest are dropped. */
+export const SOCKET_EVENT_LIMITS = { 'chat:typing': 2, 'chat:read': 5 } as const;
+export type LimitedEvent = keyof typeof SOCKET_EVENT_LIMITS;
+
+/** A sliding one-second window per event, for one socket. */
+function perSocketLimiter() {
+  const recent: Record<LimitedEvent, number[]> = { 'chat:typing': [], 'chat:read': [] };
+  return (event: LimitedEvent, now = Date.now()): boolean => {
+    const times = recent[event].filter((t) => t > now - 1000);
+    recent[event] = times;
+    if (times.length >= SOCKET_EVENT_LIMITS[event]) return false;
+    times.push(now);
+    return true;
+  };
+}
+
+const dropped = (event: string) =>
+  new ApiError(
+    'too_many_requests',
+    `Too many ${event} events; at most ${SOCKET_EVENT_LIMITS[event as LimitedEvent]} per second`,
+  );
+
+export function registerChatEvents(
+  socket: EmsSocket,
+  chat: ChatService,
+  log: Logger,
+  onDropped: (event: LimitedEvent) => void = () => {},
+): void {
   const user = () => socket.data.user;
+  const allow = perSocketLimiter();
+  const limited = (event: LimitedEvent) => {
+    if (allow(event)) return;
+    onDropped(event);
+    throw dropped(event);
+  };
 
   socket.on('chat:send', (payload, ack) =>
     answer(ack, log, async () => ({ message: await chat.send(user(), parse(SendPayload, payload)) })),
@@ -55,6 +91,7 @@ export function registerChatEvents(socket: EmsSocket, chat: ChatService, log: Lo
 
   socket.on('chat:read', (payload, ack) =>
     answer(ack, log, async () => {
+      limited('chat:read');
       await chat.markRead(user(), parse(ReadPayload, payload));
       return {};
     }),
@@ -62,6 +99,7 @@ export function registerChatEvents(socket: EmsSocket, chat: ChatService, log: Lo
 
   socket.on('chat:typing', (payload, ack) =>
     answer(ack, log, async () => {
+      limited('chat:typing');
       const { conversationId, typing } = parse(TypingPayload, payload);
       const me = user();
       const client = await chat.conversationFor(me, conversationId);

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JwtService } from '../auth/jwt.ts';
+import { issueLoginToken } from '../auth/sessions.ts';
 import type { Alert } from '../contract.ts';
 import { type TestApp, testApp } from '../testing.ts';
 import { disconnectUser } from './gateway.ts';
@@ -101,8 +102,22 @@ describe('gateway', () => {
     await expect(connect(node.url, { token: pat.token })).rejects.toThrow('unauthorized');
   });
 
+  it('disconnects a socket whose login session ended elsewhere, at the next re-check', async () => {
+    // Straight in the database, as if the node that ended it could not reach this one.
+    const session = await issueLoginToken(t.deps, { id: alice.id, role: 'client' });
+    const socket = await connect(node.url, { token: session.token });
+    const gone = new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
+    await t.db.sql`update login_sessions set revoked_at = now() where id = ${session.sessionId}`;
+    expect(await gone).toBe('io server disconnect');
+    await expect(connect(node.url, { token: session.token })).rejects.toThrow('unauthorized');
+  });
+
   it('disconnects a socket when its login token expires', async () => {
-    const shortLived = await new JwtService(secret, 1.5 / 3600).sign({ sub: alice.id, role: 'client' });
+    const shortLived = await issueLoginToken(
+      t.deps,
+      { id: alice.id, role: 'client' },
+      new JwtService(secret, 1.5 / 3600),
+    );
     const socket = await connect(node.url, { token: shortLived.token });
     const reason = await new Promise<string>((resolve) => socket.once('disconnect', resolve));
     expect(reason).toBe('io server disconnect');

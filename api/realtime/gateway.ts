@@ -21,7 +21,7 @@ import { ChatService } from '../chat/service.ts';
 import type { AppDeps } from '../context.ts';
 import type { ServerToClientEvents } from '../contract.ts';
 import { apiRedisKeys } from '../redis-keys.ts';
-import { registerChatEvents } from './chat-events.ts';
+import { type LimitedEvent, registerChatEvents } from './chat-events.ts';
 import { type EmsServer, roomsFor, watchSessions } from './session.ts';
 
 export interface RealtimeOptions {
@@ -42,6 +42,8 @@ export interface RealtimeOptions {
 export interface Realtime {
   io: EmsServer;
   chat: ChatService;
+  /** Socket events dropped by the per-socket rate limits since start, by event. */
+  droppedEvents: Record<LimitedEvent, number>;
   /** Disconnects this node's sockets and leaves the cluster; the HTTP server is left to its owner. */
   close(): Promise<void>;
 }
@@ -79,9 +81,13 @@ export async function attachRealtime(
     onError: (err) => log.warn({ err }, 'socket session check failed'),
   });
 
+  const droppedEvents: Record<LimitedEvent, number> = { 'chat:typing': 0, 'chat:read': 0 };
   io.on('connection', (socket) => {
     void socket.join(roomsFor(socket.data));
-    registerChatEvents(socket, chat, log);
+    registerChatEvents(socket, chat, log, (event) => {
+      droppedEvents[event]++;
+      log.debug({ event, userId: socket.data.user.id }, 'socket event dropped by rate limit');
+    });
   });
 
   const unsubscribe = opts.memoryEvents?.subscribe((rooms, event, payload) => {
@@ -93,6 +99,7 @@ export async function attachRealtime(
   return {
     io,
     chat,
+    droppedEvents,
     close() {
       closed ??= (async () => {
         unsubscribe?.();
@@ -111,6 +118,11 @@ export async function attachRealtime(
 /** Ends every socket of a user on every api node (deleted user, role change). */
 export function disconnectUser(io: EmsServer, userId: string): void {
   io.in(userRoom(userId)).disconnectSockets(true);
+}
+
+/** Ends every socket in these rooms, on every api node (sessions ended, role changed). */
+export function disconnectRooms(io: EmsServer, rooms: string[]): void {
+  if (rooms.length > 0) io.in(rooms).disconnectSockets(true);
 }
 
 /** Ends every socket opened with one personal access token, on every api node (token revoked). */

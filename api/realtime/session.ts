@@ -5,11 +5,14 @@
  * `connect_error` message `unauthorized`. A session then ends on its own when
  * the token expires (a timer at `exp`) or is revoked / its user deleted or
  * demoted (a periodic re-check), because a socket outlives the request that
- * opened it and must not keep receiving another's alerts.
+ * opened it and must not keep receiving another's alerts. The api ends
+ * sockets at once, on every node, through the rooms `session:<id>`,
+ * `token:<id>` and `user:<id>` (gateway.ts `disconnectRooms`); the re-check is
+ * the safety net for a node that missed that message.
  */
 
 import type { Server, Socket } from 'socket.io';
-import { ADMINS_ROOM, tokenRoom, userRoom } from '../../core/rooms.ts';
+import { ADMINS_ROOM, sessionRoom, tokenRoom, userRoom } from '../../core/rooms.ts';
 import { resolveToken } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../contract.ts';
@@ -19,6 +22,8 @@ export interface SocketData {
   user: Pick<UserRow, 'id' | 'role' | 'name' | 'username'>;
   /** Personal access token id, when the socket signed in with one (room `token:<id>`). */
   tokenId?: string | undefined;
+  /** Login session id, when the socket signed in with a login token (room `session:<id>`). */
+  sessionId?: string | undefined;
 }
 
 // biome-ignore lint/complexity/noBannedTypes: Socket.IO's "no inter-server events" is `{}`
@@ -33,6 +38,7 @@ export const roomsFor = (data: SocketData): string[] => [
   userRoom(data.user.id),
   ...(data.user.role === 'admin' ? [ADMINS_ROOM] : []),
   ...(data.tokenId ? [tokenRoom(data.tokenId)] : []),
+  ...(data.sessionId ? [sessionRoom(data.sessionId)] : []),
 ];
 
 export interface SessionWatchOptions {
@@ -63,7 +69,11 @@ export function watchSessions(
           : null;
       if (principal?.kind !== 'user') return next(new Error('unauthorized'));
       const { id, role, name, username } = principal.user;
-      socket.data = { user: { id, role, name, username }, tokenId: principal.tokenId };
+      socket.data = {
+        user: { id, role, name, username },
+        tokenId: principal.tokenId,
+        sessionId: principal.sessionId,
+      };
       const expiresAt = principal.expiresAt ?? Number.POSITIVE_INFINITY;
       const inMs = expiresAt - Date.now();
       if (inMs <= 0) return next(new Error('unauthorized'));

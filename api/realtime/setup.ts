@@ -17,7 +17,13 @@ import { type RateLimitOptions, RedisRateLimiter } from '../chat/rate-limit.ts';
 import { ChatService } from '../chat/service.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { apiRedisKeys } from '../redis-keys.ts';
-import { attachRealtime, disconnectToken, disconnectUser, type Realtime } from './gateway.ts';
+import {
+  attachRealtime,
+  disconnectRooms,
+  disconnectToken,
+  disconnectUser,
+  type Realtime,
+} from './gateway.ts';
 
 /** The configuration this layer reads (a subset of cli/config.ts's Config). */
 export interface RealtimeConfig {
@@ -40,6 +46,8 @@ export interface RealtimeSetup {
   userDeleted(userId: string): void;
   /** Ends the sockets opened with that personal access token on every node at once. */
   tokenRevoked(tokenId: string): void;
+  /** Ends every socket in these rooms on every node at once (sessions ended, role changed). */
+  endSockets(rooms: string[]): void;
 }
 
 export function createRealtimeSetup(
@@ -51,7 +59,12 @@ export function createRealtimeSetup(
   const chatFor = (deps: AppDeps, config: RealtimeConfig) => {
     if (!chat && config.REDIS_URL) {
       // One send limit per user across all api nodes.
-      limiterRedis = new Redis(config.REDIS_URL, { connectionName: 'chat-rate-limit' });
+      limiterRedis = new Redis(config.REDIS_URL, {
+        connectionName: 'chat-rate-limit',
+        // Fail fast while Redis is away (the limiter then refuses), instead of queueing the send.
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+      });
       limiterRedis.on('error', (err) => deps.log.warn({ err }, 'chat rate-limit redis error'));
     }
     chat ??= new ChatService({
@@ -63,7 +76,7 @@ export function createRealtimeSetup(
             limiterRedis,
             apiRedisKeys(config.EMS_REDIS_PREFIX).chatRate,
             opts.rateLimit,
-            (err) => deps.log.warn({ err }, 'chat rate limit unavailable; message allowed'),
+            (err) => deps.log.warn({ err }, 'chat rate limit unavailable; message refused'),
           )
         : undefined,
       rateLimit: opts.rateLimit,
@@ -104,6 +117,9 @@ export function createRealtimeSetup(
     },
     tokenRevoked(tokenId) {
       if (realtime) disconnectToken(realtime.io, tokenId);
+    },
+    endSockets(rooms) {
+      if (realtime) disconnectRooms(realtime.io, rooms);
     },
   };
 }

@@ -14,7 +14,7 @@ import { chatRoutes } from '../chat/index.ts';
 import { ChatService } from '../chat/service.ts';
 import type { AppDeps } from '../context.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../contract.ts';
-import { attachRealtime, type Realtime, type RealtimeOptions } from './gateway.ts';
+import { attachRealtime, disconnectRooms, type Realtime, type RealtimeOptions } from './gateway.ts';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -27,16 +27,23 @@ export interface ApiNode {
 /** An api node over `deps`: REST (with chat) and Socket.IO on one port. */
 export async function startApiNode(deps: AppDeps, opts: RealtimeOptions = {}): Promise<ApiNode> {
   const chat = opts.chat ?? new ChatService({ sql: deps.sql, events: deps.events, log: deps.log });
-  const { app } = createApp(deps, { mount: [(a) => a.route('/api/chat', chatRoutes(deps, chat))] });
+  let realtime: Realtime | undefined;
+  const { app } = createApp(deps, {
+    mount: [(a) => a.route('/api/chat', chatRoutes(deps, chat))],
+    // As cli/processes.ts wires it: ended sessions close their sockets on every node.
+    sessionHooks: { endSockets: (rooms) => realtime && disconnectRooms(realtime.io, rooms) },
+    tokenHooks: { onRevoked: (tokenId) => realtime && disconnectRooms(realtime.io, [`token:${tokenId}`]) },
+  });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
-  const realtime = await attachRealtime(server, deps, { ...opts, chat });
+  realtime = await attachRealtime(server, deps, { ...opts, chat });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const attached = realtime;
   return {
     url: `http://127.0.0.1:${port}`,
-    realtime,
+    realtime: attached,
     async close() {
-      await realtime.close();
+      await attached.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -1,15 +1,16 @@
 /**
  * Personal access tokens for automation: any signed-in user can create, list
  * and revoke their own. The value is shown once; only its hash is stored, and
- * a revoked or expired token is refused with 401.
+ * a revoked or expired token is refused with 401. Only a login token creates
+ * one (403 for a PAT): a stolen, expiring token must not mint a permanent one.
  */
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { newOpaqueToken, PAT_PREFIX } from '../auth/opaque-tokens.ts';
-import { requireUser } from '../auth/principal.ts';
+import { requireAdmin, requirePrincipal, requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
-import { IsoDateTime, listOf, Uuid } from '../contract.ts';
-import { notFound } from '../errors.ts';
+import { listOf, TokenInfo } from '../contract.ts';
+import { ApiError, notFound } from '../errors.ts';
 import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging } from '../router.ts';
 
 const CreateToken = z
@@ -19,9 +20,6 @@ const CreateToken = z
   })
   .strict()
   .openapi('CreateToken');
-const TokenInfo = z
-  .object({ id: Uuid, name: z.string(), createdAt: IsoDateTime, expiresAt: IsoDateTime.nullable() })
-  .openapi('TokenInfo');
 const NewToken = TokenInfo.extend({ token: z.string() }).openapi('NewToken');
 
 interface TokenRow {
@@ -80,6 +78,9 @@ export function tokenRoutes(deps: AppDeps, hooks: TokenHooks = {}) {
 
   app.openapi(routes.create, async (c) => {
     const user = requireUser(c);
+    const principal = requirePrincipal(c);
+    if (principal.kind === 'user' && principal.via === 'pat')
+      throw new ApiError('forbidden', 'A personal access token cannot create tokens; sign in to create one');
     const body = c.req.valid('json');
     const { token, hash } = newOpaqueToken(PAT_PREFIX);
     const expiresAt = body.expiresInDays ? new Date(Date.now() + body.expiresInDays * 86_400_000) : null;
@@ -111,5 +112,35 @@ export function tokenRoutes(deps: AppDeps, hooks: TokenHooks = {}) {
     return c.body(null, 204);
   });
 
+  return app;
+}
+
+const ofUser = createRoute({
+  method: 'get',
+  path: '/{id}/tokens',
+  tags: ['users'],
+  summary: "A user's active personal access tokens (admins; values are never shown)",
+  security: bearer,
+  request: { params: IdParam, query: Paging },
+  responses: { 200: json(listOf(TokenInfo), 'Tokens'), ...errors(400, 401, 403, 404) },
+});
+
+/** GET /api/users/:id/tokens: what an admin sees before "sign out everywhere". */
+export function userTokenRoutes(deps: AppDeps) {
+  const app = newRouter();
+  const { sql } = deps;
+  app.openapi(ofUser, async (c) => {
+    requireAdmin(c);
+    const { id } = c.req.valid('param');
+    const { limit, offset } = c.req.valid('query');
+    if ((await sql`select 1 from users where id = ${id}`).length === 0) throw notFound('User');
+    const active = sql`user_id = ${id} and revoked_at is null and (expires_at is null or expires_at > now())`;
+    const [rows, count] = await Promise.all([
+      sql<TokenRow[]>`select id, name, created_at as "createdAt", expires_at as "expiresAt" from api_tokens
+        where ${active} order by created_at desc limit ${limit} offset ${offset}`,
+      sql<{ n: number }[]>`select count(*)::int as n from api_tokens where ${active}`,
+    ]);
+    return c.json({ items: rows.map(toInfo), total: count[0]?.n ?? 0 }, 200);
+  });
   return app;
 }

@@ -1,11 +1,21 @@
 /**
  * User administration (admins only). Deleting a user unassigns its devices;
- * an administrator cannot delete itself.
+ * an administrator cannot delete itself. Invariant: at least one admin always
+ * exists — a demotion or deletion locks every admin row first (in id order, so
+ * two admins demoting each other serialise instead of both succeeding) and is
+ * refused with 409 when it would remove the last. Setting a password ends the
+ * user's login sessions; `sessions/revoke` also ends its access tokens. Every
+ * write is audited in its own transaction.
  */
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
+import { userRoom } from '../../core/rooms.ts';
+import { type Runner, recordAudit } from '../audit/record.ts';
+import { clientAddress } from '../auth/client-address.ts';
+import { assertPasswordPolicy } from '../auth/password-policy.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { requireAdmin } from '../auth/principal.ts';
+import { endAllAccess, endLoginSessions, type SessionHooks } from '../auth/sessions.ts';
 import type { AppDeps } from '../context.ts';
 import { CreateUser, listOf, Role, UpdateUser, User } from '../contract.ts';
 import { publishDeviceUpdated, sendControl } from '../devices/changes.ts';
@@ -66,16 +76,36 @@ const routes = {
     request: { params: IdParam },
     responses: { 204: { description: 'Deleted' }, ...errors(400, 401, 403, 404, 409) },
   }),
+  revokeSessions: createRoute({
+    method: 'post',
+    path: '/{id}/sessions/revoke',
+    tags,
+    summary: 'Sign the user out everywhere: every login token and personal access token is refused',
+    security: bearer,
+    request: { params: IdParam },
+    responses: { 204: { description: 'Revoked' }, ...errors(401, 403, 404) },
+  }),
 };
+
+/**
+ * Locks every admin row (id order: concurrent callers queue instead of deadlocking) and
+ * refuses, with 409, a change that would take `id` out of a set of one.
+ */
+async function assertNotLastAdmin(tx: Runner, id: string, what: string): Promise<void> {
+  const admins = await tx<{ id: string }[]>`select id from users where role = 'admin' order by id for update`;
+  if (admins.length <= 1 && admins.some((a) => a.id === id))
+    throw new ApiError('conflict', `Cannot ${what} the last administrator`);
+}
 
 export interface UserHooks {
   /** Called after a user is deleted, with the ids of the devices it owned (now unassigned). */
   onDeleted?(userId: string, deviceIds: string[]): Promise<void>;
 }
 
-export function userRoutes(deps: AppDeps, hooks: UserHooks = {}) {
+export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: SessionHooks = {}) {
   const app = newRouter();
   const { sql } = deps;
+  const actorOf = (me: UserRow) => ({ id: me.id, username: me.username });
 
   app.openapi(routes.list, async (c) => {
     requireAdmin(c);
@@ -84,15 +114,30 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}) {
   });
 
   app.openapi(routes.create, async (c) => {
-    requireAdmin(c);
+    const me = requireAdmin(c);
     const body = c.req.valid('json');
-    const row = await insertUser(sql, {
-      id: randomUUID(),
-      username: body.username,
-      name: body.name,
-      email: body.email ?? null,
-      role: body.role,
-      passwordHash: await hashPassword(body.password),
+    assertPasswordPolicy(body.password, body.username);
+    const passwordHash = await hashPassword(body.password);
+    const row = await sql.begin(async (tx) => {
+      const created = await insertUser(tx, {
+        id: randomUUID(),
+        username: body.username,
+        name: body.name,
+        email: body.email ?? null,
+        role: body.role,
+        passwordHash,
+      });
+      if (created) {
+        await recordAudit(tx, {
+          actor: actorOf(me),
+          action: 'user.create',
+          targetType: 'user',
+          targetId: created.id,
+          ip: clientAddress(c, deps.trustedProxies),
+          details: { username: created.username, role: created.role },
+        });
+      }
+      return created;
     });
     if (!row) throw new ApiError('conflict', `Username "${body.username}" is taken`);
     return c.json(toUser(row), 201);
@@ -113,16 +158,36 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}) {
       throw new ApiError('conflict', 'An administrator cannot demote itself');
     const passwordHash = body.password ? await hashPassword(body.password) : null;
     try {
-      const rows = await sql<UserRow[]>`update users set
-          username = coalesce(${body.username ?? null}, username),
-          name = coalesce(${body.name ?? null}, name),
-          email = case when ${body.email !== undefined} then ${body.email ?? null} else email end,
-          role = coalesce(${body.role ?? null}, role),
-          password_hash = coalesce(${passwordHash}, password_hash)
-        where id = ${id}
-        returning id, username, name, email, role, created_at as "createdAt"`;
-      if (!rows[0]) throw notFound('User');
-      return c.json(toUser(rows[0]), 200);
+      const { row, rooms } = await sql.begin(async (tx) => {
+        if (body.role === 'client') await assertNotLastAdmin(tx, id, 'demote');
+        const before = await tx<UserRow[]>`select id, username, name, email, role, created_at as "createdAt"
+          from users where id = ${id} for update`;
+        if (!before[0]) throw notFound('User');
+        if (body.password) assertPasswordPolicy(body.password, body.username ?? before[0].username);
+        const rows = await tx<UserRow[]>`update users set
+            username = coalesce(${body.username ?? null}, username),
+            name = coalesce(${body.name ?? null}, name),
+            email = case when ${body.email !== undefined} then ${body.email ?? null} else email end,
+            role = coalesce(${body.role ?? null}, role),
+            password_hash = coalesce(${passwordHash}, password_hash)
+          where id = ${id}
+          returning id, username, name, email, role, created_at as "createdAt"`;
+        const ended = passwordHash ? await endLoginSessions(tx, id) : [];
+        await recordAudit(tx, {
+          actor: actorOf(me),
+          action: 'user.update',
+          targetType: 'user',
+          targetId: id,
+          ip: clientAddress(c, deps.trustedProxies),
+          // Field names only: never the password itself.
+          details: { fields: Object.keys(body).sort(), ...(body.role ? { role: body.role } : {}) },
+        });
+        // A role change takes effect on the sockets at once: they reconnect and are re-roomed.
+        const roleChanged = body.role !== undefined && body.role !== before[0].role;
+        return { row: rows[0]!, rooms: roleChanged ? [userRoom(id)] : ended };
+      });
+      if (rooms.length > 0) sessions.endSockets?.(rooms);
+      return c.json(toUser(row), 200);
     } catch (err) {
       if ((err as { code?: string }).code === '23505')
         throw new ApiError('conflict', `Username "${body.username}" is taken`);
@@ -135,11 +200,19 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}) {
     const { id } = c.req.valid('param');
     if (id === me.id) throw new ApiError('conflict', 'An administrator cannot delete itself');
     const unassigned = (await sql.begin(async (tx) => {
+      await assertNotLastAdmin(tx, id, 'delete');
       const owned = await tx<
         DeviceRow[]
       >`update devices set owner_id = null where owner_id = ${id} returning ${tx.unsafe(DEVICE_COLUMNS)}`;
       const deleted = await tx`delete from users where id = ${id} returning id`;
       if (deleted.length === 0) throw notFound('User');
+      await recordAudit(tx, {
+        actor: actorOf(me),
+        action: 'user.delete',
+        targetType: 'user',
+        targetId: id,
+        ip: clientAddress(c, deps.trustedProxies),
+      });
       return owned;
     })) as DeviceRow[];
     // Like a PATCH ownerId: null — the actors must stop addressing alerts and live totals
@@ -155,6 +228,28 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}) {
       id,
       unassigned.map((d) => d.id),
     );
+    return c.body(null, 204);
+  });
+
+  app.openapi(routes.revokeSessions, async (c) => {
+    const me = requireAdmin(c);
+    const { id } = c.req.valid('param');
+    const rooms = await sql.begin(async (tx) => {
+      const found = await tx`select id from users where id = ${id} for update`;
+      if (found.length === 0) throw notFound('User');
+      const ended = await endAllAccess(tx, id);
+      await recordAudit(tx, {
+        actor: actorOf(me),
+        action: 'user.sessions_revoke',
+        targetType: 'user',
+        targetId: id,
+        ip: clientAddress(c, deps.trustedProxies),
+        details: { ended: ended.length },
+      });
+      return ended;
+    });
+    // The whole user room: also sockets opened by this user with any token.
+    sessions.endSockets?.([userRoom(id), ...rooms]);
     return c.body(null, 204);
   });
 

@@ -4,6 +4,7 @@
  */
 
 import type { Sql } from '../../db/connect.ts';
+import type { Runner } from '../audit/record.ts';
 import type { User } from '../contract.ts';
 
 export interface UserRow {
@@ -28,6 +29,16 @@ const COLUMNS = 'id, username, name, email, role, created_at as "createdAt"';
 
 export async function findUser(sql: Sql, id: string): Promise<UserRow | null> {
   const rows = await sql.unsafe<UserRow[]>(`select ${COLUMNS} from users where id = $1`, [id]);
+  return rows[0] ?? null;
+}
+
+/** The user, when `sessionId` is one of its open, unexpired login sessions. */
+export async function findUserInSession(sql: Sql, id: string, sessionId: string): Promise<UserRow | null> {
+  const rows = await sql<
+    UserRow[]
+  >`select u.id, u.username, u.name, u.email, u.role, u.created_at as "createdAt"
+    from login_sessions s join users u on u.id = s.user_id
+    where s.id = ${sessionId} and s.user_id = ${id} and s.revoked_at is null and s.expires_at > now()`;
   return rows[0] ?? null;
 }
 
@@ -71,7 +82,7 @@ export interface NewUser {
 }
 
 /** Inserts; returns null when the username is taken. */
-export async function insertUser(sql: Sql, u: NewUser): Promise<UserRow | null> {
+export async function insertUser(sql: Runner, u: NewUser): Promise<UserRow | null> {
   const rows = await sql<UserRow[]>`insert into users (id, username, name, email, role, password_hash)
     values (${u.id}, ${u.username}, ${u.name}, ${u.email}, ${u.role}, ${u.passwordHash})
     on conflict (username) do nothing
@@ -82,4 +93,28 @@ export async function insertUser(sql: Sql, u: NewUser): Promise<UserRow | null> 
 export async function countAdmins(sql: Sql): Promise<number> {
   const rows = await sql<{ n: number }[]>`select count(*)::int as n from users where role = 'admin'`;
   return rows[0]?.n ?? 0;
+}
+
+/** The stored password hash of a user (for a password change), or null. */
+export async function findHashById(sql: Sql, id: string): Promise<string | null> {
+  const rows = await sql<{ h: string }[]>`select password_hash as h from users where id = ${id}`;
+  return rows[0]?.h ?? null;
+}
+
+export async function setPasswordHash(sql: Runner, id: string, hash: string): Promise<void> {
+  await sql`update users set password_hash = ${hash} where id = ${id}`;
+}
+
+/** A user's own profile fields (name, e-mail); null when the user is gone. */
+export async function updateProfile(
+  sql: Sql,
+  id: string,
+  p: { name?: string | undefined; email?: string | null | undefined },
+): Promise<UserRow | null> {
+  const rows = await sql<UserRow[]>`update users set
+      name = coalesce(${p.name ?? null}, name),
+      email = case when ${p.email !== undefined} then ${p.email ?? null} else email end
+    where id = ${id}
+    returning id, username, name, email, role, created_at as "createdAt"`;
+  return rows[0] ?? null;
 }

@@ -81,6 +81,18 @@ const routes: RouteRecordRaw[] = [
         meta: { role: 'admin', title: 'Chat' },
       },
       {
+        path: 'account',
+        name: 'account',
+        component: () => import('./views/AccountView.vue'),
+        meta: { title: 'Your account' },
+      },
+      {
+        path: 'admin/audit',
+        name: 'admin-audit',
+        component: () => import('./views/admin/AuditView.vue'),
+        meta: { role: 'admin', title: 'Audit log' },
+      },
+      {
         path: ':pathMatch(.*)*',
         name: 'not-found',
         component: () => import('./views/NotFoundView.vue'),

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type {
   Alert,
   AlertStatus,
+  AuditEntry as AuditEntrySchema,
   ChatMessage,
   Consumption,
   Conversation,
@@ -14,9 +15,11 @@ import type {
   CreateUser,
   Device,
   IngestToken,
+  IngestTokenInfo as IngestTokenInfoSchema,
   List,
   LoginResponse,
   Role,
+  TokenInfo as TokenInfoSchema,
   UpdateDevice,
   UpdateUser,
   User,
@@ -30,11 +33,20 @@ export type NewDevice = z.input<typeof CreateDevice>;
 export type DevicePatch = z.input<typeof UpdateDevice>;
 export type IssuedToken = z.output<typeof IngestToken>;
 export type { AlertStatus };
+export type IngestTokenInfo = z.output<typeof IngestTokenInfoSchema>;
+export type TokenInfo = z.output<typeof TokenInfoSchema>;
+export type AuditEntry = z.output<typeof AuditEntrySchema>;
 
 export const authApi = {
   login: (username: string, password: string) =>
     request<LoginResponse>('POST', '/auth/login', { body: { username, password }, skipAuthHandling: true }),
   me: () => request<User>('GET', '/auth/me'),
+  updateMe: (patch: { name?: string; email?: string | null }) =>
+    request<User>('PATCH', '/auth/me', { body: patch }),
+  /** Ends this login token on the server; a 401 (already ended) is not an error here. */
+  logout: () => request<void>('POST', '/auth/logout', { body: {}, skipAuthHandling: true }),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<void>('POST', '/auth/password', { body: { currentPassword, newPassword } }),
 };
 
 export const usersApi = {
@@ -44,6 +56,8 @@ export const usersApi = {
   create: (user: NewUser) => request<User>('POST', '/users', { body: user }),
   update: (id: string, patch: UserPatch) => request<User>('PATCH', `/users/${id}`, { body: patch }),
   remove: (id: string) => request<void>('DELETE', `/users/${id}`),
+  revokeSessions: (id: string) => request<void>('POST', `/users/${id}/sessions/revoke`, { body: {} }),
+  tokens: (id: string) => request<List<TokenInfo>>('GET', `/users/${id}/tokens`, { query: { limit: 500 } }),
 };
 
 export const devicesApi = {
@@ -54,7 +68,16 @@ export const devicesApi = {
   create: (device: NewDevice) => request<Device>('POST', '/devices', { body: device }),
   update: (id: string, patch: DevicePatch) => request<Device>('PATCH', `/devices/${id}`, { body: patch }),
   remove: (id: string) => request<void>('DELETE', `/devices/${id}`),
-  issueToken: (id: string) => request<IssuedToken>('POST', `/devices/${id}/tokens`, { body: {} }),
+  issueToken: (id: string, name?: string) =>
+    request<IssuedToken>('POST', `/devices/${id}/tokens`, { body: name ? { name } : {} }),
+  tokens: (id: string) =>
+    request<List<IngestTokenInfo>>('GET', `/devices/${id}/tokens`, { query: { limit: 500 } }),
+  revokeToken: (id: string, tokenId: string) => request<void>('DELETE', `/devices/${id}/tokens/${tokenId}`),
+};
+
+export const auditApi = {
+  list: (query: { actorId?: string; action?: string; limit?: number; offset?: number } = {}) =>
+    request<List<AuditEntry>>('GET', '/audit', { query }),
 };
 
 export const consumptionApi = {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Consumption } from '../../../api/contract.ts';
 import { dayHours, dayStart } from '../../../core/time.ts';
-import { openHourOf, shapeConsumption, toCsv } from './chartData.ts';
+import { csvField, openHourOf, shapeConsumption, toCsv } from './chartData.ts';
 
 function dayOf(date: string, timeZone: string, kwhByIndex: Record<number, number>, limit = 2): Consumption {
   const hours = dayHours(date, timeZone).map((t, i) => ({
@@ -133,5 +133,17 @@ describe('toCsv', () => {
       '"Heat pump, ""garage""",2026-10-25T00:00:00.000Z,2026-10-25,02:00,Europe/Berlin,3,4,2.5,true',
     );
     expect(lines[4]).toContain(',02:00,Europe/Berlin,0,0,2.5,false');
+  });
+
+  it('neutralises text cells a spreadsheet would run as a formula (= + - @), not numbers', () => {
+    expect(csvField('=HYPERLINK("http://x","y")')).toBe(`"'=HYPERLINK(""http://x"",""y"")"`);
+    expect(csvField('+1+1')).toBe("'+1+1");
+    expect(csvField('-2')).toBe("'-2");
+    expect(csvField('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvField('\t=1')).toBe("'\t=1");
+    expect(csvField(-2)).toBe('-2');
+    expect(csvField('Heater')).toBe('Heater');
+    const shape = shapeConsumption(dayOf('2026-10-25', 'UTC', { 2: 3 }, 2.5));
+    expect(toCsv(shape, '=cmd|calc').split('\n')[1]).toMatch(/^'=cmd\|calc,/);
   });
 });

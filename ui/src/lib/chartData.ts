@@ -97,8 +97,15 @@ export function shapeConsumption(data: Consumption, interval: ChartInterval = 'h
   };
 }
 
-function csvField(value: string | number | boolean): string {
-  const text = String(value);
+/**
+ * One CSV cell. A text cell starting with = + - @ (or a tab / carriage return)
+ * would run as a formula in a spreadsheet — a device name is chosen by an
+ * admin but shown to clients — so it gets a leading apostrophe (OWASP's CSV
+ * injection advice). Numbers stay numbers.
+ */
+export function csvField(value: string | number | boolean): string {
+  let text = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

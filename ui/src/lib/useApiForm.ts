@@ -6,7 +6,13 @@
 import { ref } from 'vue';
 import { ApiError, messageOf } from '../api/http.ts';
 
-export function useApiForm(options: { conflictMessage?: string } = {}) {
+/**
+ * `conflictMessage` replaces the server's message of a 409 (e.g. "That username is already
+ * taken."); a function may keep the server's own message for some conflicts (returns undefined).
+ */
+export function useApiForm(
+  options: { conflictMessage?: string | ((e: ApiError) => string | undefined) } = {},
+) {
   const busy = ref(false);
   const error = ref<ApiError | null>(null);
   const message = ref<string | null>(null);
@@ -26,8 +32,11 @@ export function useApiForm(options: { conflictMessage?: string } = {}) {
     } catch (e) {
       if (e instanceof ApiError) {
         error.value = e;
-        message.value =
-          e.code === 'conflict' && options.conflictMessage ? options.conflictMessage : e.message;
+        const conflict =
+          typeof options.conflictMessage === 'function'
+            ? options.conflictMessage(e)
+            : options.conflictMessage;
+        message.value = e.code === 'conflict' && conflict ? conflict : e.message;
       } else message.value = messageOf(e);
       return false;
     } finally {

@@ -1,7 +1,9 @@
 /**
  * Who is signed in. The token lives in localStorage so a reload keeps the
  * session; the user is re-read from GET /api/auth/me on start. When any call
- * answers 401 the session ends with a notice the sign-in page shows.
+ * answers 401 the session ends with a notice the sign-in page shows. Signing
+ * out ends the token on the server too (POST /api/auth/logout), so a copy of it
+ * left in storage or a log is worthless.
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
@@ -57,10 +59,35 @@ export const useSession = defineStore('session', () => {
     notice.value = reason;
   }
 
+  /** Signs out on the server too (the token is refused from then on), then locally. */
+  async function signOut(reason: string | null = 'You are signed out.'): Promise<void> {
+    if (token.value) await authApi.logout().catch(() => {}); // offline: the local sign-out still happens
+    logout(reason);
+  }
+
+  /** After PATCH /api/auth/me. */
+  function setUser(next: User): void {
+    user.value = next;
+  }
+
   function expire(): void {
     if (token.value === null) return;
     logout('Your session has expired. Please sign in again.');
   }
 
-  return { token, user, expiresAt, notice, restoring, signedIn, isAdmin, login, restore, logout, expire };
+  return {
+    token,
+    user,
+    expiresAt,
+    notice,
+    restoring,
+    signedIn,
+    isAdmin,
+    login,
+    restore,
+    logout,
+    signOut,
+    setUser,
+    expire,
+  };
 });

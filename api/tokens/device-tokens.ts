@@ -1,0 +1,150 @@
+/**
+ * Device ingest tokens (admins only): issue one (named, shown once), list a
+ * device's active tokens with their last use, and revoke one. A device has at
+ * most MAX_ACTIVE tokens, so rotation (issue new, then revoke old) works but a
+ * leak cannot be multiplied without bound. Every request resolves the token in
+ * the database (auth/principal.ts), so a revoked token is refused by every api
+ * node at once. Issue and revoke are audited.
+ */
+import { randomUUID } from 'node:crypto';
+import { createRoute, z } from '@hono/zod-openapi';
+import { recordAudit } from '../audit/record.ts';
+import { clientAddress } from '../auth/client-address.ts';
+import { DEVICE_TOKEN_PREFIX, newOpaqueToken } from '../auth/opaque-tokens.ts';
+import { requireAdmin } from '../auth/principal.ts';
+import type { AppDeps } from '../context.ts';
+import { IngestToken, IngestTokenInfo, listOf } from '../contract.ts';
+import { ApiError, notFound } from '../errors.ts';
+import { bearer, errors, IdParam, json, newRouter, Paging } from '../router.ts';
+
+export const MAX_ACTIVE_DEVICE_TOKENS = 20;
+
+const CreateIngestToken = z
+  .object({ name: z.string().trim().max(100).optional() })
+  .strict()
+  .openapi('CreateIngestToken');
+const TokenParams = z.object({
+  id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }),
+  tokenId: z.uuid().openapi({ param: { name: 'tokenId', in: 'path' } }),
+});
+
+const tags = ['devices'];
+const routes = {
+  create: createRoute({
+    method: 'post',
+    path: '/{id}/tokens',
+    tags,
+    summary: 'Issue an ingest token for this device (shown once)',
+    security: bearer,
+    request: {
+      params: IdParam,
+      body: { required: false, content: { 'application/json': { schema: CreateIngestToken } } },
+    },
+    responses: { 201: json(IngestToken, 'The token'), ...errors(400, 401, 403, 404, 409) },
+  }),
+  list: createRoute({
+    method: 'get',
+    path: '/{id}/tokens',
+    tags,
+    summary: "The device's active ingest tokens, with their last use",
+    security: bearer,
+    request: { params: IdParam, query: Paging },
+    responses: { 200: json(listOf(IngestTokenInfo), 'Tokens'), ...errors(400, 401, 403, 404) },
+  }),
+  revoke: createRoute({
+    method: 'delete',
+    path: '/{id}/tokens/{tokenId}',
+    tags,
+    summary: 'Revoke an ingest token: refused (401) from now on, on every api node',
+    security: bearer,
+    request: { params: TokenParams },
+    responses: { 204: { description: 'Revoked' }, ...errors(401, 403, 404) },
+  }),
+};
+
+interface Row {
+  id: string;
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+const toInfo = (r: Row) => ({
+  id: r.id,
+  name: r.name,
+  createdAt: r.createdAt.toISOString(),
+  lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
+});
+
+export function deviceTokenRoutes(deps: AppDeps) {
+  const app = newRouter();
+  const { sql } = deps;
+
+  app.openapi(routes.create, async (c) => {
+    const me = requireAdmin(c);
+    const { id } = c.req.valid('param');
+    const name = c.req.valid('json').name ?? '';
+    const { token, hash } = newOpaqueToken(DEVICE_TOKEN_PREFIX);
+    const row = await sql.begin(async (tx) => {
+      // The device row lock serialises concurrent issues, so the cap holds.
+      const device = await tx`select id from devices where id = ${id} for update`;
+      if (device.length === 0) throw notFound('Device');
+      const [active] = await tx<{ n: number }[]>`select count(*)::int as n from device_tokens
+        where device_id = ${id} and revoked_at is null`;
+      if ((active?.n ?? 0) >= MAX_ACTIVE_DEVICE_TOKENS)
+        throw new ApiError(
+          'conflict',
+          `A device has at most ${MAX_ACTIVE_DEVICE_TOKENS} active tokens; revoke one first`,
+        );
+      const [created] = await tx<Row[]>`insert into device_tokens (id, device_id, name, token_hash)
+        values (${randomUUID()}, ${id}, ${name}, ${hash})
+        returning id, name, created_at as "createdAt", last_used_at as "lastUsedAt"`;
+      await recordAudit(tx, {
+        actor: { id: me.id, username: me.username },
+        action: 'device_token.create',
+        targetType: 'device_token',
+        targetId: created!.id,
+        ip: clientAddress(c, deps.trustedProxies),
+        details: { deviceId: id, name },
+      });
+      return created!;
+    });
+    return c.json({ id: row.id, name: row.name, token, createdAt: row.createdAt.toISOString() }, 201);
+  });
+
+  app.openapi(routes.list, async (c) => {
+    requireAdmin(c);
+    const { id } = c.req.valid('param');
+    const { limit, offset } = c.req.valid('query');
+    const device = await sql`select id from devices where id = ${id}`;
+    if (device.length === 0) throw notFound('Device');
+    const [rows, count] = await Promise.all([
+      sql<Row[]>`select id, name, created_at as "createdAt", last_used_at as "lastUsedAt" from device_tokens
+        where device_id = ${id} and revoked_at is null order by created_at desc, id limit ${limit} offset ${offset}`,
+      sql<
+        { n: number }[]
+      >`select count(*)::int as n from device_tokens where device_id = ${id} and revoked_at is null`,
+    ]);
+    return c.json({ items: rows.map(toInfo), total: count[0]?.n ?? 0 }, 200);
+  });
+
+  app.openapi(routes.revoke, async (c) => {
+    const me = requireAdmin(c);
+    const { id, tokenId } = c.req.valid('param');
+    await sql.begin(async (tx) => {
+      const rows = await tx`update device_tokens set revoked_at = now()
+        where id = ${tokenId} and device_id = ${id} and revoked_at is null returning id`;
+      if (rows.length === 0) throw notFound('Token');
+      await recordAudit(tx, {
+        actor: { id: me.id, username: me.username },
+        action: 'device_token.revoke',
+        targetType: 'device_token',
+        targetId: tokenId,
+        ip: clientAddress(c, deps.trustedProxies),
+        details: { deviceId: id },
+      });
+    });
+    return c.body(null, 204);
+  });
+
+  return app;
+}
