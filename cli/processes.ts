@@ -27,6 +27,7 @@ import { PostgresDeviceStore } from '../api/db/device-store.ts';
 import { migrate } from '../api/db/migrate.ts';
 import { opsRoutes } from '../api/ops/index.ts';
 import { createMetrics } from '../api/ops/metrics.ts';
+import { exposeDroppedEvents } from '../api/realtime/gateway.ts';
 import { createRealtimeSetup } from '../api/realtime/setup.ts';
 import { createMemoryDrivers } from '../runtime/memory/index.ts';
 import { RuntimeNode } from '../runtime/node.ts';
@@ -179,7 +180,7 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
     };
     apiDeps = deps;
     const realtimeSetup = createRealtimeSetup();
-    const { app } = createApp(deps, {
+    const { app, metrics } = createApp(deps, {
       mount: [(a) => realtimeSetup.mount(a, deps, config)],
       userHooks: { onDeleted: async (userId) => realtimeSetup.userDeleted(userId) },
       tokenHooks: { onRevoked: (tokenId) => realtimeSetup.tokenRevoked(tokenId) },
@@ -187,6 +188,7 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
     });
     server = createAdaptorServer({ fetch: app.fetch }) as Server;
     const realtime = await realtimeSetup.attach(server, deps, config, rt);
+    exposeDroppedEvents(metrics.registry, realtime);
     port = await listen(server, config);
     log.info({ port, host: config.HOST, ms: Math.round(performance.now() - started) }, 'api listening');
     const api = server;
