@@ -11,6 +11,7 @@ import { JwtService } from '../api/auth/jwt.ts';
 import { createLoginLimiter } from '../api/auth/throttle.ts';
 import type { AppDeps } from '../api/context.ts';
 import { RedisDeviceInvalidations } from '../api/readings/device-invalidations.ts';
+import { exposeDroppedEvents } from '../api/realtime/gateway.ts';
 import { createRealtimeSetup } from '../api/realtime/setup.ts';
 import { apiRedisKeys } from '../api/redis-keys.ts';
 import type { Database } from '../db/connect.ts';
@@ -86,7 +87,7 @@ export async function startApiRole({
     draining,
   };
   const realtimeSetup = createRealtimeSetup();
-  const { app } = createApp(deps, {
+  const { app, metrics } = createApp(deps, {
     mount: [(a) => realtimeSetup.mount(a, deps, config)],
     userHooks: { onDeleted: async (userId) => realtimeSetup.userDeleted(userId) },
     tokenHooks: { onRevoked: (tokenId) => realtimeSetup.tokenRevoked(tokenId) },
@@ -94,6 +95,7 @@ export async function startApiRole({
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   const realtime = await realtimeSetup.attach(server, deps, config, { memoryEvents: drivers.memoryEvents });
+  exposeDroppedEvents(metrics.registry, realtime);
   const port = await listen(server, config);
   log.info({ port, host: config.HOST, ms: Math.round(performance.now() - started) }, 'api listening');
   return {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TEST_REDIS_URL } from '../testing.ts';
+import { createApp } from '../app.ts';
+import { TEST_REDIS_URL, testApp } from '../testing.ts';
 import { LoginThrottle, RedisLoginThrottle, type ThrottleLimits } from './throttle.ts';
 
 const prefix = `t_${randomBytes(5).toString('hex')}:login:`;
@@ -63,5 +64,35 @@ describe('RedisLoginThrottle when Redis is down', () => {
     expect(waits[3]).toBeGreaterThan(0);
     expect(errors.length).toBeGreaterThan(0);
     dead.disconnect();
+  });
+});
+
+describe('two api nodes sharing the Redis windows', () => {
+  it('failures on one node count on the other: the 6th attempt for a pair is 429 wherever it lands', async () => {
+    const shared = `${prefix}nodes:`;
+    const t = await testApp({ deps: { throttle: new RedisLoginThrottle(redis, shared) } });
+    try {
+      const other = createApp({ ...t.deps, throttle: new RedisLoginThrottle(redis, shared) }).app;
+      const { username } = await t.createClient();
+      const attempt = (app: typeof other, password: string) =>
+        Promise.resolve(
+          app.request(
+            '/api/auth/login',
+            {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ username, password }),
+            },
+            { incoming: { socket: { remoteAddress: '192.0.2.77' } } },
+          ),
+        );
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await attempt(i % 2 ? other : t.app, `bad-${i}`)).status);
+      expect(statuses).toEqual([401, 401, 401, 401, 401]);
+      expect((await attempt(other, 'client-password')).status).toBe(429);
+      expect((await attempt(t.app, 'client-password')).status).toBe(429);
+    } finally {
+      await t.close();
+    }
   });
 });

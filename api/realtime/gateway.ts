@@ -13,6 +13,7 @@ import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { Gauge, type Registry } from 'prom-client';
 import { Server } from 'socket.io';
 import { tokenRoom, userRoom } from '../../core/rooms.ts';
 import type { EventSource } from '../../runtime/types.ts';
@@ -128,4 +129,17 @@ export function disconnectRooms(io: EmsServer, rooms: string[]): void {
 /** Ends every socket opened with one personal access token, on every api node (token revoked). */
 export function disconnectToken(io: EmsServer, tokenId: string): void {
   io.in(tokenRoom(tokenId)).disconnectSockets(true);
+}
+
+/** Exposes `droppedEvents` on /metrics as `ems_socket_events_dropped{event}` (a running count). */
+export function exposeDroppedEvents(registry: Registry, realtime: Pick<Realtime, 'droppedEvents'>): void {
+  new Gauge({
+    name: 'ems_socket_events_dropped',
+    help: 'Socket events dropped by the per-socket rate limits since start, by event',
+    labelNames: ['event'] as const,
+    registers: [registry],
+    collect() {
+      for (const [event, n] of Object.entries(realtime.droppedEvents)) this.set({ event }, n);
+    },
+  });
 }

@@ -3,8 +3,11 @@
  * `chat:typing` / `chat:read` gets at most 2 / 5 through per second; the rest
  * are answered `too_many_requests`, not relayed, and counted.
  */
+
+import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type TestApp, testApp } from '../testing.ts';
+import { exposeDroppedEvents } from './gateway.ts';
 import { type ApiNode, closeAllSockets, connect, recorder, request, startApiNode } from './testing.ts';
 
 let t: TestApp;
@@ -42,6 +45,9 @@ describe('socket event rate limits', () => {
     });
     expect(seen.filter((e) => e.event === 'chat:typing').length).toBe(ok);
     expect(node.realtime.droppedEvents['chat:typing']).toBeGreaterThanOrEqual(20 - ok);
+    const registry = new Registry();
+    exposeDroppedEvents(registry, node.realtime);
+    expect(await registry.metrics()).toMatch(/ems_socket_events_dropped\{event="chat:typing"\} [1-9]/);
   });
 
   it('a burst of 20 chat:read: at most 5 handled', async () => {
