@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { clientAddress, parseTrustedProxies } from './client-address.ts';
+import { parseTrustedProxies } from '../../core/trusted-proxies.ts';
+import { clientAddress } from './client-address.ts';
 
 /** What clientAddress answers for a request from `peer` with `xff`. */
 async function addressOf(peer: string | undefined, xff: string | undefined, trusted: string[]) {
