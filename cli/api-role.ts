@@ -14,6 +14,7 @@ import { RedisDeviceInvalidations } from '../api/readings/device-invalidations.t
 import { createRealtimeSetup } from '../api/realtime/setup.ts';
 import { apiRedisKeys } from '../api/redis-keys.ts';
 import type { Database } from '../db/connect.ts';
+import type { Metrics } from '../ops/metrics.ts';
 import { ensureAdmin, jwtSecretFor } from './bootstrap.ts';
 import type { Config } from './config.ts';
 import type { Drivers } from './drivers.ts';
@@ -34,6 +35,8 @@ export interface ApiRole {
   server: Server;
   port: number;
   deps: AppDeps;
+  /** The app's /metrics registry (the runtime adds its counters there in `ems start`). */
+  metrics: Metrics;
   /** Stops taking connections, sends sockets away (they reconnect elsewhere), closes the gateway. */
   stop(): Promise<void>;
 }
@@ -74,7 +77,7 @@ export async function startApiRole({
     draining,
   };
   const realtimeSetup = createRealtimeSetup();
-  const { app } = createApp(deps, {
+  const { app, metrics } = createApp(deps, {
     mount: [(a) => realtimeSetup.mount(a, deps, config)],
     userHooks: { onDeleted: async (userId) => realtimeSetup.userDeleted(userId) },
     tokenHooks: { onRevoked: (tokenId) => realtimeSetup.tokenRevoked(tokenId) },
@@ -87,6 +90,7 @@ export async function startApiRole({
     server,
     port,
     deps,
+    metrics,
     async stop() {
       const closed = closeListener(server);
       // A transport close, not a Socket.IO DISCONNECT: clients reconnect on their own, through the
