@@ -2,7 +2,8 @@
  * The runtime's counters on /metrics (docs/OPERATIONS.md, Probes, metrics,
  * logs): `ems start` in process, over the real Postgres. A job already queued
  * for a device that was deleted meanwhile is dropped, not retried, and the
- * drop shows as ems_readings_dropped_total on the process's /metrics.
+ * drop shows as ems_readings_dropped_total on the process's /metrics. The same
+ * counters are on the ops port of `ems runtime` (no api), over Redis.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,11 +11,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SHARD_QUEUE_NAME } from '../actors/messages.ts';
 import { enqueueReadings } from '../api/readings/enqueue.ts';
 import { TEST_DATABASE_URL } from '../api/testing.ts';
+import { randomPrefix, redisBackend, TEST_REDIS_URL } from '../runtime/testing/backends.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
-import { type Running, startProcess } from './processes.ts';
+import { type Roles, type Running, startProcess } from './processes.ts';
 import { ADMIN_PASSWORD, adminToken, client } from './testing/cluster.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -22,7 +25,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function startSingleProcess(): Promise<Running> {
+async function startSingleProcess(
+  roles: Roles = { api: true, runtime: true },
+  env: Record<string, string> = {},
+): Promise<Running> {
   const schema = `m_${randomBytes(5).toString('hex')}`;
   const admin = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create schema "${schema}"`);
@@ -40,8 +46,9 @@ async function startSingleProcess(): Promise<Running> {
     EMS_SHARDS: '4',
     HOST: '127.0.0.1',
     PORT: '0',
+    ...env,
   });
-  const running = await startProcess(config, { api: true, runtime: true }, createLogger('silent', 'metrics'));
+  const running = await startProcess(config, roles, createLogger('silent', 'metrics'));
   cleanups.push(() => running.stop());
   return running;
 }
@@ -97,5 +104,25 @@ describe('runtime counters on /metrics', () => {
     await waitForMetric(url, 'ems_readings_dropped_total', 2);
     expect(await metric(url, 'ems_readings_applied_total')).toBe(1);
     expect(await metric(url, 'ems_shard_job_failures_total')).toBe(0);
+  }, 60_000);
+
+  it('are on the ops port of a runtime node without the api', async () => {
+    const prefix = randomPrefix();
+    // Registered first, so it runs last: after the runtime node stopped and left its keys.
+    const backend = redisBackend(prefix, SHARD_QUEUE_NAME);
+    cleanups.push(() => backend.teardown());
+    const running = await startSingleProcess(
+      { api: false, runtime: true, ops: true },
+      { REDIS_URL: TEST_REDIS_URL, EMS_REDIS_PREFIX: prefix },
+    );
+    const url = `http://127.0.0.1:${running.port}`;
+    expect(await metric(url, 'ems_readings_dropped_total')).toBe(0);
+    // Queued by an api node for a device that no longer exists.
+    await enqueueReadings(
+      backend.connect().producer,
+      [{ deviceId: '00000000-0000-4000-8000-000000000001', ts: Date.now() - 60_000, value: 0.5 }],
+      4,
+    );
+    await waitForMetric(url, 'ems_readings_dropped_total', 1);
   }, 60_000);
 });
