@@ -15,6 +15,7 @@ import { exposeDroppedEvents } from '../api/realtime/gateway.ts';
 import { createRealtimeSetup } from '../api/realtime/setup.ts';
 import { apiRedisKeys } from '../api/redis-keys.ts';
 import type { Database } from '../db/connect.ts';
+import type { Metrics } from '../ops/metrics.ts';
 import { ensureAdmin, jwtSecretFor } from './bootstrap.ts';
 import type { Config } from './config.ts';
 import type { Drivers } from './drivers.ts';
@@ -35,6 +36,8 @@ export interface ApiRole {
   server: Server;
   port: number;
   deps: AppDeps;
+  /** The app's /metrics registry (the runtime adds its counters there in `ems start`). */
+  metrics: Metrics;
   /** Stops taking connections, sends sockets away (they reconnect elsewhere), closes the gateway. */
   stop(): Promise<void>;
 }
@@ -102,6 +105,7 @@ export async function startApiRole({
     server,
     port,
     deps,
+    metrics,
     async stop() {
       const closed = closeListener(server);
       // A transport close, not a Socket.IO DISCONNECT: clients reconnect on their own, through the

@@ -22,7 +22,7 @@ import type { AppDeps } from '../api/context.ts';
 import { type Database, openDatabase } from '../db/connect.ts';
 import { PostgresDeviceStore } from '../db/device-store.ts';
 import { migrate } from '../db/migrate.ts';
-import { createMetrics } from '../ops/metrics.ts';
+import { createMetrics, type Metrics, registerRuntimeMetrics } from '../ops/metrics.ts';
 import { opsRoutes } from '../ops/probes.ts';
 import { RuntimeNode } from '../runtime/node.ts';
 import type { Config } from './config.ts';
@@ -103,12 +103,14 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
   let server: Server | undefined;
   let port: number | undefined;
   let apiDeps: AppDeps | undefined;
+  let metrics: Metrics | undefined;
   if (roles.api) {
     // Loaded only by processes that serve the api: `ems runtime` loads no api/ module.
     const { startApiRole } = await import('./api-role.ts');
     const api = await startApiRole({ config, db, drivers: rt, log, draining: () => draining, started });
     ({ server, port, deps: apiDeps } = api);
     stops.push(api.stop);
+    metrics = api.metrics;
   } else if (roles.ops) {
     const opsDeps = {
       sql: db.sql,
@@ -117,13 +119,17 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
       draining: () => draining,
       metricsToken: config.EMS_METRICS_TOKEN,
     };
-    const ops = new Hono().route('/', opsRoutes(opsDeps, createMetrics()));
+    metrics = createMetrics();
+    const ops = new Hono().route('/', opsRoutes(opsDeps, metrics));
     server = createAdaptorServer({ fetch: ops.fetch }) as Server;
     port = await listen(server, config);
     log.info({ port, host: config.HOST }, 'ops endpoints listening (/healthz, /readyz, /metrics)');
     const opsServer = server;
     stops.push(() => closeListener(opsServer));
   }
+
+  // The runtime's counters, read from the processor at scrape time (docs/OPERATIONS.md).
+  if (processor && metrics) registerRuntimeMetrics(metrics.registry, () => processor!.totals);
 
   return {
     server,

@@ -1,7 +1,8 @@
 /**
  * Prometheus metrics of one process (prom-client, a registry per app so
  * tests and several apps in one process do not collide): request counts and
- * latencies by route, plus the process's default metrics.
+ * latencies by route, the runtime's reading and alert counters where the
+ * process runs a runtime node, plus the process's default metrics.
  */
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
@@ -39,4 +40,42 @@ export function createMetrics(): Metrics {
     }
   };
   return { registry, middleware };
+}
+
+/** What the runtime counts since start (ShardProcessor.totals has these fields). */
+export interface RuntimeTotals {
+  applied: number;
+  duplicates: number;
+  dropped: number;
+  alerts: number;
+  swept: number;
+  failures: number;
+}
+
+const RUNTIME_COUNTERS: Array<[name: string, help: string, field: keyof RuntimeTotals]> = [
+  ['ems_readings_applied_total', 'Readings stored by this runtime node', 'applied'],
+  ['ems_readings_duplicate_total', 'Readings ignored as duplicates (timestamp already stored)', 'duplicates'],
+  ['ems_readings_dropped_total', 'Queued readings dropped because their device was deleted', 'dropped'],
+  ['ems_alerts_stored_total', 'Alerts committed by this runtime node', 'alerts'],
+  ['ems_alerts_swept_total', 'Alerts pushed again by the sweeper (their node died before pushing)', 'swept'],
+  ['ems_shard_job_failures_total', 'Shard jobs that failed and were left for a retry', 'failures'],
+];
+
+/**
+ * The runtime's counters on `registry`, read from `totals` only when scraped
+ * (a collect() callback), so the reading path pays nothing for them.
+ */
+export function registerRuntimeMetrics(registry: Registry, totals: () => RuntimeTotals): void {
+  for (const [name, help, field] of RUNTIME_COUNTERS) {
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        // The processor's totals only grow; a counter cannot be set, so restate it at each scrape.
+        this.reset();
+        this.inc(totals()[field]);
+      },
+    });
+  }
 }

@@ -8,11 +8,15 @@
  * (model/reference.ts): per-reading energy, hourly rows, the day view in the
  * device zone, and exactly one `exceeded` per device-hour over the limit.
  *
- * Seeds: case i uses EMS_MODEL_SEED + i (default base 20261129), so CI is
- * deterministic; a failing case prints its seed, and
- * `EMS_MODEL_SEED=<seed> EMS_MODEL_CASES=1 npx vitest run --project server api/readings/model.test.ts`
- * replays exactly it. The reference PRNG stands in for fast-check (not installed).
+ * The cases are fast-check values (model/arbitraries.ts), run by fc.assert
+ * with a fixed seed (CI is deterministic) and EMS_MODEL_CASES runs. A failure
+ * prints fast-check's seed and path (and the replay command); replay exactly
+ * that case with
+ * `EMS_MODEL_SEED=<seed> EMS_MODEL_PATH=<path> npx vitest run --project server api/readings/model.test.ts`.
+ * Every case goes through Postgres, so shrinking is off by default
+ * (endOnFailure); EMS_MODEL_SHRINK=1 shrinks, for at most EMS_MODEL_SHRINK_MS.
  */
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ShardProcessor } from '../../actors/shard-processor.ts';
 import { canonicalTimeZone } from '../../core/time.ts';
@@ -21,20 +25,24 @@ import { RuntimeNode } from '../../runtime/node.ts';
 import { nanoOf } from '../consumption/buckets.ts';
 import { type TestApp, testApp } from '../testing.ts';
 import { enqueueReadings } from './enqueue.ts';
-import { dates, dayView, energies, hourly, type ModelDevice, nano, prng, send } from './model/reference.ts';
+import {
+  type CaseSpec,
+  type Check,
+  caseSpec,
+  describeCase,
+  readingsOf,
+  SCENARIOS,
+  type Tuple,
+} from './model/arbitraries.ts';
+import { dates, dayView, energies, hourly, type ModelDevice, nano, send } from './model/reference.ts';
 
-const BASE_SEED = Number(process.env.EMS_MODEL_SEED ?? 20261129);
-const CASES = Number(process.env.EMS_MODEL_CASES ?? 200);
-const MINUTE = 60_000;
-
-/** Start instants near interesting days, with the zones that make them interesting. */
-const SCENARIOS = [
-  { base: Date.parse('2026-03-28T22:00:00Z'), zones: ['Europe/Bucharest', 'UTC', 'Asia/Kolkata'] }, // spring DST
-  { base: Date.parse('2026-10-24T23:00:00Z'), zones: ['Europe/Bucharest', 'Asia/Kathmandu', 'UTC'] }, // autumn DST
-  { base: Date.parse('2026-04-04T13:00:00Z'), zones: ['Australia/Lord_Howe', 'Asia/Kolkata'] }, // 30-minute DST
-  { base: Date.parse('2026-06-10T16:00:00Z'), zones: ['Asia/Kolkata', 'Asia/Kathmandu', 'America/St_Johns'] },
-];
-const LIMITS = [0.4, 1, 2.5, 6];
+const SEED = Number(process.env.EMS_MODEL_SEED ?? 20261129);
+const PATH = process.env.EMS_MODEL_PATH || undefined;
+const CASES = Number(process.env.EMS_MODEL_CASES ?? 300);
+const SHRINK = process.env.EMS_MODEL_SHRINK === '1';
+const SHRINK_MS = Number(process.env.EMS_MODEL_SHRINK_MS ?? 300_000);
+/** Readings left when the generated actions run out are posted in batches of this size. */
+const TAIL_BATCH = 24;
 
 let t: TestApp;
 let node: RuntimeNode;
@@ -79,133 +87,153 @@ interface Step {
   detail: string;
 }
 
-async function runCase(seed: number, log: Step[]) {
-  const r = prng(seed);
-  const scenario = r.pick(SCENARIOS);
+async function runCase(spec: CaseSpec, log: Step[]) {
+  const scenario = SCENARIOS[spec.scenario]!;
+  const zoneOf = (i: number) => scenario.zones[i % scenario.zones.length]!;
   const devices: ModelDevice[] = [];
-  const pool: Array<[number, number, number]> = []; // [device index, ts, value]
-  for (let d = 0, n = 1 + r.int(3); d < n; d++) {
-    const kind = r.chance(0.5) ? 'interval' : 'cumulative';
-    const zone = r.pick(scenario.zones);
-    const limit = r.pick(LIMITS);
+  for (const [d, device] of spec.devices.entries()) {
+    const zone = zoneOf(device.zone);
     const res = await t.request('POST', '/api/devices', {
-      body: { name: `model ${seed}/${d}`, meterKind: kind, timeZone: zone, maxHourlyKwh: limit },
+      body: { name: `model ${d}`, meterKind: device.kind, timeZone: zone, maxHourlyKwh: device.limit },
     });
     expect(res.status).toBe(201);
     const { id } = (await res.json()) as { id: string };
-    devices.push({ id, kind, zone, limits: [limit], zoneChanged: false, readings: new Map() });
-    const step = r.pick([5, 10, 15]) * MINUTE;
-    let register = r.int(10_000) / 10;
-    // Up to 12 hours from about local midnight: late readings across local days.
-    for (let ts = scenario.base + r.int(6) * step; ts < scenario.base + 12 * 60 * MINUTE; ts += step) {
-      if (r.chance(0.5)) continue;
-      if (kind === 'interval') pool.push([d, ts, r.int(900) / 1000]);
-      else {
-        register = r.chance(0.04)
-          ? r.int(300) / 1000
-          : Math.round((register + r.int(600) / 1000) * 1000) / 1000;
-        pool.push([d, ts, register]);
-      }
-    }
+    devices.push({
+      id,
+      kind: device.kind,
+      zone,
+      limits: [device.limit],
+      zoneChanged: false,
+      readings: new Map(),
+    });
   }
-  // In order, mostly in order with local swaps, or fully shuffled.
-  const mode = r.int(3);
-  let order = pool.sort((a, b) => a[1] - b[1]);
-  if (mode === 1) {
-    for (let i = 0; i + 1 < order.length; i++)
-      if (r.chance(0.2)) [order[i], order[i + 1]] = [order[i + 1]!, order[i]!];
-  } else if (mode === 2) order = r.shuffle(order);
+  const order = readingsOf(spec);
+  const posted: Tuple[][] = [];
 
-  const posted: Array<Array<[number, number, number]>> = [];
-  while (order.length > 0) {
-    const roll = r.next();
-    if (roll < 0.72 || posted.length === 0) {
-      const batch = order.splice(0, 1 + r.int(24));
-      // Duplicates: the same reading again, or the same timestamp with another value.
-      for (const prior of posted.length > 0 && r.chance(0.3) ? r.pick(posted).slice(0, 3) : []) {
-        batch.push(r.chance(0.5) ? prior : [prior[0], prior[1], prior[2] + 0.5]);
+  async function post(batch: Tuple[]) {
+    const body = batch.map(([d, ts, value]) => ({ deviceId: devices[d]!.id, timestamp: ts, value }));
+    const res = await t.request('POST', '/api/readings', { body: { readings: body } });
+    expect(res.status, await res.clone().text()).toBe(202);
+    for (const [d, ts, value] of batch) send(devices[d]!, [[ts, value]]);
+    posted.push(batch);
+    log.push({ kind: 'post', detail: `${batch.length} readings` });
+  }
+
+  for (const action of spec.actions) {
+    if (order.length === 0) break;
+    switch (action.kind) {
+      case 'post': {
+        const batch = order.splice(0, action.size);
+        // Duplicates: earlier readings again, with the same value or another one.
+        if (action.dup && posted.length > 0) {
+          const prior = posted[action.dup.batch % posted.length]!.slice(0, 3);
+          prior.forEach(([d, ts, value], i) => {
+            batch.push(action.dup!.equal[i] ? [d, ts, value] : [d, ts, value + 0.5]);
+          });
+        }
+        if (action.repeatFirst) batch.push([...batch[0]!]);
+        await post(batch);
+        break;
       }
-      if (r.chance(0.1) && batch.length > 0) batch.push([...batch[0]!]);
-      const body = batch.map(([d, ts, value]) => ({ deviceId: devices[d]!.id, timestamp: ts, value }));
-      const res = await t.request('POST', '/api/readings', { body: { readings: body } });
-      expect(res.status, await res.clone().text()).toBe(202);
-      for (const [d, ts, value] of batch) send(devices[d]!, [[ts, value]]);
-      posted.push(batch);
-      log.push({ kind: 'post', detail: `${batch.length} readings` });
-    } else if (roll < 0.8) {
-      const d = r.int(devices.length);
-      const limit = r.pick(LIMITS);
-      const res = await t.request('PATCH', `/api/devices/${devices[d]!.id}`, {
-        body: { maxHourlyKwh: limit },
-      });
-      expect(res.status).toBe(200);
-      devices[d]!.limits.push(limit);
-      log.push({ kind: 'limit', detail: `device ${d} → ${limit}` });
-    } else if (roll < 0.87) {
-      const d = r.int(devices.length);
-      const zone = r.pick(scenario.zones);
-      const res = await t.request('PATCH', `/api/devices/${devices[d]!.id}`, { body: { timeZone: zone } });
-      expect(res.status).toBe(200);
-      if (canonicalTimeZone(zone) !== devices[d]!.zone) devices[d]!.zoneChanged = true;
-      devices[d]!.zone = canonicalTimeZone(zone)!;
-      log.push({ kind: 'zone', detail: `device ${d} → ${zone}` });
-    } else if (roll < 0.96) {
-      // A job delivered again (a node died after COMMIT, before the ack).
-      const batch = r.pick(posted);
-      await enqueueReadings(
-        t.deps.producer,
-        batch.map(([d, ts, value]) => ({ deviceId: devices[d]!.id, ts, value })),
-        t.deps.shards,
-      );
-      log.push({ kind: 'redeliver', detail: `${batch.length} readings` });
-    } else {
-      await swapNode();
-      log.push({ kind: 'swap', detail: `node ${nodes}` });
+      case 'limit': {
+        const d = action.device % devices.length;
+        const res = await t.request('PATCH', `/api/devices/${devices[d]!.id}`, {
+          body: { maxHourlyKwh: action.limit },
+        });
+        expect(res.status).toBe(200);
+        devices[d]!.limits.push(action.limit);
+        log.push({ kind: 'limit', detail: `device ${d} → ${action.limit}` });
+        break;
+      }
+      case 'zone': {
+        const d = action.device % devices.length;
+        const zone = zoneOf(action.zone);
+        const res = await t.request('PATCH', `/api/devices/${devices[d]!.id}`, { body: { timeZone: zone } });
+        expect(res.status).toBe(200);
+        if (canonicalTimeZone(zone) !== devices[d]!.zone) devices[d]!.zoneChanged = true;
+        devices[d]!.zone = canonicalTimeZone(zone)!;
+        log.push({ kind: 'zone', detail: `device ${d} → ${zone}` });
+        break;
+      }
+      case 'redeliver': {
+        if (posted.length === 0) break;
+        // A job delivered again (a node died after COMMIT, before the ack).
+        const batch = posted[action.batch % posted.length]!;
+        await enqueueReadings(
+          t.deps.producer,
+          batch.map(([d, ts, value]) => ({ deviceId: devices[d]!.id, ts, value })),
+          t.deps.shards,
+        );
+        log.push({ kind: 'redeliver', detail: `${batch.length} readings` });
+        break;
+      }
+      case 'swap':
+        await swapNode();
+        log.push({ kind: 'swap', detail: `node ${nodes}` });
+        break;
     }
-    if (r.chance(0.25)) {
+    if (action.check) {
       await t.settle();
-      await check(devices, r);
+      await check(devices, action.check);
     }
   }
+  while (order.length > 0) await post(order.splice(0, TAIL_BATCH));
   await t.settle();
-  await check(devices, r);
+  await check(devices, { day: spec.finalDay });
 }
 
-async function check(devices: ModelDevice[], r: ReturnType<typeof prng>) {
-  for (const device of devices) {
-    const stored = await t.db.sql<{ t: number; kwh: string }[]>`
-      select (extract(epoch from ts) * 1000)::float8 as t, kwh::text as kwh from readings
-      where device_id = ${device.id} order by ts`;
+/** Rows of `rows` grouped by their `id` column (one query serves every device of a case). */
+function byDevice<R extends { id: string }>(rows: readonly R[]): Map<string, R[]> {
+  const out = new Map<string, R[]>();
+  for (const row of rows) out.set(row.id, [...(out.get(row.id) ?? []), row]);
+  return out;
+}
+
+async function check(devices: ModelDevice[], which: NonNullable<Check>) {
+  const ids = devices.map((d) => d.id);
+  const [stored, rows, alerts, views] = await Promise.all([
+    t.db.sql<{ id: string; t: number; kwh: string }[]>`
+      select device_id as id, (extract(epoch from ts) * 1000)::float8 as t, kwh::text as kwh from readings
+      where device_id = any(${ids}) order by ts`.then(byDevice),
+    t.db.sql<{ id: string; h: number; kwh: string; n: number }[]>`
+      select device_id as id, (extract(epoch from hour_start) * 1000)::float8 as h, kwh::text as kwh,
+        readings as n from hourly
+      where device_id = any(${ids}) and (readings <> 0 or kwh <> 0) order by hour_start`.then(byDevice),
+    t.db.sql<{ id: string; h: number }[]>`
+      select device_id as id, (extract(epoch from hour_start) * 1000)::float8 as h from alerts
+      where device_id = any(${ids}) and kind = 'exceeded'`.then(byDevice),
+    Promise.all(
+      devices.map(async (device) => {
+        const days = dates(device);
+        if (days.length === 0) return null;
+        const date = days[which.day % days.length]!;
+        const res = await t.request('GET', `/api/devices/${device.id}/consumption?date=${date}`);
+        return { date, status: res.status, body: (await res.json()) as DayViewBody };
+      }),
+    ),
+  ]);
+  for (const [i, device] of devices.entries()) {
     expect(
-      stored.map((s) => [s.t, nanoOf(s.kwh)]),
+      (stored.get(device.id) ?? []).map((s) => [s.t, nanoOf(s.kwh)]),
       'per-reading energy',
     ).toEqual(energies(device).map((e) => [e.ts, nano(e.kwh)]));
 
-    const rows = await t.db.sql<{ h: number; kwh: string; n: number }[]>`
-      select (extract(epoch from hour_start) * 1000)::float8 as h, kwh::text as kwh, readings as n from hourly
-      where device_id = ${device.id} and (readings <> 0 or kwh <> 0) order by hour_start`;
     const model = [...hourly(device)].sort((a, b) => a[0] - b[0]);
     expect(
-      rows.map((row) => [row.h, nanoOf(row.kwh), row.n]),
+      (rows.get(device.id) ?? []).map((row) => [row.h, nanoOf(row.kwh), row.n]),
       'hourly rows',
     ).toEqual(model.map(([h, v]) => [h, v.nano, v.readings]));
 
-    const days = dates(device);
-    if (days.length > 0) {
-      const date = r.pick(days);
-      const res = await t.request('GET', `/api/devices/${device.id}/consumption?date=${date}`);
-      expect(res.status).toBe(200);
-      const view = (await res.json()) as { hours: Array<{ start: string; kwh: number; readings: number }> };
+    const view = views[i];
+    if (view) {
+      expect(view.status).toBe(200);
       expect(
-        view.hours.map((h) => [Date.parse(h.start), nano(h.kwh), h.readings]),
-        `day view ${date}`,
-      ).toEqual(dayView(device, date).map((h) => [h.start, h.nano, h.readings]));
+        view.body.hours.map((h) => [Date.parse(h.start), nano(h.kwh), h.readings]),
+        `day view ${view.date}`,
+      ).toEqual(dayView(device, view.date).map((h) => [h.start, h.nano, h.readings]));
     }
 
-    const alerts = await t.db.sql<{ h: number }[]>`
-      select (extract(epoch from hour_start) * 1000)::float8 as h from alerts
-      where device_id = ${device.id} and kind = 'exceeded'`;
-    const raised = alerts.map((a) => a.h);
+    const raised = (alerts.get(device.id) ?? []).map((a) => a.h);
     expect(new Set(raised).size, 'one exceeded per device-hour').toBe(raised.length);
     // Exactness of alerts is checked where the model is unambiguous: interval meters (totals only
     // grow) whose zone never changed (a re-bucketed hour raises nothing; past alerts keep theirs).
@@ -221,20 +249,40 @@ async function check(devices: ModelDevice[], r: ReturnType<typeof prng>) {
   }
 }
 
+interface DayViewBody {
+  hours: Array<{ start: string; kwh: number; readings: number }>;
+}
+
 describe('the reading path against a reference model', () => {
-  it(`agrees on ${CASES} random streams (seeds ${BASE_SEED}…)`, { timeout: 600_000 }, async () => {
-    for (let i = 0; i < CASES; i++) {
-      const seed = BASE_SEED + i;
-      const log: Step[] = [];
-      try {
-        await runCase(seed, log);
-      } catch (err) {
-        const steps = log.map((s) => `${s.kind}(${s.detail})`).join(', ');
-        console.error(
-          `model case failed: seed ${seed}; replay with EMS_MODEL_SEED=${seed} EMS_MODEL_CASES=1 npx vitest run --project server api/readings/model.test.ts\nsteps: ${steps}`,
-        );
-        throw err;
-      }
+  it(`agrees on ${CASES} random streams (fast-check, seed ${SEED})`, { timeout: 600_000 }, async () => {
+    let log: Step[] = [];
+    let last = '';
+    try {
+      await fc.assert(
+        fc.asyncProperty(caseSpec, async (spec) => {
+          log = [];
+          last = describeCase(spec);
+          await runCase(spec, log);
+        }),
+        {
+          numRuns: CASES,
+          seed: SEED,
+          path: PATH,
+          endOnFailure: !SHRINK,
+          ...(SHRINK ? { interruptAfterTimeLimit: SHRINK_MS } : {}),
+        },
+      );
+    } catch (err) {
+      const found = /seed: (-?\d+), path: "([^"]*)"/.exec(String((err as Error).message));
+      const steps = log.map((s) => `${s.kind}(${s.detail})`).join(', ');
+      console.error(
+        `model case failed: ${found ? `seed ${found[1]}, path ${found[2]}` : 'see the fast-check report'}\n` +
+          (found
+            ? `replay with EMS_MODEL_SEED=${found[1]} EMS_MODEL_PATH=${found[2]} npx vitest run --project server api/readings/model.test.ts\n`
+            : '') +
+          `last case run: ${last}\nits steps: ${steps}`,
+      );
+      throw err;
     }
   });
 });

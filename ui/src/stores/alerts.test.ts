@@ -2,7 +2,7 @@ import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { anAlert } from '../test-data.ts';
 import { apiError, fakeFetch } from '../test-fetch.ts';
-import { useAlerts } from './alerts.ts';
+import { isToastWorthy, useAlerts } from './alerts.ts';
 
 beforeEach(() => setActivePinia(createPinia()));
 afterEach(() => vi.unstubAllGlobals());
@@ -52,5 +52,20 @@ describe('alerts store', () => {
     alerts.receive(a);
     await expect(alerts.acknowledge(a.id)).rejects.toMatchObject({ code: 'not_found' });
     expect(alerts.openCount).toBe(1);
+  });
+});
+
+describe('which pushed alerts are worth a toast', () => {
+  const now = Date.parse('2026-07-01T12:30:00Z');
+
+  it('every alert that is not late', () => {
+    expect(isToastWorthy(anAlert({ late: false, hourStart: '2025-01-01T00:00:00Z' }), now)).toBe(true);
+  });
+
+  it('a late alert only when its hour ended within the last hour', () => {
+    // The hour 11:00–12:00 ended 30 minutes ago; 10:00–11:00 ended 90 minutes ago.
+    expect(isToastWorthy(anAlert({ late: true, hourStart: '2026-07-01T11:00:00Z' }), now)).toBe(true);
+    expect(isToastWorthy(anAlert({ late: true, hourStart: '2026-07-01T10:00:00Z' }), now)).toBe(false);
+    expect(isToastWorthy(anAlert({ late: true, hourStart: '2025-07-01T10:00:00Z' }), now)).toBe(false);
   });
 });

@@ -2,12 +2,28 @@
  * Alerts: the open ones behind the bell (with acknowledge), and a recent feed
  * for administrators. A socket `alert` is stored by the server before it is
  * pushed, so merging by id is enough to stay correct across reconnects.
+ * Every stored alert is pushed, old backfill too (marked `late`): all go to
+ * the bell, but only recent ones are worth a toast (isToastWorthy).
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { Alert } from '../../../api/contract.ts';
 import { alertsApi } from '../api/client.ts';
 import { messageOf } from '../api/http.ts';
+
+const HOUR = 3_600_000;
+
+/**
+ * Whether a pushed alert deserves a toast at `now`: any alert that is not
+ * late, and a late one only when its hour ended within the last hour (a
+ * backlog of a year would otherwise flood the screen; it is filed in the bell).
+ */
+export function isToastWorthy(alert: Alert, now: number): boolean {
+  if (!alert.late) return true;
+  // Local hours last an hour of real time, so the hour's end is its start + 1 h.
+  const hourEnd = Date.parse(alert.hourStart) + HOUR;
+  return now - hourEnd <= HOUR;
+}
 
 function newestFirst(a: Alert, b: Alert): number {
   return Date.parse(b.createdAt) - Date.parse(a.createdAt);

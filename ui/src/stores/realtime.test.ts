@@ -54,6 +54,41 @@ describe('realtime wiring', () => {
     expect(toasts[0]?.body).toBe('3 kWh of 2 kWh this hour');
   });
 
+  it('files a year of late backfill in the bell without a toast, and toasts a late alert of the last hour', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.parse('2026-07-01T12:30:00Z'));
+    try {
+      useRealtime().start('tok');
+      for (let day = 1; day <= 365; day++) {
+        const hourStart = new Date(Date.parse('2025-07-01T10:00:00Z') + day * 86_400_000).toISOString();
+        fakeSocket.fire('alert', anAlert({ late: true, hourStart, deviceName: 'Old' }));
+      }
+      expect(useAlerts().openCount).toBe(365);
+      expect(useToasts().items).toEqual([]);
+      fakeSocket.fire(
+        'alert',
+        anAlert({ late: true, hourStart: '2026-07-01T11:00:00Z', deviceName: 'Oven' }),
+      );
+      expect(useToasts().items.map((t) => t.title)).toEqual(['Oven is over its hourly limit']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('toasts a burst of fresh alerts a few at a time, with a "+N more alerts" summary', () => {
+    useRealtime().start('tok');
+    const burst = Array.from({ length: 10 }, (_, i) => anAlert({ deviceName: `Meter ${i}` }));
+    for (const alert of burst) fakeSocket.fire('alert', alert);
+    fakeSocket.fire('alert', burst[9]); // a repeat push (same id) is neither listed nor counted twice
+    expect(useAlerts().openCount).toBe(10);
+    expect(useToasts().items.map((t) => t.title)).toEqual([
+      'Meter 0 is over its hourly limit',
+      'Meter 1 is over its hourly limit',
+      'Meter 2 is over its hourly limit',
+      '+7 more alerts',
+    ]);
+  });
+
   it('shows reconnecting when the socket drops and refetches open alerts when it is back', async () => {
     const missed = anAlert();
     const fake = fakeFetch({ 'GET /api/alerts': () => ({ body: { items: [missed], total: 1 } }) });

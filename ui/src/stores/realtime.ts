@@ -1,6 +1,6 @@
 /**
- * The live connection and where its events go. Alerts land in the bell and as
- * a toast, live totals in devices (and today's chart), chat events in the chat
+ * The live connection and where its events go. Alerts land in the bell and,
+ * when recent, as a toast (a few at once), live totals in devices (and today's chart), chat events in the chat
  * store. When the socket drops, the header shows "reconnecting…"; when it comes
  * back, anything missed meanwhile is fetched again over REST.
  */
@@ -8,7 +8,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { closeSocket, type EmsSocket, openSocket } from '../api/socket.ts';
 import { kwhLabel } from '../lib/time.ts';
-import { useAlerts } from './alerts.ts';
+import { isToastWorthy, useAlerts } from './alerts.ts';
 import { useChat } from './chat.ts';
 import { useConsumption } from './consumption.ts';
 import { useDevices } from './devices.ts';
@@ -52,15 +52,24 @@ export const useRealtime = defineStore('realtime', () => {
     });
 
     socket.on('alert', (alert) => {
-      if (!alerts.receive(alert)) return;
+      // Every new alert goes to the bell; old backfill is not toasted, and a burst shows a few.
+      if (!alerts.receive(alert) || !isToastWorthy(alert, Date.now())) return;
       const what =
         alert.kind === 'exceeded' ? 'is over its hourly limit' : 'is heading over its hourly limit';
-      toasts.push({
-        kind: alert.kind === 'exceeded' ? 'danger' : 'warning',
-        title: `${alert.deviceName} ${what}`,
-        body: `${kwhLabel(alert.kwh)} of ${kwhLabel(alert.maxHourlyKwh)} this hour`,
-        to: `/devices/${alert.deviceId}`,
-      });
+      toasts.pushGrouped(
+        'alert',
+        {
+          kind: alert.kind === 'exceeded' ? 'danger' : 'warning',
+          title: `${alert.deviceName} ${what}`,
+          body: `${kwhLabel(alert.kwh)} of ${kwhLabel(alert.maxHourlyKwh)} this hour`,
+          to: `/devices/${alert.deviceId}`,
+        },
+        (more) => ({
+          kind: 'warning',
+          title: `+${more} more ${more === 1 ? 'alert' : 'alerts'}`,
+          body: 'All of them are in the bell.',
+        }),
+      );
     });
     socket.on('live', (total) => {
       devices.applyLive(total);
