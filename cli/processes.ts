@@ -26,11 +26,11 @@ import { type Database, openDatabase } from '../api/db/connect.ts';
 import { PostgresDeviceStore } from '../api/db/device-store.ts';
 import { migrate } from '../api/db/migrate.ts';
 import { opsRoutes } from '../api/ops/index.ts';
-import { createMetrics } from '../api/ops/metrics.ts';
+import { createMetrics, registerRuntimeMetrics } from '../api/ops/metrics.ts';
 import { createRealtimeSetup } from '../api/realtime/setup.ts';
 import { createMemoryDrivers } from '../runtime/memory/index.ts';
 import { RuntimeNode } from '../runtime/node.ts';
-import { createRedisDrivers } from '../runtime/redis/index.ts';
+import { createRedisDrivers, isConnectionError } from '../runtime/redis/index.ts';
 import type { RuntimeDrivers } from '../runtime/types.ts';
 import { ensureAdmin, jwtSecretFor } from './bootstrap.ts';
 import type { Config } from './config.ts';
@@ -70,9 +70,31 @@ export async function openConfiguredDatabase(config: Config): Promise<Database> 
 
 type Drivers = RuntimeDrivers & { memory: boolean; readinessChecks: Array<() => Promise<void>> };
 
-function drivers(config: Config, log: Logger): Drivers {
+/** What this process does while Redis is away, for the log line that reports the outage. */
+function redisOutagePlan(roles: Roles): string {
+  const plans = [];
+  if (roles.api) plans.push('POST /api/readings answers 503 and /readyz 503 until it returns');
+  if (roles.runtime)
+    plans.push(
+      'shards whose leases cannot be renewed stop consuming before the leases expire, then are re-acquired',
+    );
+  return `${plans.join('; ')}; reconnecting`;
+}
+
+function drivers(config: Config, roles: Roles, log: Logger): Drivers {
   if (config.REDIS_URL) {
-    const redis = createRedisDrivers({ url: config.REDIS_URL, prefix: config.EMS_REDIS_PREFIX });
+    const redis = createRedisDrivers({
+      url: config.REDIS_URL,
+      prefix: config.EMS_REDIS_PREFIX,
+      // Per-attempt connection errors repeat what the connection log below says once.
+      onError: (err, context) => {
+        if (!isConnectionError(err)) log.warn({ err, context }, 'redis driver error');
+      },
+      onConnection: ({ connection, state, downMs }) => {
+        if (state === 'lost') log.error({ connection }, `Redis connection lost: ${redisOutagePlan(roles)}`);
+        else log.warn({ connection, downMs }, 'Redis connection restored');
+      },
+    });
     // /readyz answers 503 while Redis does not answer: readings could not be accepted durably.
     const pingRedis = async () => {
       await redis.redis.ping();
@@ -104,7 +126,7 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
   const db = await openConfiguredDatabase(config);
   const applied = await migrate(db.sql);
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
-  const rt = drivers(config, log);
+  const rt = drivers(config, roles, log);
   const stops: Array<() => Promise<void>> = [];
   let draining = false;
   const nodeId = config.EMS_NODE_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -118,8 +140,26 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
       events: rt.events,
       onError: (err, where) => log.warn({ err, where }, 'actor error'),
     });
-    runtimeNode = new RuntimeNode({ nodeId, shards: config.EMS_SHARDS, drivers: rt, handler: processor });
-    runtimeNode.on('error', (err: unknown) => log.warn({ err }, 'runtime node error'));
+    runtimeNode = new RuntimeNode({
+      nodeId,
+      shards: config.EMS_SHARDS,
+      drivers: rt,
+      handler: processor,
+      // The node's own info lines (each shard acquired, …) are debug here; its warnings and errors stay.
+      log: {
+        info: (data, msg) => log.debug(data, msg),
+        warn: (data, msg) => log.warn(data, msg),
+        error: (data, msg) => log.error(data, msg),
+      },
+    });
+    // The node logs its own failures (rate-limited during an outage); the listener keeps them from throwing.
+    runtimeNode.on('error', () => {});
+    const node = runtimeNode;
+    // A shard the watchdog found stalled makes this node not ready until it consumes again.
+    rt.readinessChecks.push(async () => {
+      const { stalledShards } = node.health();
+      if (stalledShards.length > 0) throw new Error(`stalled shard consumers: ${stalledShards.join(',')}`);
+    });
     runtimeNode.on('acquired', (shard: number, epoch: number) =>
       log.debug({ shard, epoch }, 'shard acquired'),
     );
@@ -163,11 +203,12 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
     };
     apiDeps = deps;
     const realtimeSetup = createRealtimeSetup();
-    const { app } = createApp(deps, {
+    const { app, metrics } = createApp(deps, {
       mount: [(a) => realtimeSetup.mount(a, deps, config)],
       userHooks: { onDeleted: async (userId) => realtimeSetup.userDeleted(userId) },
       tokenHooks: { onRevoked: (tokenId) => realtimeSetup.tokenRevoked(tokenId) },
     });
+    if (runtimeNode) registerRuntimeMetrics(metrics.registry, () => runtimeNode!.health());
     server = createAdaptorServer({ fetch: app.fetch }) as Server;
     const realtime = await realtimeSetup.attach(server, deps, config, rt);
     port = await listen(server, config);
@@ -184,7 +225,9 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
   } else if (roles.ops) {
     const opsDeps = { sql: db.sql, log, readinessChecks: rt.readinessChecks, draining: () => draining };
     // opsRoutes reads only these four fields of the api's dependencies.
-    const ops = new Hono().route('/', opsRoutes(opsDeps as unknown as AppDeps, createMetrics()));
+    const metrics = createMetrics();
+    if (runtimeNode) registerRuntimeMetrics(metrics.registry, () => runtimeNode!.health());
+    const ops = new Hono().route('/', opsRoutes(opsDeps as unknown as AppDeps, metrics));
     server = createAdaptorServer({ fetch: ops.fetch }) as Server;
     port = await listen(server, config);
     log.info({ port, host: config.HOST }, 'ops endpoints listening (/healthz, /readyz, /metrics)');

@@ -5,7 +5,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { AppEnv } from '../context.ts';
 
 export interface Metrics {
@@ -40,4 +40,27 @@ export function createMetrics(): Metrics {
     }
   };
   return { registry, middleware };
+}
+
+/** The runtime node's consumer watchdog, for processes that host a node (see runtime/node.ts). */
+export function registerRuntimeMetrics(
+  registry: Registry,
+  health: () => { stalledShards: number[]; consumerRestarts: number },
+): void {
+  new Gauge({
+    name: 'ems_runtime_consumer_restarts',
+    help: 'Shard consumers the watchdog restarted because they stopped consuming while jobs waited',
+    registers: [registry],
+    collect() {
+      this.set(health().consumerRestarts);
+    },
+  });
+  new Gauge({
+    name: 'ems_runtime_stalled_shards',
+    help: 'Shards whose consumer the watchdog found stalled and that are not consuming again yet',
+    registers: [registry],
+    collect() {
+      this.set(health().stalledShards.length);
+    },
+  });
 }

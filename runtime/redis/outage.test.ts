@@ -40,59 +40,66 @@ function drivers(url: string, prefix: string): RedisDrivers {
 }
 
 describe('a runtime node over a Redis link that is cut', () => {
-  it('resumes every shard on its own after a 5 s cut', async () => {
-    const prefix = randomPrefix();
-    cleanup.push(() => deleteKeys(`${prefix}:*`));
-    const proxy: TcpProxy = await startTcpProxy('127.0.0.1', Number(new URL(TEST_REDIS_URL).port || 6379));
-    cleanup.push(() => proxy.close());
-    const producer = drivers(TEST_REDIS_URL, prefix).producer;
-    const seen = new Set<string>();
-    const node = new RuntimeNode({
-      nodeId: 'blip-node',
-      shards: SHARDS,
-      drivers: drivers(proxy.url(TEST_REDIS_URL), prefix),
-      timings: TIMINGS,
-      handler: {
-        onAcquired: async () => {},
-        onReleased: async () => {},
-        process: async (job: ShardJob) => {
-          seen.add(job.payload as string);
+  it.each([
+    [5000, 'longer than a lease: shards are given up and re-acquired'],
+    [1500, 'shorter than a lease: the same consumers carry on'],
+  ])(
+    'resumes every shard on its own after a %i ms cut (%s)',
+    async (cutMs) => {
+      const prefix = randomPrefix();
+      cleanup.push(() => deleteKeys(`${prefix}:*`));
+      const proxy: TcpProxy = await startTcpProxy('127.0.0.1', Number(new URL(TEST_REDIS_URL).port || 6379));
+      cleanup.push(() => proxy.close());
+      const producer = drivers(TEST_REDIS_URL, prefix).producer;
+      const seen = new Set<string>();
+      const node = new RuntimeNode({
+        nodeId: 'blip-node',
+        shards: SHARDS,
+        drivers: drivers(proxy.url(TEST_REDIS_URL), prefix),
+        timings: TIMINGS,
+        handler: {
+          onAcquired: async () => {},
+          onReleased: async () => {},
+          process: async (job: ShardJob) => {
+            seen.add(job.payload as string);
+          },
         },
-      },
-    });
-    node.on('error', () => {});
-    cleanup.push(() => node.stop());
-    await node.start();
-    expect(node.ownedShards()).toHaveLength(SHARDS);
+      });
+      node.on('error', () => {});
+      cleanup.push(() => node.stop());
+      await node.start();
+      expect(node.ownedShards()).toHaveLength(SHARDS);
 
-    const sent: string[] = [];
-    const send = async (round: string) => {
-      for (let shard = 0; shard < SHARDS; shard++) {
-        const payload = `${round}-${shard}`;
-        await producer.addBulk(shard, [payload]);
-        sent.push(payload);
-      }
-    };
-    await send('before');
-    await vi.waitFor(() => expect(seen.size).toBe(sent.length), { timeout: 10_000, interval: 50 });
+      const sent: string[] = [];
+      const send = async (round: string) => {
+        for (let shard = 0; shard < SHARDS; shard++) {
+          const payload = `${round}-${shard}`;
+          await producer.addBulk(shard, [payload]);
+          sent.push(payload);
+        }
+      };
+      await send('before');
+      await vi.waitFor(() => expect(seen.size).toBe(sent.length), { timeout: 10_000, interval: 50 });
 
-    proxy.cut(5000);
-    await new Promise((r) => setTimeout(r, 2500));
-    await send('during');
-    await new Promise((r) => setTimeout(r, 3000));
-    await send('after');
-    await vi.waitFor(
-      () => {
-        const missing = sent.filter((p) => !seen.has(p));
-        expect(missing, `not processed: ${missing.join(' ')}`).toEqual([]);
-      },
-      { timeout: 30_000, interval: 100 },
-    );
-    // And it keeps consuming afterwards.
-    await send('later');
-    await vi.waitFor(() => expect(sent.filter((p) => !seen.has(p))).toEqual([]), {
-      timeout: 15_000,
-      interval: 100,
-    });
-  }, 60_000);
+      proxy.cut(cutMs);
+      await new Promise((r) => setTimeout(r, cutMs / 2));
+      await send('during');
+      await new Promise((r) => setTimeout(r, cutMs / 2 + 500));
+      await send('after');
+      await vi.waitFor(
+        () => {
+          const missing = sent.filter((p) => !seen.has(p));
+          expect(missing, `not processed: ${missing.join(' ')}`).toEqual([]);
+        },
+        { timeout: 30_000, interval: 100 },
+      );
+      // And it keeps consuming afterwards.
+      await send('later');
+      await vi.waitFor(() => expect(sent.filter((p) => !seen.has(p))).toEqual([]), {
+        timeout: 15_000,
+        interval: 100,
+      });
+    },
+    60_000,
+  );
 });
