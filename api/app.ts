@@ -19,7 +19,7 @@ import { authenticate } from './auth/principal.ts';
 import { consumptionRoutes } from './consumption/index.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { deviceRoutes } from './devices/index.ts';
-import { ApiError } from './errors.ts';
+import { ApiError, isDependencyOutage, unavailable } from './errors.ts';
 import { opsRoutes } from './ops/index.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { serveUi } from './ops/static-ui.ts';
@@ -56,6 +56,10 @@ export function errorResponse(err: unknown, c: Context, log: AppDeps['log']): Re
           : new ApiError('invalid_request', err.message || 'Invalid request');
   } else if (err instanceof SyntaxError) {
     apiError = new ApiError('invalid_request', 'Malformed JSON in request body');
+  } else if (isDependencyOutage(err)) {
+    // Postgres or Redis away: the request was fine, the service is degraded (API.md: 503, retry).
+    log.warn({ err: (err as Error).message, path: c.req.path }, 'dependency unavailable');
+    apiError = unavailable();
   } else {
     log.error({ err, path: c.req.path }, 'unhandled error');
     apiError = new ApiError('internal', 'Internal error; it has been logged');

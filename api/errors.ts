@@ -84,3 +84,62 @@ export function invalid(error: z.ZodError, what = 'request'): ApiError {
 }
 
 export const notFound = (what: string) => new ApiError('not_found', `${what} not found`);
+
+/** Node socket errors of a lost or refused connection (Postgres or Redis). */
+const CONNECTION_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  // postgres.js
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_DESTROYED',
+  'CONNECTION_ENDED',
+]);
+
+/**
+ * True when `err` says a dependency (Postgres, Redis) is unreachable or
+ * restarting rather than that the request is wrong: socket errors, SQLSTATE
+ * class 08 (connection exception), 57P01–57P03 (shutdown, cannot connect
+ * now), 53300 (too many connections), ioredis timeouts, and `DependencyTimeout`.
+ * Such a failure is answered 503 `unavailable` (API.md), never 500.
+ */
+export function isDependencyOutage(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err instanceof DependencyTimeout) return true;
+  const code = String((err as { code?: unknown }).code ?? '');
+  if (CONNECTION_CODES.has(code)) return true;
+  if (/^08/.test(code) || ['57P01', '57P02', '57P03', '53300'].includes(code)) return true;
+  return /Connection is closed|Command timed out|MaxRetriesPerRequest|Stream isn't writeable/.test(
+    err.message,
+  );
+}
+
+/** A call to a dependency that did not answer in time. */
+export class DependencyTimeout extends Error {
+  constructor(what: string, ms: number) {
+    super(`${what} did not answer within ${ms} ms`);
+    this.name = 'DependencyTimeout';
+  }
+}
+
+/** Rejects with DependencyTimeout if `promise` has not settled within `ms` (the call itself is not cancelled). */
+export async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new DependencyTimeout(what, ms)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The 503 for an unreachable dependency. */
+export const unavailable = (message = 'A dependency is not answering; retry shortly') =>
+  new ApiError('unavailable', message, undefined, { 'retry-after': '2' });

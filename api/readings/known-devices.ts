@@ -3,18 +3,27 @@
  * posts the same devices every few seconds, and one lookup per id per minute
  * is enough. A device deleted within the cache window is still refused by its
  * actor (readings of a missing device are dropped at the runtime).
+ *
+ * Through a Postgres outage (the lookup fails or takes over `deadlineMs`),
+ * ids this api has ever found stay known, so their readings are still
+ * accepted into Redis (API.md, Readings); an id never seen cannot be decided
+ * and the request is answered 503.
  */
 import type { Sql } from '../db/connect.ts';
 import { existingDeviceIds } from '../devices/repo.ts';
+import { isDependencyOutage, withDeadline } from '../errors.ts';
 
 export class KnownDevices {
   readonly #seen = new Map<string, number>();
   readonly #sql: Sql;
   readonly #ttlMs: number;
 
-  constructor(sql: Sql, ttlMs = 60_000) {
+  readonly #deadlineMs: number;
+
+  constructor(sql: Sql, ttlMs = 60_000, deadlineMs = 1500) {
     this.#sql = sql;
     this.#ttlMs = ttlMs;
+    this.#deadlineMs = deadlineMs;
   }
 
   /** The ids among `ids` that do not name a device. */
@@ -26,7 +35,14 @@ export class KnownDevices {
       if (until === undefined || until < now) unseen.add(id);
     }
     if (unseen.size === 0) return unseen;
-    const found = await existingDeviceIds(this.#sql, [...unseen]);
+    let found: Iterable<string>;
+    try {
+      found = await withDeadline(existingDeviceIds(this.#sql, [...unseen]), this.#deadlineMs, 'the database');
+    } catch (err) {
+      // Known before (the entry is stale, not absent): good enough to queue readings while the database is away.
+      if (isDependencyOutage(err) && [...unseen].every((id) => this.#seen.has(id))) return new Set();
+      throw err;
+    }
     if (this.#seen.size > 200_000) this.#seen.clear();
     for (const id of found) {
       this.#seen.set(id, now + this.#ttlMs);
