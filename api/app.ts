@@ -22,6 +22,7 @@ import { deviceRoutes } from './devices/index.ts';
 import { ApiError, isDependencyOutage, unavailable } from './errors.ts';
 import { opsRoutes } from './ops/index.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
+import { requestDeadline } from './ops/request-deadline.ts';
 import { serveUi } from './ops/static-ui.ts';
 import { readingRoutes } from './readings/index.ts';
 import { type TokenHooks, tokenRoutes } from './tokens/index.ts';
@@ -105,6 +106,8 @@ export function createApp(
       },
     }),
   );
+  // Outermost of the /api handlers, so auth lookups are bounded too.
+  app.use('/api/*', requestDeadline());
   app.use('/api/*', authenticate(deps));
   // Who may call is decided here, before what they sent is validated: no token → 401; a device
   // ingest token is a credential for POST /api/readings only, anywhere else it does not

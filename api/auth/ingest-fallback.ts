@@ -16,6 +16,8 @@ import { hashToken } from './opaque-tokens.ts';
 
 export class IngestAuthFallback {
   readonly #known = new Map<string, { principal: Principal; at: number }>();
+  /** After a failed lookup, known tokens skip the database for a second: each lookup would wait its deadline. */
+  #failingUntil = 0;
 
   constructor(
     private readonly maxAgeMs = 10 * 60_000,
@@ -25,6 +27,10 @@ export class IngestAuthFallback {
 
   async resolve(token: string, lookup: () => Promise<Principal | null>): Promise<Principal | null> {
     const key = hashToken(token);
+    if (Date.now() < this.#failingUntil) {
+      const fallback = this.#fallback(key);
+      if (fallback) return fallback;
+    }
     try {
       const principal = await withDeadline(lookup(), this.deadlineMs, 'the database (token lookup)');
       if (principal) {
@@ -34,11 +40,17 @@ export class IngestAuthFallback {
       return principal;
     } catch (err) {
       if (!isDependencyOutage(err)) throw err;
-      const hit = this.#known.get(key);
-      const now = Date.now();
-      const expiresAt = (hit?.principal.kind === 'user' ? hit.principal.expiresAt : undefined) ?? Infinity;
-      if (hit && now - hit.at < this.maxAgeMs && now < expiresAt) return hit.principal;
+      this.#failingUntil = Date.now() + 1000;
+      const fallback = this.#fallback(key);
+      if (fallback) return fallback;
       throw err;
     }
+  }
+
+  #fallback(key: string): Principal | null {
+    const hit = this.#known.get(key);
+    const now = Date.now();
+    const expiresAt = (hit?.principal.kind === 'user' ? hit.principal.expiresAt : undefined) ?? Infinity;
+    return hit && now - hit.at < this.maxAgeMs && now < expiresAt ? hit.principal : null;
   }
 }

@@ -19,6 +19,7 @@ export class KnownDevices {
   readonly #ttlMs: number;
 
   readonly #deadlineMs: number;
+  #failingUntil = 0;
 
   constructor(sql: Sql, ttlMs = 60_000, deadlineMs = 1500) {
     this.#sql = sql;
@@ -35,11 +36,14 @@ export class KnownDevices {
       if (until === undefined || until < now) unseen.add(id);
     }
     if (unseen.size === 0) return unseen;
+    // The database failed a moment ago: ids known before need not wait for another failed lookup.
+    if (now < this.#failingUntil && [...unseen].every((id) => this.#seen.has(id))) return new Set();
     let found: Iterable<string>;
     try {
       found = await withDeadline(existingDeviceIds(this.#sql, [...unseen]), this.#deadlineMs, 'the database');
     } catch (err) {
       // Known before (the entry is stale, not absent): good enough to queue readings while the database is away.
+      if (isDependencyOutage(err)) this.#failingUntil = Date.now() + 1000;
       if (isDependencyOutage(err) && [...unseen].every((id) => this.#seen.has(id))) return new Set();
       throw err;
     }
