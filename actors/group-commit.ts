@@ -25,7 +25,7 @@ export interface GroupCommitOptions {
   maxInFlight?: number;
   /** Stop adding jobs to a shared commit past this many readings. Default 20 000. */
   maxReadings?: number;
-  /** A commit not settled after this long fails (and is retried). Default 15 000. */
+  /** A commit not settled after this long fails (and is retried). Default 10 000. */
   commitDeadlineMs?: number;
 }
 
@@ -57,7 +57,7 @@ export class GroupCommitter {
     this.#store = store;
     this.#maxInFlight = options.maxInFlight ?? 4;
     this.#maxReadings = options.maxReadings ?? 20_000;
-    this.#deadlineMs = options.commitDeadlineMs ?? 15_000;
+    this.#deadlineMs = options.commitDeadlineMs ?? 10_000;
   }
 
   #bounded<T>(commit: Promise<T>): Promise<T> {
