@@ -23,8 +23,9 @@ import type { SessionHooks } from './auth/sessions.ts';
 import { consumptionRoutes } from './consumption/index.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { deviceRoutes } from './devices/index.ts';
-import { ApiError } from './errors.ts';
+import { ApiError, isDependencyOutage, unavailable } from './errors.ts';
 import { contentSecurityPolicy } from './ops/csp.ts';
+import { requestDeadline } from './ops/request-deadline.ts';
 import { serveUi } from './ops/static-ui.ts';
 import { readingRoutes } from './readings/index.ts';
 import { deviceTokenRoutes } from './tokens/device-tokens.ts';
@@ -62,6 +63,10 @@ export function errorResponse(err: unknown, c: Context, log: AppDeps['log']): Re
           : new ApiError('invalid_request', err.message || 'Invalid request');
   } else if (err instanceof SyntaxError) {
     apiError = new ApiError('invalid_request', 'Malformed JSON in request body');
+  } else if (isDependencyOutage(err)) {
+    // Postgres or Redis away: the request was fine, the service is degraded (API.md: 503, retry).
+    log.warn({ err: (err as Error).message, path: c.req.path }, 'dependency unavailable');
+    apiError = unavailable();
   } else {
     log.error({ err, path: c.req.path }, 'unhandled error');
     apiError = new ApiError('internal', 'Internal error; it has been logged');
@@ -108,6 +113,8 @@ export function createApp(
       },
     }),
   );
+  // Outermost of the /api handlers, so auth lookups are bounded too.
+  app.use('/api/*', requestDeadline());
   app.use('/api/*', authenticate(deps));
   // Who may call is decided here, before what they sent is validated: no token → 401; a device
   // ingest token is a credential for POST /api/readings only, anywhere else it does not

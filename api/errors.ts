@@ -4,7 +4,9 @@
  * error, or anything unexpected — into the error body of docs/API.md. Unexpected
  * errors become `internal` with a generic message: no stack, no SQL.
  */
+
 import type { z } from 'zod';
+import { DependencyTimeout } from '../core/deadline.ts';
 
 export type ErrorCode =
   | 'invalid_request'
@@ -84,3 +86,41 @@ export function invalid(error: z.ZodError, what = 'request'): ApiError {
 }
 
 export const notFound = (what: string) => new ApiError('not_found', `${what} not found`);
+
+/** Node socket errors of a lost or refused connection (Postgres or Redis). */
+const CONNECTION_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  // postgres.js
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_DESTROYED',
+  'CONNECTION_ENDED',
+]);
+
+/**
+ * True when `err` says a dependency (Postgres, Redis) is unreachable or
+ * restarting rather than that the request is wrong: socket errors, SQLSTATE
+ * class 08 (connection exception), 57P01–57P03 (shutdown, cannot connect
+ * now), 53300 (too many connections), ioredis timeouts, and `DependencyTimeout`.
+ * Such a failure is answered 503 `unavailable` (API.md), never 500.
+ */
+export function isDependencyOutage(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err instanceof DependencyTimeout) return true;
+  const code = String((err as { code?: unknown }).code ?? '');
+  if (CONNECTION_CODES.has(code)) return true;
+  if (/^08/.test(code) || ['57P01', '57P02', '57P03', '53300'].includes(code)) return true;
+  return /Connection is closed|Command timed out|MaxRetriesPerRequest|Stream isn't writeable/.test(
+    err.message,
+  );
+}
+
+/** The 503 for an unreachable dependency. */
+export const unavailable = (message = 'A dependency is not answering; retry shortly') =>
+  new ApiError('unavailable', message, undefined, { 'retry-after': '2' });
+
+export { DependencyTimeout, withDeadline } from '../core/deadline.ts';

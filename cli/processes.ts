@@ -22,13 +22,19 @@ import type { AppDeps } from '../api/context.ts';
 import { type Database, openDatabase } from '../db/connect.ts';
 import { PostgresDeviceStore } from '../db/device-store.ts';
 import { migrate } from '../db/migrate.ts';
-import { createMetrics, type Metrics, registerRuntimeMetrics } from '../ops/metrics.ts';
+import {
+  createMetrics,
+  type Metrics,
+  registerRuntimeMetrics,
+  registerWatchdogMetrics,
+} from '../ops/metrics.ts';
 import { opsRoutes } from '../ops/probes.ts';
 import { RuntimeNode } from '../runtime/node.ts';
 import type { Config } from './config.ts';
 import { drivers } from './drivers.ts';
 import { closeListener, listen } from './listen.ts';
 import type { Logger } from './logger.ts';
+import type { Roles } from './roles.ts';
 
 export interface Running {
   /** The HTTP server, when this process serves the api. */
@@ -40,15 +46,7 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-export interface Roles {
-  api: boolean;
-  runtime: boolean;
-  /**
-   * Without the api: still answer /healthz, /readyz and /metrics on PORT, so an
-   * orchestrator can probe a runtime node (compose.yaml does).
-   */
-  ops?: boolean;
-}
+export type { Roles } from './roles.ts';
 
 function poolSize(config: Config, db: 'embedded' | 'server') {
   return db === 'embedded' ? 1 : config.EMS_DB_POOL;
@@ -67,7 +65,7 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
   const db = await openConfiguredDatabase(config);
   const applied = await migrate(db.sql);
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
-  const rt = drivers(config, log);
+  const rt = drivers(config, roles, log);
   const stops: Array<() => Promise<void>> = [];
   let draining = false;
   const nodeId = config.EMS_NODE_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -81,8 +79,26 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
       events: rt.events,
       onError: (err, where) => log.warn({ err, where }, 'actor error'),
     });
-    runtimeNode = new RuntimeNode({ nodeId, shards: config.EMS_SHARDS, drivers: rt, handler: processor });
-    runtimeNode.on('error', (err: unknown) => log.warn({ err }, 'runtime node error'));
+    runtimeNode = new RuntimeNode({
+      nodeId,
+      shards: config.EMS_SHARDS,
+      drivers: rt,
+      handler: processor,
+      // The node's own info lines (each shard acquired, …) are debug here; its warnings and errors stay.
+      log: {
+        info: (data, msg) => log.debug(data, msg),
+        warn: (data, msg) => log.warn(data, msg),
+        error: (data, msg) => log.error(data, msg),
+      },
+    });
+    // The node logs its own failures (rate-limited during an outage); the listener keeps them from throwing.
+    runtimeNode.on('error', () => {});
+    const node = runtimeNode;
+    // A shard the watchdog found stalled makes this node not ready until it consumes again.
+    rt.readinessChecks.push(async () => {
+      const { stalledShards } = node.health();
+      if (stalledShards.length > 0) throw new Error(`stalled shard consumers: ${stalledShards.join(',')}`);
+    });
     runtimeNode.on('acquired', (shard: number, epoch: number) =>
       log.debug({ shard, epoch }, 'shard acquired'),
     );
@@ -130,6 +146,7 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
 
   // The runtime's counters, read from the processor at scrape time (docs/OPERATIONS.md).
   if (processor && metrics) registerRuntimeMetrics(metrics.registry, () => processor!.totals);
+  if (runtimeNode && metrics) registerWatchdogMetrics(metrics.registry, () => runtimeNode!.health());
 
   return {
     server,

@@ -6,7 +6,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
@@ -78,4 +78,27 @@ export function registerRuntimeMetrics(registry: Registry, totals: () => Runtime
       },
     });
   }
+}
+
+/** The runtime node's consumer watchdog, for processes that host a node (see runtime/node.ts). */
+export function registerWatchdogMetrics(
+  registry: Registry,
+  health: () => { stalledShards: number[]; consumerRestarts: number },
+): void {
+  new Gauge({
+    name: 'ems_runtime_consumer_restarts',
+    help: 'Shard consumers the watchdog restarted because they stopped consuming while jobs waited',
+    registers: [registry],
+    collect() {
+      this.set(health().consumerRestarts);
+    },
+  });
+  new Gauge({
+    name: 'ems_runtime_stalled_shards',
+    help: 'Shards whose consumer the watchdog found stalled and that are not consuming again yet',
+    registers: [registry],
+    collect() {
+      this.set(health().stalledShards.length);
+    },
+  });
 }

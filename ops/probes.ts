@@ -4,11 +4,13 @@
  * needs nothing of the api: the database, a logger, extra readiness checks,
  * the drain flag and the metrics token. With EMS_METRICS_TOKEN set, /metrics
  * needs it as a bearer token (compared in constant time): request counts and
- * paths are reconnaissance.
+ * paths are reconnaissance. /readyz is bounded: a dependency that does not
+ * answer within READY_DEADLINE_MS counts as down (503), so a probe never hangs.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { withDeadline } from '../core/deadline.ts';
 import type { Sql } from '../db/connect.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -23,14 +25,19 @@ export interface OpsDeps {
   metricsToken?: string | undefined;
 }
 
+const READY_DEADLINE_MS = 2000;
+
 export function opsRoutes(deps: OpsDeps, metrics: Metrics) {
   const app = new Hono();
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     if (deps.draining?.()) return c.json({ status: 'draining' }, 503);
     try {
-      await deps.sql`select 1`;
-      for (const check of deps.readinessChecks ?? []) await check();
+      await withDeadline(
+        Promise.all([deps.sql`select 1`, ...(deps.readinessChecks ?? []).map((check) => check())]),
+        READY_DEADLINE_MS,
+        'a dependency',
+      );
       return c.json({ status: 'ready' });
     } catch (err) {
       deps.log.warn({ err: (err as Error).message }, 'not ready');

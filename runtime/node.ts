@@ -29,11 +29,23 @@ export const DEFAULT_LEASE_TIMINGS: Readonly<LeaseTimings> = {
 };
 
 /** Why a node gave a shard up. */
-export type ShardLossReason = 'rebalanced' | 'renew-rejected' | 'renew-deadline' | 'stopping';
+export type ShardLossReason = 'rebalanced' | 'renew-rejected' | 'renew-deadline' | 'stalled' | 'stopping';
+
+/** The consumer watchdog: how often it looks, and how long a consumer may sit idle with jobs waiting. */
+export interface WatchdogTimings {
+  /** Default 5000. */
+  everyMs: number;
+  /** Default 15 000: well above a new consumer's wait for a dead node's job lock to expire. */
+  stallMs: number;
+}
+
+export const DEFAULT_WATCHDOG: Readonly<WatchdogTimings> = { everyMs: 5000, stallMs: 15_000 };
 
 export type RuntimeNodeEvents = {
   acquired: [shard: number, epoch: number];
   lost: [shard: number, reason: ShardLossReason];
+  /** The watchdog found the shard's consumer not consuming while jobs wait; it is being restarted. */
+  stalled: [shard: number, waiting: number];
   error: [error: Error];
 };
 
@@ -54,6 +66,15 @@ export interface RuntimeNodeOptions {
   log?: RuntimeLogger;
   /** Longest `stop()` waits for jobs in flight before abandoning them (they are redelivered). Default 15 000. */
   stopTimeoutMs?: number;
+  watchdog?: Partial<WatchdogTimings>;
+}
+
+/** What /readyz and /metrics report about the node's consumers. */
+export interface RuntimeNodeHealth {
+  /** Shards the watchdog found stalled and that are not yet consuming again. */
+  stalledShards: number[];
+  /** Consumers restarted by the watchdog since the node started. */
+  consumerRestarts: number;
 }
 
 interface OwnedShard {
@@ -77,6 +98,11 @@ export class RuntimeNode extends EventEmitter<RuntimeNodeEvents> {
   readonly #handler: ShardHandler;
   readonly #log: RuntimeLogger | undefined;
   readonly #stopTimeoutMs: number;
+  readonly #watchdog: Readonly<WatchdogTimings>;
+  readonly #stalled = new Set<number>();
+  #consumerRestarts = 0;
+  /** Failures logged per context kind in the current window, to keep an outage from flooding the log. */
+  readonly #failureLog = new Map<string, { since: number; suppressed: number }>();
   readonly #owned = new Map<number, OwnedShard>();
   readonly #transitions = new Set<Promise<void>>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
@@ -92,6 +118,7 @@ export class RuntimeNode extends EventEmitter<RuntimeNodeEvents> {
     this.#handler = options.handler;
     this.#log = options.log;
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 15_000;
+    this.#watchdog = { ...DEFAULT_WATCHDOG, ...options.watchdog };
     const t = this.timings;
     // A renew must be able to land before the stop margin, or every shard would be dropped after one lease.
     if (t.renewEveryMs + t.jitterMs >= t.leaseMs - t.stopMarginMs) {
@@ -113,6 +140,13 @@ export class RuntimeNode extends EventEmitter<RuntimeNodeEvents> {
     return owned?.phase === 'held' ? owned.epoch : null;
   }
 
+  health(): RuntimeNodeHealth {
+    return {
+      stalledShards: [...this.#stalled].sort((a, b) => a - b),
+      consumerRestarts: this.#consumerRestarts,
+    };
+  }
+
   get state(): NodeState {
     return this.#state;
   }
@@ -129,6 +163,7 @@ export class RuntimeNode extends EventEmitter<RuntimeNodeEvents> {
     this.#every(t.renewEveryMs, () => this.#renewAll());
     this.#every(t.rebalanceEveryMs, () => this.#rebalance());
     this.#every(Math.max(20, Math.min(250, t.stopMarginMs / 4)), () => this.#enforceDeadlines(), false);
+    this.#every(this.#watchdog.everyMs, () => this.#watch(), false);
     this.#log?.info({ nodeId: this.nodeId, shards: this.ownedShards().length }, 'runtime node started');
   }
 
@@ -260,6 +295,7 @@ export class RuntimeNode extends EventEmitter<RuntimeNodeEvents> {
       }
     });
     owned.phase = 'held';
+    this.#stalled.delete(shard);
     this.#log?.info({ nodeId: this.nodeId, shard, epoch: grant.epoch }, 'shard acquired');
     this.emit('acquired', shard, grant.epoch);
   }
@@ -271,19 +307,82 @@ export class RuntimeNode extends EventEmitter<RuntimeNodeEvents> {
       const { shard, epoch } = owned;
       const consumer = owned.consumer;
       owned.consumer = null;
-      if (consumer) await this.#attempt(`close consumer of shard ${shard}`, () => consumer.close());
+      if (consumer) await this.#closeConsumer(shard, consumer);
       await this.#attempt(`onReleased shard ${shard}`, () => this.#handler.onReleased(shard));
       const release = this.#attempt(`release shard ${shard}`, () =>
         this.#drivers.leases.release(shard, this.nodeId, epoch),
       );
       // A lease we could not renew may be unreachable too: do not let its release hold the shard hostage.
-      if (reason === 'rebalanced' || reason === 'stopping') await release;
+      if (reason === 'rebalanced' || reason === 'stopping' || reason === 'stalled') await release;
       if (this.#owned.get(shard) === owned) this.#owned.delete(shard);
       const log = reason === 'rebalanced' || reason === 'stopping' ? 'info' : 'warn';
       this.#log?.[log]({ nodeId: this.nodeId, shard, epoch, reason }, 'shard given up');
       this.emit('lost', shard, reason);
     })();
     return owned.released;
+  }
+
+  /**
+   * Closes a consumer, bounded: a close that never returns (a driver stuck on
+   * a dead connection) would keep the shard in 'releasing' for ever, neither
+   * consumed here nor free for anyone else. After the bound the consumer is
+   * killed (its job in flight is redelivered) and the hand-over goes on.
+   */
+  async #closeConsumer(shard: number, consumer: ShardConsumer): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const closed = this.#attempt(`close consumer of shard ${shard}`, () => consumer.close()).then(() => true);
+    const inTime = await Promise.race([
+      closed,
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.#stopTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (inTime) return;
+    this.#fail(
+      new Error(`consumer of shard ${shard} did not close in ${this.#stopTimeoutMs} ms; killing it`),
+    );
+    if (consumer.kill) await this.#attempt(`kill consumer of shard ${shard}`, () => consumer.kill!());
+  }
+
+  /**
+   * The watchdog: a held shard whose consumer has jobs waiting, none in
+   * flight, and has not started one for `stallMs` (or whose loop has ended)
+   * is given up and re-acquired at the next rebalance, with a new consumer
+   * and a new epoch. It never fires while Redis is unreachable (the health
+   * read times out and is skipped): that case is the lease deadline's.
+   */
+  async #watch(): Promise<void> {
+    const held = [...this.#owned.values()].filter(
+      (owned) => owned.phase === 'held' && owned.consumer?.health,
+    );
+    await Promise.all(
+      held.map(async (owned) => {
+        const consumer = owned.consumer!;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const health = await Promise.race([
+          consumer.health!().catch(() => null),
+          new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 2000))),
+        ]);
+        clearTimeout(timer);
+        if (!health || owned.phase !== 'held' || owned.consumer !== consumer || !this.#is('running')) return;
+        const stuck =
+          health.dead || (!health.busy && health.waiting > 0 && health.idleMs >= this.#watchdog.stallMs);
+        if (!stuck) return;
+        this.#stalled.add(owned.shard);
+        this.#consumerRestarts++;
+        this.#log?.error(
+          {
+            nodeId: this.nodeId,
+            shard: owned.shard,
+            waiting: health.waiting,
+            idleMs: Math.round(health.idleMs),
+            dead: health.dead,
+          },
+          'shard consumer is not consuming while jobs wait; restarting it (shard released and re-acquired)',
+        );
+        this.emit('stalled', owned.shard, health.waiting);
+        this.#track(this.#lose(owned, 'stalled'));
+      }),
+    );
   }
 
   #renewAll(): void {
@@ -319,6 +418,32 @@ export class RuntimeNode extends EventEmitter<RuntimeNodeEvents> {
         this.#track(this.#lose(owned, 'renew-deadline'));
       }
     }
+  }
+
+  /**
+   * Logs a failure, at most once per 5 s per kind of context (shard numbers
+   * stripped): during an outage every renew of every shard fails each second,
+   * and the log must still say what happens rather than drown it.
+   */
+  #logFailure(failure: Error, context: string | undefined): void {
+    const kind = (context ?? '').replace(/\d+/g, '#');
+    const now = performance.now();
+    const window = this.#failureLog.get(kind);
+    if (window && now - window.since < 5000) {
+      window.suppressed++;
+      return;
+    }
+    this.#failureLog.set(kind, { since: now, suppressed: 0 });
+    const suppressed = window?.suppressed ?? 0;
+    this.#log?.error(
+      {
+        nodeId: this.nodeId,
+        err: failure,
+        context,
+        ...(suppressed > 0 ? { similarBefore: suppressed } : {}),
+      },
+      'runtime node failure',
+    );
   }
 
   /** Reads the state afresh (TypeScript would keep a narrowing from before an await). */
@@ -370,7 +495,7 @@ export class RuntimeNode extends EventEmitter<RuntimeNodeEvents> {
 
   #fail(error: unknown, context?: string): void {
     const failure = error instanceof Error ? error : new Error(String(error));
-    this.#log?.error({ nodeId: this.nodeId, err: failure, context }, 'runtime node failure');
+    this.#logFailure(failure, context);
     // An 'error' event without a listener would throw out of a background loop.
     if (this.listenerCount('error') > 0) this.emit('error', failure);
   }

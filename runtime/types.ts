@@ -57,6 +57,23 @@ export interface ShardConsumer {
    * provide it.
    */
   kill?(): Promise<void>;
+  /**
+   * What the node's watchdog reads to notice a consumer that stopped
+   * consuming (jobs waiting, none in flight, idle for long). Optional: the
+   * in-memory driver cannot stall that way.
+   */
+  health?(): Promise<ShardConsumerHealth>;
+}
+
+export interface ShardConsumerHealth {
+  /** Jobs of the shard ready to run. */
+  waiting: number;
+  /** A handler call is in flight (a job being worked on or retried in place). */
+  busy: boolean;
+  /** Milliseconds since a job last started or finished, or since the consumer opened. */
+  idleMs: number;
+  /** The consumer's loop has ended: it will never take a job again. */
+  dead: boolean;
 }
 
 /** Runtime-node membership: heartbeats with a TTL. */

@@ -3,17 +3,22 @@
  * is validated first (any bad item refuses all of it), devices are checked,
  * then readings are grouped by shard and appended to the shard queues; 202 is
  * answered only after every queue has them (durable in Redis, or in the
- * in-memory queue of a single process).
+ * in-memory queue of a single process). Bounded: if the queue does not take
+ * them within ENQUEUE_DEADLINE_MS the answer is 503 `unavailable` (the client
+ * resends; readings are deduplicated), never a late 202 and never a hang.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { requirePrincipal } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, unavailable, withDeadline } from '../errors.ts';
 import { bearer, errors, json, jsonBody, newRouter } from '../router.ts';
 import { processDeviceInvalidations } from './device-invalidations.ts';
 import { enqueueReadings } from './enqueue.ts';
 import { KnownDevices } from './known-devices.ts';
 import { ReadingsBody } from './schema.ts';
+
+/** With the auth and device lookups (1.5 s each at most) this keeps the answer under API.md's 5 s. */
+const ENQUEUE_DEADLINE_MS = 2500;
 
 const Accepted = z.object({ accepted: z.number().int() }).openapi('ReadingsAccepted');
 
@@ -56,13 +61,14 @@ export function readingRoutes(deps: AppDeps) {
     }
 
     try {
-      await enqueueReadings(deps.producer, readings, deps.shards);
-    } catch (err) {
-      deps.log.error({ err }, 'enqueue failed');
-      throw new ApiError(
-        'unavailable',
-        'The reading queue is unavailable; retry (readings are deduplicated)',
+      await withDeadline(
+        enqueueReadings(deps.producer, readings, deps.shards),
+        ENQUEUE_DEADLINE_MS,
+        'the reading queue',
       );
+    } catch (err) {
+      deps.log.warn({ err: (err as Error).message }, 'enqueue failed; answering 503');
+      throw unavailable('The reading queue is unavailable; retry (readings are deduplicated)');
     }
     return c.json({ accepted: readings.length }, 202);
   });

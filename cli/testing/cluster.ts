@@ -42,7 +42,14 @@ export interface Cluster {
 
 export const ADMIN_PASSWORD = 'cluster-admin-password';
 
-export async function startCluster(options: { shards?: number } = {}): Promise<Cluster> {
+export interface ClusterOptions {
+  shards?: number;
+  /** Redis for the whole cluster (e.g. a dedicated redis-server for crash tests); default the shared test Redis. */
+  redisUrl?: string;
+}
+
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
+  const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
   const schema = `c_${randomBytes(5).toString('hex')}`;
   const prefix = `emstest${randomBytes(4).toString('hex')}`;
   const admin = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
@@ -50,10 +57,12 @@ export async function startCluster(options: { shards?: number } = {}): Promise<C
   await admin.end();
   const databaseUrl = `${TEST_DATABASE_URL}?search_path=${schema}`;
   const sql = postgres(databaseUrl, { max: 4, onnotice: () => {} });
-  const redis = new Redis(TEST_REDIS_URL);
+  const redis = new Redis(redisUrl);
+  redis.on('error', () => {}); // crash tests stop the Redis under it; commands then fail and are retried
+
   const env: Record<string, string> = {
     DATABASE_URL: databaseUrl,
-    REDIS_URL: TEST_REDIS_URL,
+    REDIS_URL: redisUrl,
     EMS_REDIS_PREFIX: prefix,
     JWT_SECRET: randomBytes(24).toString('hex'),
     EMS_ADMIN_PASSWORD: ADMIN_PASSWORD,
@@ -96,6 +105,11 @@ export async function startCluster(options: { shards?: number } = {}): Promise<C
           resolve();
         }
         if (role === 'runtime' && line.includes('"runtime node started"')) resolve();
+        // A runtime node's /healthz, /readyz and /metrics (logged just after it started).
+        if (role === 'runtime' && line.includes('ops endpoints listening')) {
+          node.port = JSON.parse(line).port;
+          node.url = `http://127.0.0.1:${node.port}`;
+        }
       };
       let buffer = '';
       const feed = (chunk: Buffer) => {

@@ -5,13 +5,40 @@
  */
 import { expect } from 'vitest';
 import { createRedisDrivers } from '../../runtime/redis/index.ts';
-import { type Cluster, client } from './cluster.ts';
+import type { Cluster } from './cluster.ts';
+
+/** One POST of the load: when it was sent and answered (Date.now()), and its status (0: network error, -1: no answer within the client timeout). */
+export interface LoadResponse {
+  sentAt: number;
+  doneAt: number;
+  status: number;
+}
 
 export interface Load {
   stop(): Promise<void>;
   /** Accepted readings per device, in milli-kWh, and their count. */
   expected: Map<string, { milli: number; count: number }>;
   batches: number;
+  /** Every attempt, in order: what fault tests check (no 500, no hang, 503 while Redis is away). */
+  responses: LoadResponse[];
+}
+
+/** A client waits this long before it calls a request hung (API.md promises an answer within 5 s). */
+export const CLIENT_TIMEOUT_MS = 10_000;
+
+async function post(url: string, token: string, body: unknown): Promise<{ status: number; body: unknown }> {
+  try {
+    const res = await fetch(`${url}/api/readings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  } catch (err) {
+    return { status: (err as Error).name === 'TimeoutError' ? -1 : 0, body: null };
+  }
 }
 
 /** Posts batches round-robin over the api nodes until stopped; a failed batch is resent until accepted. */
@@ -20,7 +47,7 @@ export function startLoad(urls: string[], token: string, deviceIds: string[]): L
   let running = true;
   let seq = 0;
   const base = Date.now() - 3 * 86_400_000;
-  const load: Load = { expected, batches: 0, stop: async () => {} };
+  const load: Load = { expected, batches: 0, responses: [], stop: async () => {} };
   const loop = (async () => {
     while (running) {
       const readings = [];
@@ -34,17 +61,12 @@ export function startLoad(urls: string[], token: string, deviceIds: string[]): L
         });
       }
       for (let attempt = 0; ; attempt++) {
-        try {
-          const res = await client(urls[(load.batches + attempt) % urls.length]!, token)(
-            'POST',
-            '/api/readings',
-            { readings },
-          );
-          if (res.status === 202) break;
-          if (res.status < 500) throw new Error(`refused: ${res.status} ${JSON.stringify(res.body)}`);
-        } catch (err) {
-          if ((err as Error).message.startsWith('refused')) throw err;
-        }
+        const sentAt = Date.now();
+        const res = await post(urls[(load.batches + attempt) % urls.length]!, token, { readings });
+        load.responses.push({ sentAt, doneAt: Date.now(), status: res.status });
+        if (res.status === 202) break;
+        if (res.status > 0 && res.status < 500)
+          throw new Error(`refused: ${res.status} ${JSON.stringify(res.body)}`);
         await new Promise((r) => setTimeout(r, 100));
       }
       for (const r of readings) {
@@ -88,6 +110,23 @@ export async function expectExactTotals(cluster: Cluster, load: Load) {
     expect(row?.n, `readings of ${id}`).toBe(e.count);
     expect(Number(row?.kwh), `kWh of ${id}`).toBe(e.milli / 1000);
   }
+}
+
+/**
+ * Invariant 3 under faults: every device-hour whose total is over the
+ * device's limit has exactly one `exceeded` alert, and no other hour has one.
+ * Returns how many device-hours were over.
+ */
+export async function expectOneExceededPerHourOver(cluster: Cluster): Promise<number> {
+  const over = await cluster.sql<{ id: string; hour: string }[]>`
+    select h.device_id as id, h.hour_start::text as hour from hourly h join devices d on d.id = h.device_id
+    where h.kwh > d.max_hourly_kwh order by 1, 2`;
+  const alerts = await cluster.sql<{ id: string; hour: string; n: number }[]>`
+    select device_id as id, hour_start::text as hour, count(*)::int as n from alerts
+    where kind = 'exceeded' group by 1, 2 order by 1, 2`;
+  expect(alerts.filter((a) => a.n !== 1)).toEqual([]);
+  expect(alerts.map((a) => `${a.id} ${a.hour}`)).toEqual(over.map((o) => `${o.id} ${o.hour}`));
+  return over.length;
 }
 
 /** The lease holder of every shard, from Redis. */

@@ -7,6 +7,7 @@
  */
 import { Redis } from 'ioredis';
 import type { RuntimeDrivers } from '../types.ts';
+import { type ConnectionChange, watchConnection } from './connection-watch.ts';
 import { RedisEventPublisher } from './events.ts';
 import { DEFAULT_PREFIX, type RedisKeys, redisKeys } from './keys.ts';
 import { RedisLeaseStore } from './leases.ts';
@@ -14,6 +15,7 @@ import { RedisMembership } from './membership.ts';
 import { defineRuntimeScripts } from './scripts.ts';
 import { type RedisQueueOptions, RedisShardConsumers, RedisShardProducer } from './shard-queues.ts';
 
+export { type ConnectionChange, isConnectionError, watchConnection } from './connection-watch.ts';
 export { RedisEventPublisher } from './events.ts';
 export { DEFAULT_PREFIX, type RedisKeys, redisKeys } from './keys.ts';
 export { RedisLeaseStore } from './leases.ts';
@@ -30,6 +32,14 @@ export interface RedisDriversOptions {
   queue?: RedisQueueOptions;
   /** Background failures: connection errors, worker errors, handler failures (which are retried). */
   onError?: (error: unknown, context: string) => void;
+  /** A connection was lost or came back (see connection-watch.ts). */
+  onConnection?: (change: ConnectionChange) => void;
+  /**
+   * Longest a command on the commands connection (queue adds, lease and
+   * membership scripts, emitter publishes) waits for its answer, offline
+   * queue included, before it fails. Default 2000.
+   */
+  commandTimeoutMs?: number;
 }
 
 export interface RedisDrivers extends RuntimeDrivers {
@@ -38,19 +48,37 @@ export interface RedisDrivers extends RuntimeDrivers {
   redis: Redis;
 }
 
+/** Reconnect attempts back off to 500 ms, not ioredis's 2 s: service resumes within half a second of Redis. */
+const reconnectDelay = (attempt: number) => Math.min(attempt * 50, 500);
+
 export function createRedisDrivers(options: RedisDriversOptions): RedisDrivers {
   const keys = redisKeys(options.prefix ?? DEFAULT_PREFIX, options.queueName);
   const onError = options.onError ?? (() => {});
+  // Bounded: a request that adds readings, or a lease renew, fails within commandTimeoutMs when
+  // Redis is away (the api answers 503, the node's lease deadline takes over) instead of waiting
+  // in ioredis's offline queue for as long as the outage lasts. The offline queue stays on so a
+  // reconnect shorter than the timeout costs nothing.
   const commands = defineRuntimeScripts(
-    new Redis(options.url, { connectionName: `${keys.prefix}-commands` }),
+    new Redis(options.url, {
+      connectionName: `${keys.prefix}-commands`,
+      commandTimeout: options.commandTimeoutMs ?? 2000,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2000,
+      retryStrategy: reconnectDelay,
+    }),
   );
   // BullMQ workers need maxRetriesPerRequest: null (their commands wait out a reconnect instead of failing).
   const workers = new Redis(options.url, {
     connectionName: `${keys.prefix}-workers`,
     maxRetriesPerRequest: null,
+    retryStrategy: reconnectDelay,
   });
   commands.on('error', (error) => onError(error, 'redis commands connection'));
   workers.on('error', (error) => onError(error, 'redis workers connection'));
+  if (options.onConnection) {
+    watchConnection(commands, 'commands', options.onConnection);
+    watchConnection(workers, 'workers', options.onConnection);
+  }
 
   const producer = new RedisShardProducer(commands, keys, onError);
   const consumer = new RedisShardConsumers(workers, keys, options.queue ?? {}, onError);

@@ -20,6 +20,7 @@ import type { Redis } from 'ioredis';
 import { DEFAULT_RETRY_BACKOFF, type RetryBackoff, retryDelayMs } from '../backoff.ts';
 import type {
   ShardConsumer,
+  ShardConsumerHealth,
   ShardJob,
   ShardJobHandler,
   ShardQueueConsumer,
@@ -34,6 +35,8 @@ export interface RedisQueueOptions {
   stalledIntervalMs?: number;
   /** In-place retry delays after a handler failure. Default 50 ms doubling to 2 s. */
   backoff?: RetryBackoff;
+  /** Longest a consumer's close waits for the job in flight or for Redis before giving the worker up. Default 5000. */
+  closeGraceMs?: number;
 }
 
 export type QueueErrorReporter = (error: unknown, context: string) => void;
@@ -90,14 +93,40 @@ export class RedisShardProducer implements ShardQueueProducer {
   }
 }
 
+/** Settles to true if `promise` settles within `ms`, false otherwise (it keeps running). */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  const result = await Promise.race([
+    settled,
+    new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms))),
+  ]);
+  clearTimeout(timer);
+  return result;
+}
+
 class RedisConsumer implements ShardConsumer {
   closing = false;
   killed = false;
   #wake: () => void = () => {};
   readonly #woken: Promise<void>;
   worker!: Worker;
+  /** The handler call in flight (our side of the job), if any. */
+  inFlight: Promise<unknown> | null = null;
+  /** Last time (monotonic ms) a job started or finished, or the consumer opened. */
+  lastActivityAt = performance.now();
+  /** Set once the worker's run loop has ended or failed: the consumer will never take a job again. */
+  dead: Error | null = null;
 
-  constructor() {
+  constructor(
+    private readonly connection: Redis,
+    private readonly graceMs: number,
+    private readonly onError: QueueErrorReporter,
+    private readonly context: string,
+  ) {
     this.#woken = new Promise((resolve) => {
       this.#wake = resolve;
     });
@@ -110,10 +139,30 @@ class RedisConsumer implements ShardConsumer {
     clearTimeout(timer);
   }
 
+  /**
+   * Graceful when Redis answers: BullMQ finishes the job in flight and
+   * acknowledges it. Not when it does not: BullMQ's graceful close disconnects
+   * the blocking connection and waits for its 'end' event, which ioredis never
+   * emits if the connection is waiting to reconnect, so the close (and the
+   * shard hand-over behind it) would hang forever — that was the outage bug.
+   * Then we wait only for our own handler call and force-close; a job whose
+   * acknowledgement did not land stays active until its lock expires and is
+   * redelivered (readings are deduplicated, so it does not count twice).
+   */
   async close(): Promise<void> {
     this.closing = true;
     this.#wake();
-    await this.worker.close();
+    if (await this.#redisReady()) {
+      const graceful = this.worker.close();
+      if (await within(graceful, this.graceMs)) return graceful;
+      this.onError(
+        new Error(`worker close did not finish in ${this.graceMs} ms; abandoning it`),
+        this.context,
+      );
+      return;
+    }
+    if (this.inFlight) await within(this.inFlight, this.graceMs);
+    await this.worker.close(true);
   }
 
   async kill(): Promise<void> {
@@ -121,6 +170,20 @@ class RedisConsumer implements ShardConsumer {
     this.killed = true;
     this.#wake();
     await this.worker.close(true);
+  }
+
+  async #redisReady(): Promise<boolean> {
+    if (this.connection.status !== 'ready') return false;
+    let blocking: { status?: string } | undefined;
+    const client = this.worker.backend.blockingClient as Promise<{ status?: string }> | undefined;
+    if (!client) return true;
+    await within(
+      client.then((c) => {
+        blocking = c;
+      }),
+      100,
+    );
+    return blocking?.status === 'ready';
   }
 }
 
@@ -138,7 +201,13 @@ export class RedisShardConsumers implements ShardQueueConsumer {
   }
 
   open<P>(shard: number, handler: ShardJobHandler<P>): ShardConsumer {
-    const consumer = new RedisConsumer();
+    const context = `worker ${shard}`;
+    const consumer = new RedisConsumer(
+      this.connection,
+      this.options.closeGraceMs ?? 5000,
+      this.onError,
+      context,
+    );
     const process = (job: Job, token?: string) => this.#process(consumer, shard, handler, job, token);
     consumer.worker = new Worker(this.keys.queueName(shard), process, {
       connection: this.connection,
@@ -148,16 +217,33 @@ export class RedisShardConsumers implements ShardQueueConsumer {
       lockDuration: this.options.lockDurationMs ?? 5000,
       stalledInterval: this.options.stalledIntervalMs ?? 2000,
       maxStalledCount: Number.MAX_SAFE_INTEGER,
+      // BullMQ waits this long after a failed fetch before trying again (default 15 s): after an
+      // outage a shard would sit idle that long with jobs waiting.
+      runRetryDelay: 500,
       removeOnComplete: { count: 0 },
       settings: {
         backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, this.#backoff),
       },
     });
-    consumer.worker.on('error', (error) => this.onError(error, `worker ${shard}`));
+    consumer.worker.on('error', (error) => this.onError(error, context));
     this.#open.add(consumer);
     consumer.worker.on('closed', () => this.#open.delete(consumer));
-    this.#start(consumer).catch((error) => this.onError(error, `worker ${shard}`));
-    return consumer;
+    this.#start(consumer).then(
+      () => {
+        if (!consumer.closing) consumer.dead = new Error(`worker ${shard} stopped running on its own`);
+      },
+      (error: unknown) => {
+        consumer.dead = error instanceof Error ? error : new Error(String(error));
+        this.onError(error, context);
+      },
+    );
+    const health = async (): Promise<ShardConsumerHealth> => ({
+      waiting: await this.connection.llen(consumer.worker.keys.wait!),
+      busy: consumer.inFlight !== null,
+      idleMs: performance.now() - consumer.lastActivityAt,
+      dead: consumer.dead !== null,
+    });
+    return Object.assign(consumer, { health });
   }
 
   /**
@@ -176,6 +262,7 @@ export class RedisShardConsumers implements ShardQueueConsumer {
       await consumer.pause(Math.max(50, stalledIntervalMs / 2));
     }
     if (consumer.closing) return;
+    consumer.lastActivityAt = performance.now();
     await worker.run();
   }
 
@@ -190,27 +277,49 @@ export class RedisShardConsumers implements ShardQueueConsumer {
     job: Job,
     token: string | undefined,
   ): Promise<void> {
-    for (let failures = 0; ; ) {
-      const shardJob: ShardJob<P> = {
-        id: `${shard}-${job.id}`, // BullMQ ids count per queue; ours are unique across shards
-        shard,
-        payload: job.data as P,
-        attempt: Math.max(job.attemptsStarted, 1) + failures,
-      };
-      try {
-        await handler(shardJob);
-        return;
-      } catch (error) {
-        failures++;
-        this.onError(error, `shard ${shard} job ${shardJob.id} attempt ${shardJob.attempt}`);
-      }
-      if (!consumer.closing) await consumer.pause(retryDelayMs(failures, this.#backoff));
-      if (consumer.killed) throw new WaitingError(); // a dead node acknowledges nothing
-      if (consumer.closing) {
-        // Hand the job back at the head of the list so the next owner keeps the order.
-        await job.moveToWait(token);
-        throw new WaitingError();
-      }
+    if (consumer.closing) {
+      // Fetched as the consumer closed: hand it straight back, keeping the order.
+      await this.#handBack(shard, job, token);
     }
+    consumer.lastActivityAt = performance.now();
+    try {
+      for (let failures = 0; ; ) {
+        const shardJob: ShardJob<P> = {
+          id: `${shard}-${job.id}`, // BullMQ ids count per queue; ours are unique across shards
+          shard,
+          payload: job.data as P,
+          attempt: Math.max(job.attemptsStarted, 1) + failures,
+        };
+        const call = handler(shardJob);
+        consumer.inFlight = call;
+        try {
+          await call;
+          return;
+        } catch (error) {
+          failures++;
+          this.onError(error, `shard ${shard} job ${shardJob.id} attempt ${shardJob.attempt}`);
+        } finally {
+          consumer.inFlight = null;
+        }
+        if (!consumer.closing) await consumer.pause(retryDelayMs(failures, this.#backoff));
+        if (consumer.killed) throw new WaitingError(); // a dead node acknowledges nothing
+        if (consumer.closing) await this.#handBack(shard, job, token);
+      }
+    } finally {
+      consumer.lastActivityAt = performance.now();
+    }
+  }
+
+  /**
+   * Puts the job back at the head of the wait list for the next owner, so the
+   * order is kept. Bounded: with Redis away the move cannot land, and the job
+   * then returns through the stalled check once its lock expires.
+   */
+  async #handBack(shard: number, job: Job, token: string | undefined): Promise<never> {
+    const moved = job
+      .moveToWait(token)
+      .catch((error) => this.onError(error, `hand back job of shard ${shard}`));
+    await within(moved, this.options.closeGraceMs ?? 5000);
+    throw new WaitingError();
   }
 }

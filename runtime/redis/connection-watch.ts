@@ -1,0 +1,56 @@
+/**
+ * Turns an ioredis connection's events into two plain facts an operator can
+ * act on: the connection was lost, and it came back (after how long). The
+ * per-attempt ECONNREFUSED/ECONNRESET errors of a reconnect loop say the
+ * same thing many times a second; `isConnectionError` lets callers drop
+ * those from their error reports because these two events cover them.
+ */
+import type { Redis } from 'ioredis';
+
+export interface ConnectionChange {
+  /** Which of the drivers' connections ('commands' or 'workers'). */
+  connection: string;
+  state: 'lost' | 'restored';
+  /** For 'restored': how long it was down. */
+  downMs?: number;
+}
+
+export function watchConnection(
+  redis: Redis,
+  connection: string,
+  report: (change: ConnectionChange) => void,
+): void {
+  let lostAt: number | null = null;
+  const lost = () => {
+    if (lostAt !== null) return;
+    lostAt = performance.now();
+    report({ connection, state: 'lost' });
+  };
+  // 'reconnecting', not 'close': a deliberate quit() closes too, and is not an outage.
+  redis.on('reconnecting', lost);
+  redis.on('ready', () => {
+    if (lostAt === null) return;
+    const downMs = Math.round(performance.now() - lostAt);
+    lostAt = null;
+    report({ connection, state: 'restored', downMs });
+  });
+}
+
+const CONNECTION_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTCONN',
+]);
+
+/** True for the errors a lost or reconnecting Redis connection produces. */
+export function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: string }).code;
+  if (code && CONNECTION_CODES.has(code)) return true;
+  return /Connection is closed|Command timed out|MaxRetriesPerRequest|Stream isn't writeable|connect ETIMEDOUT/i.test(
+    `${error.name} ${error.message}`,
+  );
+}
