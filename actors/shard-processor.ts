@@ -20,7 +20,7 @@ import { alertEvent, type LiveTotal } from '../core/events.ts';
 import { ownerRooms } from '../core/rooms.ts';
 import { ActorSystem } from '../runtime/actor-system.ts';
 import { shardOf } from '../runtime/placement.ts';
-import type { EventPublisher, ShardHandler, ShardJob } from '../runtime/types.ts';
+import type { ErrorReporter, EventPublisher, ShardHandler, ShardJob } from '../runtime/types.ts';
 import { DeviceActor } from './device-actor.ts';
 import { GroupCommitter } from './group-commit.ts';
 import type { DeviceControl, ShardJobPayload } from './messages.ts';
@@ -43,7 +43,7 @@ export interface ShardProcessorOptions {
   idleMs?: number;
   /** At most one `live` event per device per this interval (default 1000 ms). */
   liveIntervalMs?: number;
-  onError?: (error: unknown, context: string) => void;
+  onError?: ErrorReporter;
   /** Let concurrent shard jobs share transactions when the store supports it (default true). */
   groupCommit?: boolean;
   /** How often this node looks for alerts another node stored but never pushed (default 5000 ms; 0: never). */
@@ -120,7 +120,7 @@ export class ShardProcessor implements ShardHandler {
         else snapshot = (await this.#opts.store.loadMany([id])).get(id);
         return new DeviceActor(id, snapshot, this.#opts.store, () => this.#lastLiveAt.delete(id));
       },
-      onError: (err, id) => this.#opts.onError?.(err, `actor ${id}`),
+      onError: (err, context) => this.#opts.onError?.(err, context),
     });
     this.#liveTimer = setInterval(() => this.#flushLive(), Math.max(50, this.#opts.liveIntervalMs / 4));
     this.#liveTimer.unref?.();
@@ -243,7 +243,7 @@ export class ShardProcessor implements ShardHandler {
       this.totals.swept += pending.length;
       return pending.length;
     } catch (err) {
-      this.#opts.onError?.(err, 'alert sweeper');
+      this.#opts.onError?.(err, { where: 'alert sweeper' });
       return 0;
     } finally {
       this.#sweeping = false;
@@ -253,7 +253,9 @@ export class ShardProcessor implements ShardHandler {
   async #markPublished(ids: string[]) {
     if (ids.length === 0) return;
     // A failure here only means the sweeper pushes it again later: at least once.
-    await this.#opts.store.markPublished(ids).catch((err) => this.#opts.onError?.(err, 'alert outbox'));
+    await this.#opts.store
+      .markPublished(ids)
+      .catch((err) => this.#opts.onError?.(err, { where: 'alert outbox' }));
   }
 
   /** Stops timers and passivates every actor (node shutdown). */

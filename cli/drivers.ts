@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { SHARD_QUEUE_NAME } from '../actors/messages.ts';
 import { createMemoryDrivers } from '../runtime/memory/index.ts';
 import { createRedisDrivers, isConnectionError } from '../runtime/redis/index.ts';
-import type { EventSource, RuntimeDrivers } from '../runtime/types.ts';
+import type { ErrorReporter, EventSource, RuntimeDrivers } from '../runtime/types.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { Roles } from './roles.ts';
@@ -41,7 +41,7 @@ export function drivers(config: Config, roles: Roles, log: Logger): Drivers {
       queueName: SHARD_QUEUE_NAME,
       // Per-attempt connection errors repeat what the connection log below says once.
       onError: (err, context) => {
-        if (!isConnectionError(err)) log.warn({ err, context }, 'redis driver error');
+        if (!isConnectionError(err)) log.warn({ err, ...context }, 'redis driver error');
       },
       onConnection: ({ connection, state, downMs }) => {
         if (state === 'lost') log.error({ connection }, `Redis connection lost: ${redisOutagePlan(roles)}`);
@@ -54,8 +54,8 @@ export function drivers(config: Config, roles: Roles, log: Logger): Drivers {
     };
     return Object.assign(redis, { readinessChecks: [pingRedis], prefix: redis.keys.prefix });
   }
-  const onError = (err: unknown, failure: unknown) =>
-    log.warn({ err, failure }, 'shard job failed; retrying');
+  const onError: ErrorReporter = (err, context) =>
+    log.warn({ err, ...context }, 'shard job failed; retrying');
   const memory = createMemoryDrivers({ onError });
   return Object.assign(memory, { memoryEvents: memory.events, readinessChecks: [] });
 }

@@ -77,7 +77,7 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
       shards: config.EMS_SHARDS,
       store: new PostgresDeviceStore(db.sql),
       events: rt.events,
-      onError: (err, where) => log.warn({ err, where }, 'actor error'),
+      onError: (err, context) => log.warn({ err, ...context }, 'runtime failure'),
     });
     runtimeNode = new RuntimeNode({
       nodeId,

@@ -14,6 +14,7 @@
  * wait, and idleness is tracked with a tick counter advanced by one shared
  * sweep timer instead of a timer or timestamp per actor.
  */
+import type { ErrorReporter } from './types.ts';
 
 export interface Actor<M = unknown, R = unknown> {
   receive(msg: M): Promise<R> | R;
@@ -27,7 +28,7 @@ export interface ActorSystemOptions<A> {
   /** Passivate actors that received no message for this long. Default 60 000 ms; 0 disables. */
   idleMs?: number;
   /** Failures nobody awaits: `tell` messages that threw, failed activations and onPassivate errors. */
-  onError?: (error: unknown, actorId: string) => void;
+  onError?: ErrorReporter;
 }
 
 /** A message waiting in a mailbox. `PASSIVATE` marks a passivation request queued behind earlier messages. */
@@ -54,7 +55,7 @@ const SWEEPS_PER_IDLE = 4;
 export class ActorSystem<A extends Actor<M, R>, M = unknown, R = unknown> {
   readonly #slots = new Map<string, Slot<A, M, R>>();
   readonly #activate: (id: string) => Promise<A>;
-  readonly #onError: (error: unknown, actorId: string) => void;
+  readonly #onError: ErrorReporter;
   readonly #sweepTimer: ReturnType<typeof setInterval> | null = null;
   #tick = 0;
 
@@ -169,7 +170,7 @@ export class ActorSystem<A extends Actor<M, R>, M = unknown, R = unknown> {
       // The instance may hold half-applied state: drop it, persisted state is the truth.
       slot.actor = null;
       if (envelope.reject) envelope.reject(error);
-      else this.#onError(error, id);
+      else this.#onError(error, { where: 'actor', actorId: id });
     }
   }
 
@@ -180,7 +181,7 @@ export class ActorSystem<A extends Actor<M, R>, M = unknown, R = unknown> {
     try {
       await actor.onPassivate();
     } catch (error) {
-      this.#onError(error, id);
+      this.#onError(error, { where: 'actor', actorId: id });
     }
   }
 

@@ -113,6 +113,23 @@ export interface LeaseStore {
  * in-memory one hands them to listeners in the same process (the gateway of
  * `ems start` subscribes).
  */
+/** Where a failure nobody awaits happened: what was running, and its shard, job or actor when there is one. */
+export interface FailureContext {
+  where: string;
+  shard?: number;
+  jobId?: string;
+  attempt?: number;
+  actorId?: string;
+}
+
+/**
+ * The one signature for reporting failures that have no caller to throw to
+ * (background loops, queue handlers, actors told rather than asked): the
+ * error, and where it happened. Drivers, the actor system and the shard
+ * processor all take one; the composition root logs them.
+ */
+export type ErrorReporter = (error: unknown, context: FailureContext) => void;
+
 export interface EventPublisher {
   emit(rooms: string[], event: string, payload: unknown): void;
 }

@@ -12,7 +12,7 @@ import { MemoryShardQueues, type MemoryShardQueuesOptions } from './shard-queues
 export { type EventListener, MemoryEventPublisher } from './events.ts';
 export { MemoryLeaseStore } from './leases.ts';
 export { MemoryMembership } from './membership.ts';
-export { MemoryShardQueues, type MemoryShardQueuesOptions, type QueueFailure } from './shard-queues.ts';
+export { MemoryShardQueues, type MemoryShardQueuesOptions } from './shard-queues.ts';
 
 export interface MemoryDrivers extends RuntimeDrivers {
   events: MemoryEventPublisher;

@@ -8,6 +8,7 @@
  */
 import { DEFAULT_RETRY_BACKOFF, type RetryBackoff, retryDelayMs } from '../backoff.ts';
 import type {
+  ErrorReporter,
   ShardConsumer,
   ShardJob,
   ShardJobHandler,
@@ -15,16 +16,10 @@ import type {
   ShardQueueProducer,
 } from '../types.ts';
 
-export interface QueueFailure {
-  shard: number;
-  jobId: string;
-  attempt: number;
-}
-
 export interface MemoryShardQueuesOptions {
   backoff?: RetryBackoff;
   /** Called with every handler failure (the job will be retried). */
-  onError?: (error: unknown, failure: QueueFailure) => void;
+  onError?: ErrorReporter;
 }
 
 interface Delivery {
@@ -74,7 +69,7 @@ const COMPACT_AFTER = 1024;
 export class MemoryShardQueues implements ShardQueueProducer, ShardQueueConsumer {
   readonly #queues = new Map<number, ShardQueue>();
   readonly #backoff: RetryBackoff;
-  readonly #onError: (error: unknown, failure: QueueFailure) => void;
+  readonly #onError: ErrorReporter;
   #sequence = 0;
 
   constructor(options: MemoryShardQueuesOptions = {}) {
@@ -156,7 +151,12 @@ export class MemoryShardQueues implements ShardQueueProducer, ShardQueueConsumer
       this.#pump(queue);
       return;
     }
-    this.#onError(failure.error, { shard: queue.shard, jobId: job.id, attempt: job.attempt });
+    this.#onError(failure.error, {
+      where: 'shard job',
+      shard: queue.shard,
+      jobId: job.id,
+      attempt: job.attempt,
+    });
     job.attempt++;
     queue.retryTimer = setTimeout(
       () => {

@@ -6,7 +6,7 @@
  * opens its own blocking connection as BullMQ requires).
  */
 import { Redis } from 'ioredis';
-import type { RuntimeDrivers } from '../types.ts';
+import type { ErrorReporter, RuntimeDrivers } from '../types.ts';
 import { type ConnectionChange, watchConnection } from './connection-watch.ts';
 import { RedisEventPublisher } from './events.ts';
 import { DEFAULT_PREFIX, type RedisKeys, redisKeys } from './keys.ts';
@@ -31,7 +31,7 @@ export interface RedisDriversOptions {
   queueName?: string | undefined;
   queue?: RedisQueueOptions;
   /** Background failures: connection errors, worker errors, handler failures (which are retried). */
-  onError?: (error: unknown, context: string) => void;
+  onError?: ErrorReporter;
   /** A connection was lost or came back (see connection-watch.ts). */
   onConnection?: (change: ConnectionChange) => void;
   /**
@@ -73,8 +73,8 @@ export function createRedisDrivers(options: RedisDriversOptions): RedisDrivers {
     maxRetriesPerRequest: null,
     retryStrategy: reconnectDelay,
   });
-  commands.on('error', (error) => onError(error, 'redis commands connection'));
-  workers.on('error', (error) => onError(error, 'redis workers connection'));
+  commands.on('error', (error) => onError(error, { where: 'redis commands connection' }));
+  workers.on('error', (error) => onError(error, { where: 'redis workers connection' }));
   if (options.onConnection) {
     watchConnection(commands, 'commands', options.onConnection);
     watchConnection(workers, 'workers', options.onConnection);

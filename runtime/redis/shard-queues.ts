@@ -19,6 +19,8 @@ import { type Job, Queue, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DEFAULT_RETRY_BACKOFF, type RetryBackoff, retryDelayMs } from '../backoff.ts';
 import type {
+  ErrorReporter,
+  FailureContext,
   ShardConsumer,
   ShardConsumerHealth,
   ShardJob,
@@ -39,8 +41,6 @@ export interface RedisQueueOptions {
   closeGraceMs?: number;
 }
 
-export type QueueErrorReporter = (error: unknown, context: string) => void;
-
 const JOB_NAME = 'shard-job';
 const BACKOFF_STRATEGY = 'capped-exponential';
 
@@ -58,7 +58,7 @@ export class RedisShardProducer implements ShardQueueProducer {
   constructor(
     private readonly connection: Redis,
     private readonly keys: RedisKeys,
-    private readonly onError: QueueErrorReporter,
+    private readonly onError: ErrorReporter,
   ) {}
 
   async addBulk<P>(shard: number, payloads: P[]): Promise<void> {
@@ -86,7 +86,7 @@ export class RedisShardProducer implements ShardQueueProducer {
         prefix: this.keys.bullPrefix,
         defaultJobOptions: JOB_OPTIONS,
       });
-      queue.on('error', (error) => this.onError(error, `queue ${shard}`));
+      queue.on('error', (error) => this.onError(error, { where: 'shard queue', shard }));
       this.#queues.set(shard, queue);
     }
     return queue;
@@ -124,8 +124,8 @@ class RedisConsumer implements ShardConsumer {
   constructor(
     private readonly connection: Redis,
     private readonly graceMs: number,
-    private readonly onError: QueueErrorReporter,
-    private readonly context: string,
+    private readonly onError: ErrorReporter,
+    private readonly context: FailureContext,
   ) {
     this.#woken = new Promise((resolve) => {
       this.#wake = resolve;
@@ -195,13 +195,13 @@ export class RedisShardConsumers implements ShardQueueConsumer {
     private readonly connection: Redis,
     private readonly keys: RedisKeys,
     private readonly options: RedisQueueOptions,
-    private readonly onError: QueueErrorReporter,
+    private readonly onError: ErrorReporter,
   ) {
     this.#backoff = options.backoff ?? DEFAULT_RETRY_BACKOFF;
   }
 
   open<P>(shard: number, handler: ShardJobHandler<P>): ShardConsumer {
-    const context = `worker ${shard}`;
+    const context: FailureContext = { where: 'shard worker', shard };
     const consumer = new RedisConsumer(
       this.connection,
       this.options.closeGraceMs ?? 5000,
@@ -297,7 +297,7 @@ export class RedisShardConsumers implements ShardQueueConsumer {
           return;
         } catch (error) {
           failures++;
-          this.onError(error, `shard ${shard} job ${shardJob.id} attempt ${shardJob.attempt}`);
+          this.onError(error, { where: 'shard job', shard, jobId: shardJob.id, attempt: shardJob.attempt });
         } finally {
           consumer.inFlight = null;
         }
@@ -318,7 +318,7 @@ export class RedisShardConsumers implements ShardQueueConsumer {
   async #handBack(shard: number, job: Job, token: string | undefined): Promise<never> {
     const moved = job
       .moveToWait(token)
-      .catch((error) => this.onError(error, `hand back job of shard ${shard}`));
+      .catch((error) => this.onError(error, { where: 'hand back job', shard }));
     await within(moved, this.options.closeGraceMs ?? 5000);
     throw new WaitingError();
   }
