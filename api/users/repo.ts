@@ -4,8 +4,9 @@
  */
 
 import type { Sql } from '../../db/connect.ts';
-import type { Runner } from '../audit/record.ts';
+import type { Runner } from '../audit/repo.ts';
 import type { User } from '../contract.ts';
+import { DEVICE_COLUMNS, type DeviceRow } from '../devices/repo.ts';
 
 export interface UserRow {
   id: string;
@@ -117,4 +118,51 @@ export async function updateProfile(
     where id = ${id}
     returning id, username, name, email, role, created_at as "createdAt"`;
   return rows[0] ?? null;
+}
+
+/** Locks every admin row in id order (concurrent callers queue, never deadlock); returns their ids. */
+export async function lockAdmins(tx: Runner): Promise<string[]> {
+  const rows = await tx<{ id: string }[]>`select id from users where role = 'admin' order by id for update`;
+  return rows.map((r) => r.id);
+}
+
+/** Locks the user's row for the rest of the transaction; null when there is no such user. */
+export async function lockUser(tx: Runner, id: string): Promise<UserRow | null> {
+  const rows = await tx<UserRow[]>`select id, username, name, email, role, created_at as "createdAt"
+    from users where id = ${id} for update`;
+  return rows[0] ?? null;
+}
+
+/** An admin's change to a user: unset fields keep their value; `email: null` clears it. */
+export interface UserPatch {
+  username?: string | undefined;
+  name?: string | undefined;
+  email?: string | null | undefined;
+  role?: 'admin' | 'client' | undefined;
+  passwordHash: string | null;
+}
+
+/** Applies the patch; null when the user is gone. A taken username throws Postgres 23505. */
+export async function updateUser(run: Runner, id: string, p: UserPatch): Promise<UserRow | null> {
+  const rows = await run<UserRow[]>`update users set
+      username = coalesce(${p.username ?? null}, username),
+      name = coalesce(${p.name ?? null}, name),
+      email = case when ${p.email !== undefined} then ${p.email ?? null} else email end,
+      role = coalesce(${p.role ?? null}, role),
+      password_hash = coalesce(${p.passwordHash}, password_hash)
+    where id = ${id}
+    returning id, username, name, email, role, created_at as "createdAt"`;
+  return rows[0] ?? null;
+}
+
+/** Unassigns every device the user owns; returns those devices as they now are. */
+export function unassignDevicesOf(run: Runner, userId: string): Promise<DeviceRow[]> {
+  return run<DeviceRow[]>`update devices set owner_id = null where owner_id = ${userId}
+    returning ${run.unsafe(DEVICE_COLUMNS)}`;
+}
+
+/** Deletes the user; false when there is no such user. */
+export async function deleteUser(run: Runner, id: string): Promise<boolean> {
+  const rows = await run`delete from users where id = ${id} returning id`;
+  return rows.length > 0;
 }
