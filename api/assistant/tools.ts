@@ -1,9 +1,9 @@
 /**
  * The assistant's tools: read-only views of the ASKING client's own data,
  * read through the devices, consumption and alerts repos. Every lookup is
- * filtered by the client's id, so a device id the model
- * invents, or copies from another conversation, yields an error result and
- * never data. Results are plain JSON objects for the model to read.
+ * filtered by the client's id, so a device id the model invents, or copies
+ * from another conversation, yields an error result and never data. Results
+ * are plain JSON objects for the model to read.
  */
 import type { FunctionDeclaration } from '@google/genai';
 import { dayHours, isValidLocalDate } from '../../core/time.ts';
