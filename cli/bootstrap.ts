@@ -8,7 +8,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { recordAudit } from '../api/audit/record.ts';
+import { recordAudit } from '../api/audit/repo.ts';
 import { hashPassword } from '../api/auth/passwords.ts';
 import { countAdmins, insertUser } from '../api/users/repo.ts';
 import type { Sql } from '../db/connect.ts';

@@ -1,14 +1,17 @@
 /**
- * The assistant's tools: read-only views of the ASKING client's own data.
- * Every query is filtered by the client's id, so a device id the model
- * invents, or copies from another conversation, yields an error result and
- * never data. Results are plain JSON objects for the model to read.
+ * The assistant's tools: read-only views of the ASKING client's own data,
+ * read through the devices, consumption and alerts repos. Every lookup is
+ * filtered by the client's id, so a device id the model invents, or copies
+ * from another conversation, yields an error result and never data. Results
+ * are plain JSON objects for the model to read.
  */
 import type { FunctionDeclaration } from '@google/genai';
 import { dayHours, isValidLocalDate } from '../../core/time.ts';
 import type { Sql } from '../../db/connect.ts';
-import { ALERT_SELECT, type AlertRow, toAlert } from '../alerts/repo.ts';
+import { listAlerts, toAlert } from '../alerts/repo.ts';
 import { bucketEntries } from '../consumption/buckets.ts';
+import { storedHours } from '../consumption/repo.ts';
+import { type DeviceRow, findDevice, listDevices } from '../devices/repo.ts';
 
 export const toolDeclarations: FunctionDeclaration[] = [
   {
@@ -79,10 +82,29 @@ interface OwnDevice {
   timeZone: string;
 }
 
-function ownDevices(sql: Sql, clientId: string): Promise<OwnDevice[]> {
-  return sql<OwnDevice[]>`select id, name, description, address, max_hourly_kwh as "maxHourlyKwh",
-    meter_kind as "meterKind", time_zone as "timeZone"
-    from devices where owner_id = ${clientId} order by name, id`;
+/** What the model sees of a device: no owner, no bookkeeping. */
+const toOwnDevice = (d: DeviceRow): OwnDevice => ({
+  id: d.id,
+  name: d.name,
+  description: d.description,
+  address: d.address,
+  maxHourlyKwh: d.maxHourlyKwh,
+  meterKind: d.meterKind,
+  timeZone: d.timeZone,
+});
+
+const DEVICE_PAGE = 500;
+
+/** Every device of the client, by name (page by page: the model sees them all). */
+async function ownDevices(sql: Sql, clientId: string): Promise<OwnDevice[]> {
+  const devices: DeviceRow[] = [];
+  for (let total = 1; devices.length < total; ) {
+    const page = await listDevices(sql, { ownerId: clientId, limit: DEVICE_PAGE, offset: devices.length });
+    if (page.items.length === 0) break;
+    devices.push(...page.items);
+    total = page.total;
+  }
+  return devices.map(toOwnDevice);
 }
 
 async function consumption(
@@ -93,18 +115,12 @@ async function consumption(
 ): Promise<ToolResult> {
   if (typeof deviceId !== 'string' || !UUID_RE.test(deviceId)) return NOT_YOURS;
   if (typeof date !== 'string' || !isValidLocalDate(date)) return { error: 'date must be YYYY-MM-DD' };
-  const devices = await sql<
-    OwnDevice[]
-  >`select id, name, max_hourly_kwh as "maxHourlyKwh", time_zone as "timeZone"
-    from devices where id = ${deviceId} and owner_id = ${clientId}`;
-  const device = devices[0];
-  if (!device) return NOT_YOURS;
+  const device = await findDevice(sql, deviceId);
+  if (!device || device.ownerId !== clientId) return NOT_YOURS;
   const starts = dayHours(date, device.timeZone);
   if (starts.length === 0) return { error: 'date is not a calendar date' };
   const to = starts[starts.length - 1]! + 3_600_000;
-  const rows = await sql<{ t: Date; kwh: number; n: number }[]>`
-    select hour_start as t, kwh, readings as n from hourly
-    where device_id = ${device.id} and hour_start >= ${new Date(starts[0]!)} and hour_start < ${new Date(to)}`;
+  const rows = await storedHours(sql, device.id, starts[0]!, to);
   const entries = bucketEntries(
     starts.map((start, i) => ({ start, end: starts[i + 1] ?? to })),
     rows.map((r) => ({ at: r.t.getTime(), kwh: Number(r.kwh), readings: r.n })),
@@ -125,13 +141,10 @@ async function consumption(
 
 async function alerts(sql: Sql, clientId: string, rawStatus: unknown): Promise<ToolResult> {
   const status = rawStatus === 'acknowledged' || rawStatus === 'all' ? rawStatus : 'open';
-  const rows = await sql<AlertRow[]>`${sql.unsafe(ALERT_SELECT)}
-    where d.owner_id = ${clientId}
-      and (${status} = 'all' or (${status} = 'open') = (a.acknowledged_at is null))
-    order by a.created_at desc, a.id limit 20`;
+  const page = await listAlerts(sql, { ownerId: clientId, status, limit: 20, offset: 0 });
   return {
     status,
-    alerts: rows.map((r) => {
+    alerts: page.items.map((r) => {
       const { ownerId: _, ...alert } = toAlert({ ...r, kwh: Number(r.kwh) });
       return alert;
     }),

@@ -1,13 +1,14 @@
 /**
  * GET /api/audit (admins only): the audit log, newest first, filtered by
  * actor and action. Entries are written by the routes they describe, in the
- * transaction of the change (record.ts).
+ * transaction of the change (repo.ts `recordAudit`).
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireAdmin } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { AuditEntry, listOf } from '../contract.ts';
 import { bearer, errors, json, newRouter, Paging } from '../router.ts';
+import { listAudit } from './repo.ts';
 
 const AuditQuery = Paging.extend({
   actorId: z.uuid().optional(),
@@ -28,34 +29,14 @@ const list = createRoute({
   responses: { 200: json(listOf(AuditEntry), 'A page of entries'), ...errors(400, 401, 403) },
 });
 
-interface Row {
-  id: string;
-  at: Date;
-  actorId: string | null;
-  actorUsername: string | null;
-  action: string;
-  targetType: string;
-  targetId: string | null;
-  ip: string | null;
-  details: Record<string, unknown>;
-}
-
 export function auditRoutes(deps: AppDeps) {
   const app = newRouter();
   const { sql } = deps;
 
   app.openapi(list, async (c) => {
     requireAdmin(c);
-    const q = c.req.valid('query');
-    const where = sql`where (${q.actorId ?? null}::uuid is null or actor_id = ${q.actorId ?? null})
-      and (${q.action ?? null}::text is null or action = ${q.action ?? null})`;
-    const [rows, count] = await Promise.all([
-      sql<Row[]>`select id, at, actor_id as "actorId", actor_username as "actorUsername", action,
-          target_type as "targetType", target_id as "targetId", ip, details
-        from audit ${where} order by at desc, id desc limit ${q.limit} offset ${q.offset}`,
-      sql<{ n: number }[]>`select count(*)::int as n from audit ${where}`,
-    ]);
-    const items = rows.map((r) => ({
+    const page = await listAudit(sql, c.req.valid('query'));
+    const items = page.items.map((r) => ({
       id: r.id,
       at: r.at.toISOString(),
       actor: r.actorId ? { id: r.actorId, username: r.actorUsername ?? '' } : null,
@@ -65,7 +46,7 @@ export function auditRoutes(deps: AppDeps) {
       ip: r.ip,
       details: r.details,
     }));
-    return c.json({ items, total: count[0]?.n ?? 0 }, 200);
+    return c.json({ items, total: page.total }, 200);
   });
 
   return app;

@@ -6,7 +6,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { sessionRoom } from '../../core/rooms.ts';
-import { recordAudit } from '../audit/record.ts';
+import { recordAudit } from '../audit/repo.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { LoginResponse, User } from '../contract.ts';
 import { ApiError } from '../errors.ts';

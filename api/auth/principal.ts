@@ -7,6 +7,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppDeps, AppEnv, Principal } from '../context.ts';
 import { ApiError } from '../errors.ts';
+import { findActiveDeviceToken, findActivePat, touchDeviceTokenUse } from '../tokens/repo.ts';
 import { findUser, findUserInSession, type UserRow } from '../users/repo.ts';
 import { IngestAuthFallback } from './ingest-fallback.ts';
 import { DEVICE_TOKEN_PREFIX, hashToken, PAT_PREFIX } from './opaque-tokens.ts';
@@ -17,7 +18,7 @@ const LAST_USE_EVERY_MS = 60_000;
 
 /**
  * Records a device token's use at most once a minute per token: the in-process
- * map spares the write on every reading, the WHERE keeps several nodes to one
+ * map spares the write on every reading, the repo's WHERE keeps several nodes to one
  * write a minute too. Fire and forget: a failed write must not fail ingest.
  */
 function touchDeviceToken(sql: AppDeps['sql'], tokenId: string): void {
@@ -25,10 +26,7 @@ function touchDeviceToken(sql: AppDeps['sql'], tokenId: string): void {
   if (now - (lastUseWritten.get(tokenId) ?? 0) < LAST_USE_EVERY_MS) return;
   if (lastUseWritten.size > 10_000) lastUseWritten.clear();
   lastUseWritten.set(tokenId, now);
-  sql`update device_tokens set last_used_at = now()
-    where id = ${tokenId} and (last_used_at is null or last_used_at < now() - interval '1 minute')`.catch(
-    () => lastUseWritten.delete(tokenId),
-  );
+  touchDeviceTokenUse(sql, tokenId).catch(() => lastUseWritten.delete(tokenId));
 }
 
 const unauthorized = (message = 'Missing or invalid bearer token') => new ApiError('unauthorized', message);
@@ -39,10 +37,7 @@ export async function resolveToken(
 ): Promise<Principal | null> {
   const { sql, jwt } = deps;
   if (token.startsWith(PAT_PREFIX)) {
-    const rows = await sql<{ id: string; userId: string; expiresAt: Date | null }[]>`
-      select id, user_id as "userId", expires_at as "expiresAt" from api_tokens
-      where token_hash = ${hashToken(token)} and revoked_at is null and (expires_at is null or expires_at > now())`;
-    const row = rows[0];
+    const row = await findActivePat(sql, hashToken(token));
     const user = row ? await findUser(sql, row.userId) : null;
     if (!row || !user) return null;
     return {
@@ -54,10 +49,7 @@ export async function resolveToken(
     };
   }
   if (token.startsWith(DEVICE_TOKEN_PREFIX)) {
-    const rows = await sql<{ id: string; deviceId: string }[]>`
-      select id, device_id as "deviceId" from device_tokens
-      where token_hash = ${hashToken(token)} and revoked_at is null`;
-    const row = rows[0];
+    const row = await findActiveDeviceToken(sql, hashToken(token));
     if (!row) return null;
     touchDeviceToken(sql, row.id);
     return { kind: 'device', deviceId: row.deviceId, tokenId: row.id };

@@ -9,8 +9,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sessionRoom, tokenRoom } from '../../core/rooms.ts';
-import type { Runner } from '../audit/record.ts';
+import type { Runner } from '../audit/repo.ts';
+import { revokeAllPats } from '../tokens/repo.ts';
 import type { JwtService } from './jwt.ts';
+import { insertSession, revokeSession, revokeUserSessions, sweepExpiredSessions } from './sessions-repo.ts';
 
 export interface SessionHooks {
   /** Disconnects every socket in these rooms, on every api node (Socket.IO adapter). */
@@ -25,11 +27,10 @@ export async function issueLoginToken(
 ): Promise<{ token: string; expiresAt: Date; sessionId: string }> {
   const sessionId = randomUUID();
   const expiresAt = jwt.expiry();
-  await deps.sql`insert into login_sessions (id, user_id, expires_at)
-    values (${sessionId}, ${user.id}, ${expiresAt})`;
+  await insertSession(deps.sql, sessionId, user.id, expiresAt);
   // Dead rows are swept now and then by whoever signs in; nothing else reads them.
   if (Math.random() < 0.01) {
-    await deps.sql`delete from login_sessions where expires_at < now() - interval '1 day'`;
+    await sweepExpiredSessions(deps.sql);
   }
   const { token } = await jwt.sign({ sub: user.id, role: user.role, jti: sessionId }, expiresAt);
   return { token, expiresAt, sessionId };
@@ -37,21 +38,17 @@ export async function issueLoginToken(
 
 /** Ends one session (sign out). */
 export async function endSession(sql: Runner, sessionId: string): Promise<void> {
-  await sql`update login_sessions set revoked_at = now() where id = ${sessionId} and revoked_at is null`;
+  await revokeSession(sql, sessionId);
 }
 
 /** Ends the user's open login sessions except `keep`; returns the socket rooms to close. */
 export async function endLoginSessions(sql: Runner, userId: string, keep?: string): Promise<string[]> {
-  const rows = await sql<{ id: string }[]>`update login_sessions set revoked_at = now()
-    where user_id = ${userId} and revoked_at is null and id <> ${keep ?? '00000000-0000-0000-0000-000000000000'}
-    returning id`;
-  return rows.map((r) => sessionRoom(r.id));
+  return (await revokeUserSessions(sql, userId, keep)).map(sessionRoom);
 }
 
 /** Ends every login session and personal access token of the user; returns the rooms to close. */
 export async function endAllAccess(sql: Runner, userId: string): Promise<string[]> {
   const rooms = await endLoginSessions(sql, userId);
-  const tokens = await sql<{ id: string }[]>`update api_tokens set revoked_at = now()
-    where user_id = ${userId} and revoked_at is null returning id`;
-  return [...rooms, ...tokens.map((t) => tokenRoom(t.id))];
+  const tokens = await revokeAllPats(sql, userId);
+  return [...rooms, ...tokens.map(tokenRoom)];
 }

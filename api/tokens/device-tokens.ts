@@ -6,16 +6,24 @@
  * the database (auth/principal.ts), so a revoked token is refused by every api
  * node at once. Issue and revoke are audited.
  */
-import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
-import { recordAudit } from '../audit/record.ts';
+import { recordAudit } from '../audit/repo.ts';
 import { clientAddress } from '../auth/client-address.ts';
 import { DEVICE_TOKEN_PREFIX, newOpaqueToken } from '../auth/opaque-tokens.ts';
 import { requireAdmin } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { IngestToken, IngestTokenInfo, listOf } from '../contract.ts';
+import { findDevice } from '../devices/repo.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { bearer, errors, IdParam, json, newRouter, Paging } from '../router.ts';
+import {
+  countActiveDeviceTokens,
+  type DeviceTokenRow,
+  insertDeviceToken,
+  listActiveDeviceTokens,
+  lockDevice,
+  revokeDeviceToken,
+} from './repo.ts';
 
 export const MAX_ACTIVE_DEVICE_TOKENS = 20;
 
@@ -62,13 +70,7 @@ const routes = {
   }),
 };
 
-interface Row {
-  id: string;
-  name: string;
-  createdAt: Date;
-  lastUsedAt: Date | null;
-}
-const toInfo = (r: Row) => ({
+const toInfo = (r: DeviceTokenRow) => ({
   id: r.id,
   name: r.name,
   createdAt: r.createdAt.toISOString(),
@@ -86,27 +88,22 @@ export function deviceTokenRoutes(deps: AppDeps) {
     const { token, hash } = newOpaqueToken(DEVICE_TOKEN_PREFIX);
     const row = await sql.begin(async (tx) => {
       // The device row lock serialises concurrent issues, so the cap holds.
-      const device = await tx`select id from devices where id = ${id} for update`;
-      if (device.length === 0) throw notFound('Device');
-      const [active] = await tx<{ n: number }[]>`select count(*)::int as n from device_tokens
-        where device_id = ${id} and revoked_at is null`;
-      if ((active?.n ?? 0) >= MAX_ACTIVE_DEVICE_TOKENS)
+      if (!(await lockDevice(tx, id))) throw notFound('Device');
+      if ((await countActiveDeviceTokens(tx, id)) >= MAX_ACTIVE_DEVICE_TOKENS)
         throw new ApiError(
           'conflict',
           `A device has at most ${MAX_ACTIVE_DEVICE_TOKENS} active tokens; revoke one first`,
         );
-      const [created] = await tx<Row[]>`insert into device_tokens (id, device_id, name, token_hash)
-        values (${randomUUID()}, ${id}, ${name}, ${hash})
-        returning id, name, created_at as "createdAt", last_used_at as "lastUsedAt"`;
+      const created = await insertDeviceToken(tx, { deviceId: id, name, hash });
       await recordAudit(tx, {
         actor: { id: me.id, username: me.username },
         action: 'device_token.create',
         targetType: 'device_token',
-        targetId: created!.id,
+        targetId: created.id,
         ip: clientAddress(c, deps.trustedProxies),
         details: { deviceId: id, name },
       });
-      return created!;
+      return created;
     });
     return c.json({ id: row.id, name: row.name, token, createdAt: row.createdAt.toISOString() }, 201);
   });
@@ -114,26 +111,16 @@ export function deviceTokenRoutes(deps: AppDeps) {
   app.openapi(routes.list, async (c) => {
     requireAdmin(c);
     const { id } = c.req.valid('param');
-    const { limit, offset } = c.req.valid('query');
-    const device = await sql`select id from devices where id = ${id}`;
-    if (device.length === 0) throw notFound('Device');
-    const [rows, count] = await Promise.all([
-      sql<Row[]>`select id, name, created_at as "createdAt", last_used_at as "lastUsedAt" from device_tokens
-        where device_id = ${id} and revoked_at is null order by created_at desc, id limit ${limit} offset ${offset}`,
-      sql<
-        { n: number }[]
-      >`select count(*)::int as n from device_tokens where device_id = ${id} and revoked_at is null`,
-    ]);
-    return c.json({ items: rows.map(toInfo), total: count[0]?.n ?? 0 }, 200);
+    if (!(await findDevice(sql, id))) throw notFound('Device');
+    const page = await listActiveDeviceTokens(sql, id, c.req.valid('query'));
+    return c.json({ items: page.items.map(toInfo), total: page.total }, 200);
   });
 
   app.openapi(routes.revoke, async (c) => {
     const me = requireAdmin(c);
     const { id, tokenId } = c.req.valid('param');
     await sql.begin(async (tx) => {
-      const rows = await tx`update device_tokens set revoked_at = now()
-        where id = ${tokenId} and device_id = ${id} and revoked_at is null returning id`;
-      if (rows.length === 0) throw notFound('Token');
+      if (!(await revokeDeviceToken(tx, id, tokenId))) throw notFound('Token');
       await recordAudit(tx, {
         actor: { id: me.id, username: me.username },
         action: 'device_token.revoke',

@@ -4,7 +4,6 @@
  * a revoked or expired token is refused with 401. Only a login token creates
  * one (403 for a PAT): a stolen, expiring token must not mint a permanent one.
  */
-import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { newOpaqueToken, PAT_PREFIX } from '../auth/opaque-tokens.ts';
 import { requireAdmin, requirePrincipal, requireUser } from '../auth/principal.ts';
@@ -12,6 +11,8 @@ import type { AppDeps } from '../context.ts';
 import { listOf, TokenInfo } from '../contract.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging } from '../router.ts';
+import { findUser } from '../users/repo.ts';
+import { insertPat, listActivePats, type PatRow, revokePat } from './repo.ts';
 
 const CreateToken = z
   .object({
@@ -22,13 +23,7 @@ const CreateToken = z
   .openapi('CreateToken');
 const NewToken = TokenInfo.extend({ token: z.string() }).openapi('NewToken');
 
-interface TokenRow {
-  id: string;
-  name: string;
-  createdAt: Date;
-  expiresAt: Date | null;
-}
-const toInfo = (r: TokenRow) => ({
+const toInfo = (r: PatRow) => ({
   id: r.id,
   name: r.name,
   createdAt: r.createdAt.toISOString(),
@@ -74,7 +69,6 @@ export interface TokenHooks {
 export function tokenRoutes(deps: AppDeps, hooks: TokenHooks = {}) {
   const app = newRouter();
   const { sql } = deps;
-  const cols = sql.unsafe('id, name, created_at as "createdAt", expires_at as "expiresAt"');
 
   app.openapi(routes.create, async (c) => {
     const user = requireUser(c);
@@ -84,30 +78,20 @@ export function tokenRoutes(deps: AppDeps, hooks: TokenHooks = {}) {
     const body = c.req.valid('json');
     const { token, hash } = newOpaqueToken(PAT_PREFIX);
     const expiresAt = body.expiresInDays ? new Date(Date.now() + body.expiresInDays * 86_400_000) : null;
-    const rows = await sql<TokenRow[]>`insert into api_tokens (id, user_id, name, token_hash, expires_at)
-      values (${randomUUID()}, ${user.id}, ${body.name}, ${hash}, ${expiresAt}) returning ${cols}`;
-    return c.json({ ...toInfo(rows[0]!), token }, 201);
+    const row = await insertPat(sql, { userId: user.id, name: body.name, hash, expiresAt });
+    return c.json({ ...toInfo(row), token }, 201);
   });
 
   app.openapi(routes.list, async (c) => {
     const user = requireUser(c);
-    const { limit, offset } = c.req.valid('query');
-    const active = sql`user_id = ${user.id} and revoked_at is null and (expires_at is null or expires_at > now())`;
-    const [rows, count] = await Promise.all([
-      sql<
-        TokenRow[]
-      >`select ${cols} from api_tokens where ${active} order by created_at desc limit ${limit} offset ${offset}`,
-      sql<{ n: number }[]>`select count(*)::int as n from api_tokens where ${active}`,
-    ]);
-    return c.json({ items: rows.map(toInfo), total: count[0]?.n ?? 0 }, 200);
+    const page = await listActivePats(sql, user.id, c.req.valid('query'));
+    return c.json({ items: page.items.map(toInfo), total: page.total }, 200);
   });
 
   app.openapi(routes.revoke, async (c) => {
     const user = requireUser(c);
     const { id } = c.req.valid('param');
-    const rows = await sql`update api_tokens set revoked_at = now()
-      where id = ${id} and user_id = ${user.id} and revoked_at is null returning id`;
-    if (rows.length === 0) throw notFound('Token');
+    if (!(await revokePat(sql, id, user.id))) throw notFound('Token');
     hooks.onRevoked?.(id);
     return c.body(null, 204);
   });
@@ -132,15 +116,9 @@ export function userTokenRoutes(deps: AppDeps) {
   app.openapi(ofUser, async (c) => {
     requireAdmin(c);
     const { id } = c.req.valid('param');
-    const { limit, offset } = c.req.valid('query');
-    if ((await sql`select 1 from users where id = ${id}`).length === 0) throw notFound('User');
-    const active = sql`user_id = ${id} and revoked_at is null and (expires_at is null or expires_at > now())`;
-    const [rows, count] = await Promise.all([
-      sql<TokenRow[]>`select id, name, created_at as "createdAt", expires_at as "expiresAt" from api_tokens
-        where ${active} order by created_at desc limit ${limit} offset ${offset}`,
-      sql<{ n: number }[]>`select count(*)::int as n from api_tokens where ${active}`,
-    ]);
-    return c.json({ items: rows.map(toInfo), total: count[0]?.n ?? 0 }, 200);
+    if (!(await findUser(sql, id))) throw notFound('User');
+    const page = await listActivePats(sql, id, c.req.valid('query'));
+    return c.json({ items: page.items.map(toInfo), total: page.total }, 200);
   });
   return app;
 }

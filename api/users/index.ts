@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { userRoom } from '../../core/rooms.ts';
-import { type Runner, recordAudit } from '../audit/record.ts';
+import { type Runner, recordAudit } from '../audit/repo.ts';
 import { clientAddress } from '../auth/client-address.ts';
 import { assertPasswordPolicy } from '../auth/password-policy.ts';
 import { hashPassword } from '../auth/passwords.ts';
@@ -19,10 +19,21 @@ import { endAllAccess, endLoginSessions, type SessionHooks } from '../auth/sessi
 import type { AppDeps } from '../context.ts';
 import { CreateUser, listOf, Role, UpdateUser, User } from '../contract.ts';
 import { publishDeviceUpdated, sendControl } from '../devices/changes.ts';
-import { DEVICE_COLUMNS, type DeviceRow } from '../devices/repo.ts';
+import type { DeviceRow } from '../devices/repo.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging } from '../router.ts';
-import { findUser, insertUser, listUsers, toUser, type UserRow } from './repo.ts';
+import {
+  deleteUser,
+  findUser,
+  insertUser,
+  listUsers,
+  lockAdmins,
+  lockUser,
+  toUser,
+  type UserRow,
+  unassignDevicesOf,
+  updateUser,
+} from './repo.ts';
 
 const ListQuery = Paging.extend({
   q: z.string().max(100).optional().openapi({ description: 'Search in username, name and email' }),
@@ -92,8 +103,8 @@ const routes = {
  * refuses, with 409, a change that would take `id` out of a set of one.
  */
 async function assertNotLastAdmin(tx: Runner, id: string, what: string): Promise<void> {
-  const admins = await tx<{ id: string }[]>`select id from users where role = 'admin' order by id for update`;
-  if (admins.length <= 1 && admins.some((a) => a.id === id))
+  const admins = await lockAdmins(tx);
+  if (admins.length <= 1 && admins.includes(id))
     throw new ApiError('conflict', `Cannot ${what} the last administrator`);
 }
 
@@ -160,18 +171,16 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
     try {
       const { row, rooms } = await sql.begin(async (tx) => {
         if (body.role === 'client') await assertNotLastAdmin(tx, id, 'demote');
-        const before = await tx<UserRow[]>`select id, username, name, email, role, created_at as "createdAt"
-          from users where id = ${id} for update`;
-        if (!before[0]) throw notFound('User');
-        if (body.password) assertPasswordPolicy(body.password, body.username ?? before[0].username);
-        const rows = await tx<UserRow[]>`update users set
-            username = coalesce(${body.username ?? null}, username),
-            name = coalesce(${body.name ?? null}, name),
-            email = case when ${body.email !== undefined} then ${body.email ?? null} else email end,
-            role = coalesce(${body.role ?? null}, role),
-            password_hash = coalesce(${passwordHash}, password_hash)
-          where id = ${id}
-          returning id, username, name, email, role, created_at as "createdAt"`;
+        const before = await lockUser(tx, id);
+        if (!before) throw notFound('User');
+        if (body.password) assertPasswordPolicy(body.password, body.username ?? before.username);
+        const updated = await updateUser(tx, id, {
+          username: body.username,
+          name: body.name,
+          email: body.email,
+          role: body.role,
+          passwordHash,
+        });
         const ended = passwordHash ? await endLoginSessions(tx, id) : [];
         await recordAudit(tx, {
           actor: actorOf(me),
@@ -183,8 +192,8 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
           details: { fields: Object.keys(body).sort(), ...(body.role ? { role: body.role } : {}) },
         });
         // A role change takes effect on the sockets at once: they reconnect and are re-roomed.
-        const roleChanged = body.role !== undefined && body.role !== before[0].role;
-        return { row: rows[0]!, rooms: roleChanged ? [userRoom(id)] : ended };
+        const roleChanged = body.role !== undefined && body.role !== before.role;
+        return { row: updated!, rooms: roleChanged ? [userRoom(id)] : ended };
       });
       if (rooms.length > 0) sessions.endSockets?.(rooms);
       return c.json(toUser(row), 200);
@@ -201,11 +210,8 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
     if (id === me.id) throw new ApiError('conflict', 'An administrator cannot delete itself');
     const unassigned = (await sql.begin(async (tx) => {
       await assertNotLastAdmin(tx, id, 'delete');
-      const owned = await tx<
-        DeviceRow[]
-      >`update devices set owner_id = null where owner_id = ${id} returning ${tx.unsafe(DEVICE_COLUMNS)}`;
-      const deleted = await tx`delete from users where id = ${id} returning id`;
-      if (deleted.length === 0) throw notFound('User');
+      const owned = await unassignDevicesOf(tx, id);
+      if (!(await deleteUser(tx, id))) throw notFound('User');
       await recordAudit(tx, {
         actor: actorOf(me),
         action: 'user.delete',
@@ -235,8 +241,7 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
     const me = requireAdmin(c);
     const { id } = c.req.valid('param');
     const rooms = await sql.begin(async (tx) => {
-      const found = await tx`select id from users where id = ${id} for update`;
-      if (found.length === 0) throw notFound('User');
+      if (!(await lockUser(tx, id))) throw notFound('User');
       const ended = await endAllAccess(tx, id);
       await recordAudit(tx, {
         actor: actorOf(me),

@@ -4,8 +4,9 @@
  */
 
 import type { Sql } from '../../db/connect.ts';
-import type { Runner } from '../audit/record.ts';
+import type { Runner } from '../audit/repo.ts';
 import type { User } from '../contract.ts';
+import { DEVICE_COLUMNS, type DeviceRow } from '../devices/repo.ts';
 
 export interface UserRow {
   id: string;
@@ -27,6 +28,7 @@ export const toUser = (r: UserRow): User => ({
 
 const COLUMNS = 'id, username, name, email, role, created_at as "createdAt"';
 
+/** The user with this id; null when none. */
 export async function findUser(sql: Sql, id: string): Promise<UserRow | null> {
   const rows = await sql.unsafe<UserRow[]>(`select ${COLUMNS} from users where id = $1`, [id]);
   return rows[0] ?? null;
@@ -42,6 +44,7 @@ export async function findUserInSession(sql: Sql, id: string, sessionId: string)
   return rows[0] ?? null;
 }
 
+/** The user with this username and its password hash (login alone); null when none. */
 export async function findByUsernameWithHash(
   sql: Sql,
   username: string,
@@ -60,12 +63,13 @@ export interface UserListQuery {
   role?: 'admin' | 'client' | undefined;
 }
 
+/** A page of users by username, filtered by text and role, and the total that match. */
 export async function listUsers(sql: Sql, q: UserListQuery): Promise<{ items: UserRow[]; total: number }> {
   const pattern = q.q ? `%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
   const where = sql`where (${pattern}::text is null or username ilike ${pattern} or name ilike ${pattern} or email ilike ${pattern})
     and (${q.role ?? null}::text is null or role = ${q.role ?? null})`;
   const [items, count] = await Promise.all([
-    sql<UserRow[]>`select id, username, name, email, role, created_at as "createdAt" from users ${where}
+    sql<UserRow[]>`select ${sql.unsafe(COLUMNS)} from users ${where}
       order by username limit ${q.limit} offset ${q.offset}`,
     sql<{ n: number }[]>`select count(*)::int as n from users ${where}`,
   ]);
@@ -86,10 +90,11 @@ export async function insertUser(sql: Runner, u: NewUser): Promise<UserRow | nul
   const rows = await sql<UserRow[]>`insert into users (id, username, name, email, role, password_hash)
     values (${u.id}, ${u.username}, ${u.name}, ${u.email}, ${u.role}, ${u.passwordHash})
     on conflict (username) do nothing
-    returning id, username, name, email, role, created_at as "createdAt"`;
+    returning ${sql.unsafe(COLUMNS)}`;
   return rows[0] ?? null;
 }
 
+/** How many administrators exist. */
 export async function countAdmins(sql: Sql): Promise<number> {
   const rows = await sql<{ n: number }[]>`select count(*)::int as n from users where role = 'admin'`;
   return rows[0]?.n ?? 0;
@@ -101,6 +106,7 @@ export async function findHashById(sql: Sql, id: string): Promise<string | null>
   return rows[0]?.h ?? null;
 }
 
+/** Replaces the user's password hash. */
 export async function setPasswordHash(sql: Runner, id: string, hash: string): Promise<void> {
   await sql`update users set password_hash = ${hash} where id = ${id}`;
 }
@@ -115,6 +121,52 @@ export async function updateProfile(
       name = coalesce(${p.name ?? null}, name),
       email = case when ${p.email !== undefined} then ${p.email ?? null} else email end
     where id = ${id}
-    returning id, username, name, email, role, created_at as "createdAt"`;
+    returning ${sql.unsafe(COLUMNS)}`;
   return rows[0] ?? null;
+}
+
+/** Locks every admin row in id order (concurrent callers queue, never deadlock); returns their ids. */
+export async function lockAdmins(tx: Runner): Promise<string[]> {
+  const rows = await tx<{ id: string }[]>`select id from users where role = 'admin' order by id for update`;
+  return rows.map((r) => r.id);
+}
+
+/** Locks the user's row for the rest of the transaction; null when there is no such user. */
+export async function lockUser(tx: Runner, id: string): Promise<UserRow | null> {
+  const rows = await tx<UserRow[]>`select ${tx.unsafe(COLUMNS)} from users where id = ${id} for update`;
+  return rows[0] ?? null;
+}
+
+/** An admin's change to a user: unset fields keep their value; `email: null` clears it. */
+export interface UserPatch {
+  username?: string | undefined;
+  name?: string | undefined;
+  email?: string | null | undefined;
+  role?: 'admin' | 'client' | undefined;
+  passwordHash: string | null;
+}
+
+/** Applies the patch; null when the user is gone. A taken username throws Postgres 23505. */
+export async function updateUser(run: Runner, id: string, p: UserPatch): Promise<UserRow | null> {
+  const rows = await run<UserRow[]>`update users set
+      username = coalesce(${p.username ?? null}, username),
+      name = coalesce(${p.name ?? null}, name),
+      email = case when ${p.email !== undefined} then ${p.email ?? null} else email end,
+      role = coalesce(${p.role ?? null}, role),
+      password_hash = coalesce(${p.passwordHash}, password_hash)
+    where id = ${id}
+    returning ${run.unsafe(COLUMNS)}`;
+  return rows[0] ?? null;
+}
+
+/** Unassigns every device the user owns; returns those devices as they now are. */
+export function unassignDevicesOf(run: Runner, userId: string): Promise<DeviceRow[]> {
+  return run<DeviceRow[]>`update devices set owner_id = null where owner_id = ${userId}
+    returning ${run.unsafe(DEVICE_COLUMNS)}`;
+}
+
+/** Deletes the user; false when there is no such user. */
+export async function deleteUser(run: Runner, id: string): Promise<boolean> {
+  const rows = await run`delete from users where id = ${id} returning id`;
+  return rows.length > 0;
 }
