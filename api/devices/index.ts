@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { canonicalTimeZone } from '../../core/time.ts';
-import { recordAudit } from '../audit/record.ts';
+import { recordAudit } from '../audit/repo.ts';
 import { clientAddress } from '../auth/client-address.ts';
 import { requireAdmin, requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
