@@ -5,9 +5,9 @@
  * survives a node restart (invariant 7) — and as `device:updated` /
  * `device:deleted` socket events.
  */
-import type { DeviceControl, ShardJobPayload } from '../../actors/messages.ts';
+import type { DeviceControl } from '../../actors/messages.ts';
+import { enqueueByShard } from '../../actors/shard-jobs.ts';
 import { ownerRooms, userRoom } from '../../core/rooms.ts';
-import { shardOf } from '../../runtime/placement.ts';
 import type { AppDeps } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import type { DeviceRow } from './repo.ts';
@@ -28,16 +28,13 @@ export function configureControl(device: DeviceRow & { configVersion: number }):
 }
 
 export async function sendControl(deps: AppDeps, controls: DeviceControl[]): Promise<void> {
-  const byShard = new Map<number, DeviceControl[]>();
-  for (const ctl of controls) {
-    const shard = shardOf(ctl.deviceId, deps.shards);
-    byShard.set(shard, [...(byShard.get(shard) ?? []), ctl]);
-  }
   try {
-    await Promise.all(
-      [...byShard].map(([shard, list]) =>
-        deps.producer.addBulk<ShardJobPayload>(shard, [{ controls: list }]),
-      ),
+    await enqueueByShard(
+      deps.producer,
+      deps.shards,
+      controls,
+      (ctl) => ctl.deviceId,
+      (list) => ({ controls: list }),
     );
   } catch (err) {
     // The row is saved but the actor has not been told: the configuration in force stays the
