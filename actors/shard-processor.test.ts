@@ -63,7 +63,9 @@ function setup(options: Partial<ShardProcessorOptions> = {}) {
   const store = new ScriptedStore();
   const published: Published[] = [];
   const events: EventPublisher = {
-    emit: (rooms, event, payload) => published.push({ rooms, event, payload }),
+    emit: (rooms, event, payload) => {
+      published.push({ rooms, event, payload });
+    },
   };
   const processor = new ShardProcessor({ shards: SHARDS, store, events, ...options });
   processors.push(processor);
@@ -244,6 +246,39 @@ describe('fencing', () => {
     expect(processor.system.isResident(d.id)).toBe(false);
     // Taking the shard again with the stale lease epoch is granted a fence above every stored one.
     expect(await store.fence(1, 1)).toBe(3);
+  });
+});
+
+describe('pushing alerts at least once', () => {
+  it('leaves an alert whose event did not leave the process to the sweeper, which pushes it with the same id', async () => {
+    let up = false; // the event bus (Redis) is away at first
+    const pushed: AlertEvent[] = [];
+    const events: EventPublisher = {
+      emit: async (_rooms, event, payload) => {
+        if (!up) return false;
+        if (event === 'alert') pushed.push(payload as AlertEvent);
+        return true;
+      },
+    };
+    const { processor, device } = setup({
+      events,
+      now: () => T0 + 30 * MIN,
+      sweepEveryMs: 0,
+      sweepAfterMs: 0,
+      sweepClaimMs: 10,
+    });
+    const d = device({ maxHourlyKwh: 1 });
+    await processor.onAcquired(0, 1);
+    const { alerts } = await processor.processPayload(0, { readings: tuples(d.id, [3], T0 + 20 * MIN) }, 1);
+    expect(alerts.map((a) => a.kind)).toEqual(['exceeded']);
+    expect(pushed).toEqual([]);
+
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await processor.sweep()).toBe(1); // still away: claimed, not marked
+    up = true;
+    await new Promise((r) => setTimeout(r, 40)); // past the first sweep's claim
+    expect(await processor.sweep()).toBe(1);
+    expect(pushed.map((p) => p.id)).toContain(alerts[0]!.id);
   });
 });
 

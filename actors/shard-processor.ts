@@ -50,6 +50,8 @@ export interface ShardProcessorOptions {
   sweepEveryMs?: number;
   /** An outbox entry is swept once it is this old and still unpublished (default 10 000 ms). */
   sweepAfterMs?: number;
+  /** How long a sweeper's claim on unpublished alerts keeps other sweepers off them (default 30 s). */
+  sweepClaimMs?: number;
 }
 
 export interface ProcessStats {
@@ -105,6 +107,7 @@ export class ShardProcessor implements ShardHandler {
       groupCommit: true,
       sweepEveryMs: 5000,
       sweepAfterMs: 10_000,
+      sweepClaimMs: 30_000,
       ...options,
     };
     const store = this.#opts.store;
@@ -204,8 +207,8 @@ export class ShardProcessor implements ShardHandler {
     this.totals.duplicates += stats.duplicates;
     this.totals.alerts += created.length;
     stats.alerts = created;
-    const handled = created.filter((alert) => this.#publishAlert(alert, now));
-    await this.#markPublished(handled.map((a) => a.id));
+    const pushed = await Promise.all(created.map((alert) => this.#publishAlert(alert, now)));
+    await this.#markPublished(created.filter((_, i) => pushed[i]).map((a) => a.id));
     return stats;
   }
 
@@ -236,10 +239,14 @@ export class ShardProcessor implements ShardHandler {
     if (this.#sweeping) return 0;
     this.#sweeping = true;
     try {
-      const pending = await this.#opts.store.claimUnpublished(this.#opts.sweepAfterMs, 30_000, 200);
+      const pending = await this.#opts.store.claimUnpublished(
+        this.#opts.sweepAfterMs,
+        this.#opts.sweepClaimMs,
+        200,
+      );
       const now = this.#opts.now();
-      for (const alert of pending) this.#pushAlert(alert, alert, now);
-      await this.#markPublished(pending.map((a) => a.id));
+      const pushed = await Promise.all(pending.map((alert) => this.#pushAlert(alert, alert, now)));
+      await this.#markPublished(pending.filter((_, i) => pushed[i]).map((a) => a.id));
       this.totals.swept += pending.length;
       return pending.length;
     } catch (err) {
@@ -271,24 +278,24 @@ export class ShardProcessor implements ShardHandler {
     return config ? { ownerId: config.ownerId, name: config.name, timeZone: config.timeZone } : null;
   }
 
-  /** Pushes a just-committed alert; false when it cannot (left to the sweeper). */
-  #publishAlert(alert: NewAlert, now: number): boolean {
+  /** Pushes a just-committed alert; false when it could not (left to the sweeper: at least once). */
+  async #publishAlert(alert: NewAlert, now: number): Promise<boolean> {
     const device = this.#ownerOf(alert.deviceId);
     if (!device) return false;
-    this.#pushAlert(alert, device, now);
-    return true;
+    return this.#pushAlert(alert, device, now);
   }
 
-  #pushAlert(
+  /** True once the event left this process (Redis took it); false leaves it to the sweeper. */
+  async #pushAlert(
     alert: NewAlert | PendingAlert,
     device: { ownerId: string | null; deviceName?: string; name?: string; timeZone: string },
     now: number,
-  ) {
+  ): Promise<boolean> {
     const event = alertEvent(
       { ...alert, createdAt: alert.createdAt ?? now, acknowledgedAt: null },
       { name: device.name ?? device.deviceName ?? '', ownerId: device.ownerId, timeZone: device.timeZone },
     );
-    this.#opts.events.emit(ownerRooms(device.ownerId), 'alert', event);
+    return (await this.#opts.events.emit(ownerRooms(device.ownerId), 'alert', event)) !== false;
   }
 
   #queueLive(deviceId: string, live: LiveTotal) {

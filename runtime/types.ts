@@ -131,7 +131,14 @@ export interface FailureContext {
 export type ErrorReporter = (error: unknown, context: FailureContext) => void;
 
 export interface EventPublisher {
-  emit(rooms: string[], event: string, payload: unknown): void;
+  /**
+   * Sends `event` to the rooms. Never throws and never rejects: a failure is
+   * reported to the publisher's ErrorReporter. What it returns says whether the
+   * event left this process (false: Redis did not take it); callers that must
+   * deliver at least once (the alert outbox) await it and retry on false,
+   * everyone else may ignore it.
+   */
+  emit(rooms: string[], event: string, payload: unknown): void | boolean | Promise<boolean>;
 }
 
 /** The listening side of an in-process publisher (single-process mode: the gateway forwards what it hears). */

@@ -70,7 +70,11 @@ describe('alert outbox', () => {
     const survivor = new ShardProcessor({
       shards: t.deps.shards,
       store,
-      events: { emit: (rooms, event, payload) => events.push({ rooms, event, payload }) },
+      events: {
+        emit: (rooms, event, payload) => {
+          events.push({ rooms, event, payload });
+        },
+      },
       sweepEveryMs: 0,
       sweepAfterMs: 0,
     });

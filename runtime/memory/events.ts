@@ -16,7 +16,7 @@ export class MemoryEventPublisher implements EventPublisher, EventSource {
     this.#onListenerError = onListenerError;
   }
 
-  emit(rooms: string[], event: string, payload: unknown): void {
+  emit(rooms: string[], event: string, payload: unknown): boolean {
     for (const listener of this.#listeners) {
       try {
         listener(rooms, event, payload);
@@ -24,6 +24,7 @@ export class MemoryEventPublisher implements EventPublisher, EventSource {
         this.#onListenerError(error);
       }
     }
+    return true;
   }
 
   /** Adds a listener; returns the function that removes it. */

@@ -90,7 +90,7 @@ export function createRedisDrivers(options: RedisDriversOptions): RedisDrivers {
     leases: new RedisLeaseStore(commands, keys),
     producer,
     consumer,
-    events: new RedisEventPublisher(commands, keys.socketIo),
+    events: new RedisEventPublisher(commands, keys.socketIo, onError),
     close() {
       closed ??= (async () => {
         await consumer.close();
