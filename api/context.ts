@@ -8,6 +8,7 @@ import type { Sql } from '../db/connect.ts';
 import type { EventPublisher, ShardQueueProducer } from '../runtime/types.ts';
 import type { JwtService } from './auth/jwt.ts';
 import type { LoginLimiter } from './auth/throttle.ts';
+import type { RequestDeadline } from './ops/request-deadline.ts';
 import type { DeviceInvalidations } from './readings/device-invalidations.ts';
 import type { UserRow } from './users/repo.ts';
 
@@ -49,5 +50,7 @@ export interface AppEnv {
   Variables: {
     principal: Principal | undefined;
     requestId: string;
+    /** Set by the /api request deadline (api/ops/request-deadline.ts). */
+    deadline?: RequestDeadline;
   };
 }

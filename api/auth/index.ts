@@ -10,6 +10,7 @@ import { recordAudit } from '../audit/repo.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { LoginResponse, User } from '../contract.ts';
 import { ApiError } from '../errors.ts';
+import { excludingDeadline } from '../ops/request-deadline.ts';
 import { bearer, errors, json, jsonBody, newRouter } from '../router.ts';
 import {
   findByUsernameWithHash,
@@ -102,7 +103,10 @@ export function authRoutes(deps: AppDeps, hooks: SessionHooks = {}) {
     const wait = await deps.throttle.reserve(username, ip);
     if (wait > 0) throw tooMany(wait);
     const row = await findByUsernameWithHash(sql, username);
-    const ok = await verifyPassword(password, row?.passwordHash ?? (await dummyHash()));
+    // Hashing is our CPU, not a dependency: it does not count against the request deadline.
+    const ok = await excludingDeadline(c, async () =>
+      verifyPassword(password, row?.passwordHash ?? (await dummyHash())),
+    );
     if (!row || !ok) {
       // The attempted name is kept only when it is a real account: a password typed into the
       // username field must not end up in the log.
@@ -119,7 +123,7 @@ export function authRoutes(deps: AppDeps, hooks: SessionHooks = {}) {
     await deps.throttle.succeeded(username, ip);
     if (needsRehash(row.passwordHash)) {
       // Older, cheaper hashes are upgraded while the password is at hand.
-      await setPasswordHash(sql, row.id, await hashPassword(password));
+      await setPasswordHash(sql, row.id, await excludingDeadline(c, () => hashPassword(password)));
     }
     const { passwordHash: _, ...user } = row;
     const issued = await sql.begin(async (tx) => {
@@ -178,10 +182,10 @@ export function authRoutes(deps: AppDeps, hooks: SessionHooks = {}) {
     const wait = await deps.throttle.reserve(me.username, ip);
     if (wait > 0) throw tooMany(wait);
     const stored = await findHashById(sql, me.id);
-    if (!stored || !(await verifyPassword(currentPassword, stored)))
+    if (!stored || !(await excludingDeadline(c, () => verifyPassword(currentPassword, stored))))
       throw new ApiError('forbidden', 'The current password is wrong');
     await deps.throttle.succeeded(me.username, ip);
-    const hash = await hashPassword(newPassword);
+    const hash = await excludingDeadline(c, () => hashPassword(newPassword));
     const keep = principal.kind === 'user' ? principal.sessionId : undefined;
     const rooms = await sql.begin(async (tx) => {
       await setPasswordHash(tx, me.id, hash);

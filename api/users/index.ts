@@ -21,6 +21,7 @@ import { CreateUser, listOf, Role, UpdateUser, User } from '../contract.ts';
 import { publishDeviceUpdated, sendControl } from '../devices/changes.ts';
 import type { DeviceRow } from '../devices/repo.ts';
 import { ApiError, notFound } from '../errors.ts';
+import { excludingDeadline } from '../ops/request-deadline.ts';
 import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging } from '../router.ts';
 import {
   deleteUser,
@@ -128,7 +129,7 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
     const me = requireAdmin(c);
     const body = c.req.valid('json');
     assertPasswordPolicy(body.password, body.username);
-    const passwordHash = await hashPassword(body.password);
+    const passwordHash = await excludingDeadline(c, () => hashPassword(body.password));
     const row = await sql.begin(async (tx) => {
       const created = await insertUser(tx, {
         id: randomUUID(),
@@ -167,7 +168,8 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
     const body = c.req.valid('json');
     if (id === me.id && body.role === 'client')
       throw new ApiError('conflict', 'An administrator cannot demote itself');
-    const passwordHash = body.password ? await hashPassword(body.password) : null;
+    const password = body.password;
+    const passwordHash = password ? await excludingDeadline(c, () => hashPassword(password)) : null;
     try {
       const { row, rooms } = await sql.begin(async (tx) => {
         if (body.role === 'client') await assertNotLastAdmin(tx, id, 'demote');
