@@ -27,6 +27,10 @@ export type User = z.infer<typeof User>;
 export const MeterKind = z.enum(['interval', 'cumulative']);
 export type MeterKind = z.infer<typeof MeterKind>;
 
+/** Vendor payload formats a device's own MQTT topic may carry (API.md, Readings → MQTT). */
+export const MqttFormat = z.enum(['tasmota', 'shelly']);
+export type MqttFormat = z.infer<typeof MqttFormat>;
+
 export const Device = z
   .object({
     id: Uuid,
@@ -38,6 +42,8 @@ export const Device = z
     timeZone: z.string(),
     ownerId: Uuid.nullable(),
     createdAt: IsoDateTime,
+    mqttTopic: z.string().nullable(),
+    mqttFormat: MqttFormat.nullable(),
   })
   .openapi('Device');
 export type Device = z.infer<typeof Device>;

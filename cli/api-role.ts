@@ -5,11 +5,13 @@
  * a runtime node never loads api/ code (checked by .dependency-cruiser.cjs).
  */
 import type { Server } from 'node:http';
+import { hostname } from 'node:os';
 import { createAdaptorServer } from '@hono/node-server';
 import { createApp } from '../api/app.ts';
 import { JwtService } from '../api/auth/jwt.ts';
 import { LoginThrottle } from '../api/auth/throttle.ts';
 import type { AppDeps } from '../api/context.ts';
+import { MqttIngest } from '../api/mqtt/ingest.ts';
 import { createRealtimeSetup } from '../api/realtime/setup.ts';
 import type { Database } from '../db/connect.ts';
 import { ensureAdmin, jwtSecretFor } from './bootstrap.ts';
@@ -52,6 +54,8 @@ export async function startApiRole({
       `\n  First administrator created: username "${admin.username}", password "${admin.generatedPassword}"\n  (set EMS_ADMIN_PASSWORD to choose it; this is shown only once)\n\n`,
     );
   }
+  // Copied: the MQTT ingest adds its broker check below, for this api's /readyz only.
+  const readinessChecks = [...drivers.readinessChecks];
   const deps: AppDeps = {
     sql: db.sql,
     jwt: new JwtService(secret, config.EMS_TOKEN_TTL_HOURS),
@@ -61,17 +65,19 @@ export async function startApiRole({
     events: drivers.events,
     shards: config.EMS_SHARDS,
     defaultTimeZone: config.EMS_DEFAULT_TIME_ZONE,
-    readinessChecks: drivers.readinessChecks,
+    readinessChecks,
     draining,
   };
   const realtimeSetup = createRealtimeSetup();
-  const { app } = createApp(deps, {
+  const { app, metrics } = createApp(deps, {
     mount: [(a) => realtimeSetup.mount(a, deps, config)],
     userHooks: { onDeleted: async (userId) => realtimeSetup.userDeleted(userId) },
     tokenHooks: { onRevoked: (tokenId) => realtimeSetup.tokenRevoked(tokenId) },
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   const realtime = await realtimeSetup.attach(server, deps, config, { memoryEvents: drivers.memoryEvents });
+  const mqtt = config.EMS_MQTT_URL ? await startMqttIngest(config, deps, metrics.registry) : undefined;
+  if (mqtt) readinessChecks.push(mqtt.check);
   const port = await listen(server, config);
   log.info({ port, host: config.HOST, ms: Math.round(performance.now() - started) }, 'api listening');
   return {
@@ -79,6 +85,7 @@ export async function startApiRole({
     port,
     deps,
     async stop() {
+      await mqtt?.stop().catch((err) => log.warn({ err }, 'mqtt: stop failed'));
       const closed = closeListener(server);
       // A transport close, not a Socket.IO DISCONNECT: clients reconnect on their own, through the
       // load balancer, to a node that is still up (the listener no longer accepts them here).
@@ -87,4 +94,32 @@ export async function startApiRole({
       await closed;
     },
   };
+}
+
+async function startMqttIngest(
+  config: Config,
+  deps: AppDeps,
+  registry: ReturnType<typeof createApp>['metrics']['registry'],
+): Promise<MqttIngest> {
+  // The broker keeps a node's unacknowledged messages in the session of this id: a node that
+  // restarts under the same id gets them back, so the id must be stable and unique per node.
+  const clientId =
+    config.EMS_MQTT_CLIENT_ID ?? `${config.EMS_REDIS_PREFIX}-${config.EMS_NODE_ID ?? hostname()}`;
+  if (!config.EMS_MQTT_CLIENT_ID && !config.EMS_NODE_ID) {
+    deps.log.warn({ clientId }, 'mqtt: EMS_NODE_ID is unset; the client id comes from the host name');
+  }
+  const ingest = new MqttIngest({
+    url: config.EMS_MQTT_URL!,
+    clientId,
+    producer: deps.producer,
+    sql: deps.sql,
+    shards: deps.shards,
+    log: deps.log,
+    registry,
+    topicPrefix: config.EMS_MQTT_TOPIC_PREFIX ?? '',
+    connections: config.EMS_MQTT_CONNECTIONS,
+  });
+  await ingest.start();
+  deps.log.info({ clientId, connections: config.EMS_MQTT_CONNECTIONS }, 'mqtt ingest started');
+  return ingest;
 }

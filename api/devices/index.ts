@@ -14,6 +14,7 @@ import { ApiError, notFound } from '../errors.ts';
 import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging } from '../router.ts';
 import { findUser } from '../users/repo.ts';
 import { publishDeviceDeleted, publishDeviceUpdated, sendControl } from './changes.ts';
+import { assertMqttFields, conflictOnTopic, MqttFields } from './mqtt-fields.ts';
 import { DEVICE_COLUMNS, type DeviceRow, findDevice, listDevices, toDevice } from './repo.ts';
 
 const TimeZone = z
@@ -31,6 +32,7 @@ const DeviceFields = {
   meterKind: MeterKind,
   timeZone: TimeZone,
   ownerId: Uuid.nullable(),
+  ...MqttFields,
 };
 
 const CreateDevice = z
@@ -38,9 +40,12 @@ const CreateDevice = z
     ...DeviceFields,
     description: DeviceFields.description.default(''),
     address: DeviceFields.address.default(''),
-    meterKind: MeterKind.default('interval'),
+    // A device read from a vendor MQTT format is a cumulative meter unless told otherwise.
+    meterKind: MeterKind.optional(),
     timeZone: TimeZone.optional(),
     ownerId: Uuid.nullable().default(null),
+    mqttTopic: MqttFields.mqttTopic.default(null),
+    mqttFormat: MqttFields.mqttFormat.default(null),
   })
   .strict()
   .openapi('CreateDevice');
@@ -147,12 +152,15 @@ export function deviceRoutes(deps: AppDeps) {
   app.openapi(routes.create, async (c) => {
     requireAdmin(c);
     const body = c.req.valid('json');
+    const meterKind = body.meterKind ?? (body.mqttFormat ? 'cumulative' : 'interval');
+    assertMqttFields({ ...body, meterKind });
     await assertClientOwner(deps, body.ownerId);
     const rows = await sql<DeviceRow[]>`insert into devices
-        (id, name, description, address, max_hourly_kwh, meter_kind, time_zone, owner_id)
+        (id, name, description, address, max_hourly_kwh, meter_kind, time_zone, owner_id, mqtt_topic, mqtt_format)
       values (${randomUUID()}, ${body.name}, ${body.description}, ${body.address}, ${body.maxHourlyKwh},
-        ${body.meterKind}, ${body.timeZone ?? deps.defaultTimeZone}, ${body.ownerId})
-      returning ${sql.unsafe(DEVICE_COLUMNS)}`;
+        ${meterKind}, ${body.timeZone ?? deps.defaultTimeZone}, ${body.ownerId},
+        ${body.mqttTopic}, ${body.mqttFormat})
+      returning ${sql.unsafe(DEVICE_COLUMNS)}`.catch(conflictOnTopic);
     const device = rows[0]!;
     publishDeviceUpdated(deps, device, null);
     return c.json(toDevice(device), 201);
@@ -171,6 +179,11 @@ export function deviceRoutes(deps: AppDeps) {
     const before = await findDevice(sql, id);
     if (!before) throw notFound('Device');
     const set = (k: keyof typeof body) => body[k] !== undefined;
+    assertMqttFields({
+      mqttTopic: set('mqttTopic') ? (body.mqttTopic ?? null) : before.mqttTopic,
+      mqttFormat: set('mqttFormat') ? (body.mqttFormat ?? null) : before.mqttFormat,
+      meterKind: body.meterKind ?? before.meterKind,
+    });
     const rows = await sql<DeviceRow[]>`update devices set
         name = case when ${set('name')} then ${body.name ?? ''} else name end,
         description = case when ${set('description')} then ${body.description ?? ''} else description end,
@@ -178,9 +191,11 @@ export function deviceRoutes(deps: AppDeps) {
         max_hourly_kwh = case when ${set('maxHourlyKwh')} then ${body.maxHourlyKwh ?? 1}::float8 else max_hourly_kwh end,
         meter_kind = case when ${set('meterKind')} then ${body.meterKind ?? 'interval'} else meter_kind end,
         time_zone = case when ${set('timeZone')} then ${body.timeZone ?? 'UTC'} else time_zone end,
-        owner_id = case when ${set('ownerId')} then ${body.ownerId ?? null}::uuid else owner_id end
+        owner_id = case when ${set('ownerId')} then ${body.ownerId ?? null}::uuid else owner_id end,
+        mqtt_topic = case when ${set('mqttTopic')} then ${body.mqttTopic ?? null}::text else mqtt_topic end,
+        mqtt_format = case when ${set('mqttFormat')} then ${body.mqttFormat ?? null}::text else mqtt_format end
       where id = ${id}
-      returning ${sql.unsafe(DEVICE_COLUMNS)}`;
+      returning ${sql.unsafe(DEVICE_COLUMNS)}`.catch(conflictOnTopic);
     const device = rows[0];
     if (!device) throw notFound('Device');
     await sendControl(deps, [{ deviceId: id, op: 'reload' }]);
