@@ -224,6 +224,41 @@ describe('MQTT ingest through Mosquitto', () => {
     expect(hours[9]!.kwh).toBeCloseTo(0.7495, 9);
   });
 
+  it('two nodes split the shared subscription; one that stops leaves the group, the other gets every later message', async () => {
+    const { t, ingest: a, pub, prefix } = await setUp();
+    const b = new MqttIngest({
+      url: TEST_MQTT_URL,
+      clientId: `${prefix}-node-b`,
+      producer: t.deps.producer,
+      sql: t.deps.sql,
+      shards: t.deps.shards,
+      log: silentLog,
+      topicPrefix: prefix,
+      sessionExpirySeconds: 60,
+    });
+    const device = await t.createDevice({ meterKind: 'interval' });
+    await a.start();
+    await b.start();
+    try {
+      await a.ready();
+      await b.ready();
+      const topic = a.topics.readingsOf(device.id);
+      const at = (i: number) => Date.parse('2026-03-03T00:00:00Z') + i * 60_000;
+      for (let i = 0; i < 10; i++)
+        await pub.publishAsync(topic, JSON.stringify({ timestamp: at(i), value: 0.5 }), { qos: 1 });
+      await waitUntil('ten readings', async () => (await storedReadings(t, device.id)) === 10);
+      await a.stop();
+      for (let i = 10; i < 30; i++)
+        await pub.publishAsync(topic, JSON.stringify({ timestamp: at(i), value: 0.5 }), { qos: 1 });
+      await waitUntil(
+        async () => `thirty readings (have ${await storedReadings(t, device.id)})`,
+        async () => (await storedReadings(t, device.id)) === 30,
+      );
+    } finally {
+      await b.stop();
+    }
+  });
+
   it('/readyz reports the broker: 503 while the ingest is not connected, 200 once it is', async () => {
     const { t, prefix } = await setUp();
     const down = new MqttIngest({

@@ -69,6 +69,7 @@ export class MqttIngest {
   readonly #inflight = new Set<Promise<void>>();
   #routes = new Map<string, DeviceTopic>();
   #refreshTimer: NodeJS.Timeout | undefined;
+  #lastMessageAt = 0;
   #stopped = false;
 
   constructor(options: MqttIngestOptions) {
@@ -129,10 +130,24 @@ export class MqttIngest {
     }
   }
 
-  /** Finishes the messages in flight (they are acknowledged), then disconnects. */
+  /**
+   * Leaves the shared group, finishes the messages in flight (they are acknowledged), then
+   * disconnects. Unsubscribing first matters: the broker keeps routing a share of the group's
+   * messages to a disconnected member's persistent session, where a node that is scaled away
+   * would leave them until the session expires.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#refreshTimer);
+    const filters = [this.#topics.readingsFilter, ...this.#routes.keys()].map(sharedFilter);
+    await Promise.all(
+      [...this.#subscribed].map((c) => withTimeout(unsubscribeAll(c, filters), 3_000).catch(() => undefined)),
+    );
+    // Messages the broker sent before the UNSUBACK may still be arriving: wait for a quiet moment.
+    const until = Date.now() + 5_000;
+    while (Date.now() < until && (this.#inflight.size > 0 || Date.now() - this.#lastMessageAt < 100)) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     await Promise.allSettled([...this.#inflight]);
     await Promise.all(this.#clients.map((c) => c.endAsync().catch(() => undefined)));
   }
@@ -211,6 +226,7 @@ export class MqttIngest {
 
   /** Resolves when the message is settled (applied, or refused and explained); rejects to withhold the ack. */
   async #handle(client: MqttClient, topic: string, payload: Buffer): Promise<void> {
+    this.#lastMessageAt = Date.now();
     const route = this.#route(topic);
     if (!route) {
       this.#metrics.message('unknown', 'ignored');
@@ -262,4 +278,16 @@ async function subscribeAll(client: MqttClient, filters: string[]): Promise<void
   for (let i = 0; i < filters.length; i += 500) {
     await client.subscribeAsync(filters.slice(i, i + 500), { qos: 1 });
   }
+}
+
+async function unsubscribeAll(client: MqttClient, filters: string[]): Promise<void> {
+  for (let i = 0; i < filters.length; i += 500) await client.unsubscribeAsync(filters.slice(i, i + 500));
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

@@ -26,14 +26,14 @@ export async function collect(topic: string): Promise<{ messages: unknown[]; clo
 
 /** Polls until `probe` returns true, or throws after `timeoutMs` with `what`. */
 export async function waitUntil(
-  what: string | (() => string),
+  what: string | (() => string | Promise<string>),
   probe: () => Promise<boolean> | boolean,
   timeoutMs = 15_000,
 ) {
   const until = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > until)
-      throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
+      throw new Error(`timed out waiting for ${typeof what === 'string' ? what : await what()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
