@@ -84,13 +84,18 @@ async function viaMqtt(
   const before = await acceptedMessages(apiUrl);
   let next = 0;
   let acked = 0;
+  let done = false;
+  // One poller (not one per publisher): scraping /metrics costs the api CPU it would rather ingest with.
+  const poller = (async () => {
+    while (!done) {
+      acked = (await acceptedMessages(apiUrl)) - before;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
   await Promise.all(
     pubs.map(async (pub) => {
       while (next < messages.length) {
-        while (next - acked > WINDOW) {
-          acked = (await acceptedMessages(apiUrl)) - before;
-          if (next - acked > WINDOW) await new Promise((r) => setTimeout(r, 10));
-        }
+        while (next - acked > WINDOW) await new Promise((r) => setTimeout(r, 20));
         const m = messages[next++]!;
         const payload = m.items.length === 1 ? m.items[0] : { readings: m.items };
         await pub.publishAsync(`${prefix}/ems/devices/${m.deviceId}/readings`, JSON.stringify(payload), {
@@ -99,6 +104,8 @@ async function viaMqtt(
       }
     }),
   );
+  done = true;
+  await poller;
   return messages.length;
 }
 
