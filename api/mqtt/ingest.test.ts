@@ -28,8 +28,12 @@ afterEach(async () => {
   ingest = t = pub = undefined;
 });
 
+/** The app's extra readiness checks: a test may add an ingest's check after the app exists. */
+let readinessChecks: Array<() => Promise<void>> = [];
+
 async function setUp(options: { now?: () => number; registry?: Registry } = {}) {
-  t = await testApp({ runtime: true });
+  readinessChecks = [];
+  t = await testApp({ runtime: true, deps: { readinessChecks } });
   const prefix = randomTopicPrefix();
   ingest = new MqttIngest({
     url: TEST_MQTT_URL,
@@ -273,13 +277,19 @@ describe('MQTT ingest through Mosquitto', () => {
     });
     await down.start();
     try {
-      await expect(down.check()).rejects.toThrow(/not connected/);
+      readinessChecks.push(down.check);
+      const res = await t.request('GET', '/readyz', { token: null });
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ status: 'unavailable' });
     } finally {
       await down.stop();
     }
+    readinessChecks.length = 0;
+    readinessChecks.push(ingest!.check);
+    expect((await t.request('GET', '/readyz', { token: null })).status).toBe(503); // not started yet
     await ingest!.start();
     await ingest!.ready();
-    await expect(ingest!.check()).resolves.toBeUndefined();
+    expect((await t.request('GET', '/readyz', { token: null })).status).toBe(200);
   });
 });
 

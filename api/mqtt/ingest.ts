@@ -115,7 +115,8 @@ export class MqttIngest {
 
   /** A readiness check for /readyz: throws while any broker connection is down. */
   readonly check = async (): Promise<void> => {
-    if (this.#subscribed.size < this.#clients.length) throw new Error('MQTT broker not connected');
+    if (this.#clients.length === 0 || this.#subscribed.size < this.#clients.length)
+      throw new Error('MQTT broker not connected');
   };
 
   /** Re-reads the device topics and (un)subscribes the difference on every live connection. */
