@@ -11,6 +11,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLog, type TestApp, testApp } from '../testing.ts';
 import { MqttIngest } from './ingest.ts';
+import { tcpProxy } from './tcp-proxy.ts';
 import { collect, randomTopicPrefix, TEST_MQTT_URL, testPublisher, waitUntil } from './testing.ts';
 
 interface Hours {
@@ -260,6 +261,47 @@ describe('MQTT ingest through Mosquitto', () => {
       );
     } finally {
       await b.stop();
+    }
+  });
+
+  it('reconnects after the broker connection drops, and gets what was published meanwhile', async () => {
+    const { t, prefix } = await setUp();
+    const broker = new URL(TEST_MQTT_URL);
+    const proxy = await tcpProxy({ host: broker.hostname, port: Number(broker.port || 1883) });
+    const proxied = new MqttIngest({
+      url: `mqtt://127.0.0.1:${proxy.port}`,
+      clientId: `${prefix}-proxied`,
+      producer: t.deps.producer,
+      sql: t.deps.sql,
+      shards: t.deps.shards,
+      log: silentLog,
+      topicPrefix: prefix,
+      sessionExpirySeconds: 60,
+      reconnectMinMs: 200,
+      reconnectMaxMs: 1_000,
+    });
+    const device = await t.createDevice({ meterKind: 'interval' });
+    try {
+      await proxied.start();
+      await proxied.ready();
+      proxy.dropConnections();
+      await waitUntil('the drop noticed', () =>
+        proxied.check().then(
+          () => false,
+          () => true,
+        ),
+      );
+      // Published while the node is away: the broker keeps it in the node's session.
+      await pub!.publishAsync(
+        proxied.topics.readingsOf(device.id),
+        JSON.stringify({ timestamp: '2026-03-04T10:00:00Z', value: 2 }),
+        { qos: 1 },
+      );
+      await proxied.ready();
+      await waitForTotal(t, device.id, '2026-03-04', 2);
+    } finally {
+      await proxied.stop();
+      await proxy.close();
     }
   });
 

@@ -1,6 +1,6 @@
 /**
- * Test support: a TCP proxy on loopback in front of a service (Redis), whose
- * answers can be held back. With the answers held, a command reaches the
+ * Test support: a TCP proxy on loopback in front of a service (Redis, the
+ * broker) whose connections can be cut, and whose answers can be held back. With the answers held, a command reaches the
  * server and takes effect there, but the client never hears that it did — the
  * window between "durable" and "acknowledged" that the SIGKILL test aims at.
  */
@@ -10,6 +10,8 @@ export interface TcpProxy {
   port: number;
   /** From now on, nothing the server sends reaches the clients. */
   holdResponses(): void;
+  /** Cuts every connection now (as a network failure would); new ones are accepted. */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,9 @@ export async function tcpProxy(target: { host: string; port: number }): Promise<
     port: address.port,
     holdResponses: () => {
       held = true;
+    },
+    dropConnections: () => {
+      for (const s of sockets) s.destroy();
     },
     async close() {
       for (const s of sockets) s.destroy();
