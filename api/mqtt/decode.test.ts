@@ -74,6 +74,18 @@ describe('payload formats', () => {
     });
   });
 
+  it('tasmota: a Time with an offset (SetOption52 1) is taken as it is, whatever the arrival', () => {
+    const withOffset = decodeMessage(
+      'tasmota',
+      buf({ Time: '2025-10-26T02:30:00+02:00', ENERGY: { Total: 5 } }),
+      ctx('2025-10-26T01:31:00Z', 'Europe/Berlin'), // arrival near the second 02:30; the offset names the first
+    );
+    expect(withOffset).toEqual({
+      kind: 'readings',
+      readings: [{ deviceId: id, ts: Date.parse('2025-10-26T00:30:00Z'), value: 5 }],
+    });
+  });
+
   it('tasmota: ignores a SENSOR without ENERGY; points at ENERGY.Total and Time', () => {
     expect(
       decodeMessage(

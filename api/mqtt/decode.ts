@@ -81,6 +81,13 @@ function decodePlain(body: unknown, ctx: DecodeContext): Decoded {
   return validate(withDevice, ctx.now, (p) => (batch ? `readings.${p}` : p.replace(/^0\.?/, '')));
 }
 
+/** `+02:00` → 7_200_000 ms; `Z` → 0. */
+function offsetMs(offset: string): number {
+  if (offset === 'Z') return 0;
+  const sign = offset.startsWith('-') ? -1 : 1;
+  return sign * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6))) * 60_000;
+}
+
 /** Tasmota `tele/<name>/SENSOR`: `{"Time": "2026-10-25T02:30:00", "ENERGY": {"Total": 12.3, …}}`. */
 function decodeTasmota(body: unknown, ctx: DecodeContext): Decoded {
   if (!isObject(body)) return invalid('The payload must be a JSON object');
@@ -92,7 +99,11 @@ function decodeTasmota(body: unknown, ctx: DecodeContext): Decoded {
     ]);
   if (typeof body.Time !== 'string')
     return invalid('Time must be a local date-time', [{ path: 'Time', message: 'required' }]);
-  const ts = instantOfLocalTime(body.Time, ctx.timeZone, ctx.now);
+  // With SetOption52 1 Tasmota appends its UTC offset: then the instant is exact, nothing to resolve.
+  const offset = /(Z|[+-]\d{2}:\d{2})$/.exec(body.Time);
+  const ts = offset
+    ? instantOfLocalTime(body.Time.slice(0, -offset[0].length), 'UTC', ctx.now) - offsetMs(offset[0])
+    : instantOfLocalTime(body.Time, ctx.timeZone, ctx.now);
   if (!Number.isFinite(ts))
     return invalid('Time must be a local date-time such as 2026-10-25T02:30:00', [
       { path: 'Time', message: 'not a local date-time' },
