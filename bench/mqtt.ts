@@ -220,6 +220,18 @@ export async function benchMqtt(
     return rows;
   } finally {
     for (const p of pubs) await p.endAsync().catch(() => undefined);
+    const api = cluster.nodes.find((n) => n.role === 'api');
     await cluster.close();
+    // The api's persistent sessions would outlive the run on the shared broker by a day: end them.
+    for (let i = 0; api && i < o.connections; i++) {
+      const c = await connectAsync(TEST_MQTT_URL, {
+        protocolVersion: 5,
+        clientId: `${cluster.prefix}-${api.nodeId}-${i}`,
+        clean: true,
+        properties: { sessionExpiryInterval: 0 },
+        reconnectPeriod: 0,
+      }).catch(() => undefined);
+      await c?.endAsync();
+    }
   }
 }
