@@ -28,6 +28,10 @@ export type User = z.infer<typeof User>;
 export const MeterKind = z.enum(['interval', 'cumulative']);
 export type MeterKind = z.infer<typeof MeterKind>;
 
+/** Vendor payload formats a device's own MQTT topic may carry (API.md, Readings → MQTT). */
+export const MqttFormat = z.enum(['tasmota', 'shelly']);
+export type MqttFormat = z.infer<typeof MqttFormat>;
+
 export const Device = z
   .object({
     id: Uuid,
@@ -39,6 +43,8 @@ export const Device = z
     timeZone: z.string(),
     ownerId: Uuid.nullable(),
     createdAt: IsoDateTime,
+    mqttTopic: z.string().nullable(),
+    mqttFormat: MqttFormat.nullable(),
   })
   .openapi('Device');
 export type Device = z.infer<typeof Device>;
@@ -206,6 +212,22 @@ const TimeZone = z
   .transform((zone) => canonicalTimeZone(zone) ?? zone);
 const MaxHourlyKwh = z.number().positive('must be greater than 0').max(1e9);
 
+export const MqttTopic = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine(
+    (t) => !/[+#]/.test(t) && !t.includes(String.fromCharCode(0)),
+    'must be a plain topic name (no + or # wildcards)',
+  )
+  .refine((t) => !t.startsWith('$'), 'must not start with $ (reserved by the broker)')
+  .openapi({ description: 'MQTT topic this device publishes on, e.g. tele/plug-7/SENSOR' });
+
+export const MqttFields = {
+  mqttTopic: MqttTopic.nullable(),
+  mqttFormat: MqttFormat.nullable(),
+};
+
 const DeviceFields = {
   name: z.string().trim().min(1).max(200),
   description: z.string().max(2000),
@@ -214,6 +236,7 @@ const DeviceFields = {
   meterKind: MeterKind,
   timeZone: TimeZone,
   ownerId: Uuid.nullable(),
+  ...MqttFields,
 };
 
 export const CreateDevice = z
@@ -221,9 +244,12 @@ export const CreateDevice = z
     ...DeviceFields,
     description: DeviceFields.description.default(''),
     address: DeviceFields.address.default(''),
-    meterKind: MeterKind.default('interval'),
+    // Unset: `interval`, or `cumulative` for a vendor MQTT format (a register).
+    meterKind: MeterKind.optional(),
     timeZone: TimeZone.optional(),
     ownerId: Uuid.nullable().default(null),
+    mqttTopic: MqttFields.mqttTopic.default(null),
+    mqttFormat: MqttFields.mqttFormat.default(null),
   })
   .strict()
   .openapi('CreateDevice');

@@ -9,6 +9,7 @@ import { benchActorMemory } from './actor-memory.ts';
 import { benchAlertLatency } from './alert-latency.ts';
 import { benchApi } from './api.ts';
 import { benchCopy, benchEms, benchNaive, type IngestOptions, type IngestResult } from './ingest.ts';
+import { benchMqtt } from './mqtt.ts';
 import { benchSimulator } from './simulator.ts';
 import { benchSockets } from './sockets.ts';
 
@@ -155,6 +156,37 @@ if (want('simulator')) {
   say('|---|---:|---:|---:|');
   for (const r of rows)
     say(`| ${r.name} | ${fmt(r.readings)} | ${r.seconds.toFixed(2)} | ${fmt(r.perSecond)} |`);
+  say();
+}
+
+if (want('mqtt')) {
+  const connections = Number(process.env.BENCH_MQTT_CONNECTIONS ?? 4);
+  const rows = await benchMqtt(
+    {
+      devices: 200,
+      singleReadings: Number(process.env.BENCH_MQTT_SINGLE ?? 5_000),
+      batchedReadings: Number(process.env.BENCH_MQTT_BATCHED ?? 50_000),
+      perMessage: 50,
+      connections,
+    },
+    (m) => console.error(m),
+  );
+  say('## MQTT ingest beside HTTP');
+  say();
+  say(
+    `1 api (EMS_MQTT_CONNECTIONS=${connections}) + 1 runtime over Redis, Mosquitto 2 on loopback, 200 devices; each row timed from the`,
+  );
+  say(
+    'first publish/POST until every reading is counted in the hourly totals. MQTT publishers stay at most 2,000 messages ahead of the',
+  );
+  say("api's acknowledgements (the broker's per-subscriber queue is bounded).");
+  say();
+  say('| path | readings | messages/requests | seconds | readings/s |');
+  say('|---|---:|---:|---:|---:|');
+  for (const r of rows)
+    say(
+      `| ${r.name} | ${fmt(r.readings)} | ${fmt(r.messages)} | ${r.seconds.toFixed(2)} | ${fmt(r.perSecond)} |`,
+    );
   say();
 }
 

@@ -5,11 +5,13 @@
  * a runtime node never loads api/ code (checked by .dependency-cruiser.cjs).
  */
 import type { Server } from 'node:http';
+import { hostname } from 'node:os';
 import { createAdaptorServer } from '@hono/node-server';
 import { createApp } from '../api/app.ts';
 import { JwtService } from '../api/auth/jwt.ts';
 import { createLoginLimiter } from '../api/auth/throttle.ts';
 import type { AppDeps } from '../api/context.ts';
+import { MqttIngest } from '../api/mqtt/ingest.ts';
 import { RedisDeviceInvalidations } from '../api/readings/device-invalidations.ts';
 import { exposeDroppedEvents } from '../api/realtime/gateway.ts';
 import { createRealtimeSetup } from '../api/realtime/setup.ts';
@@ -74,6 +76,8 @@ export async function startApiRole({
     prefix: config.EMS_REDIS_PREFIX,
     onError: (err) => log.warn({ err }, 'login throttle: redis unavailable, counting locally'),
   });
+  // Copied: the MQTT ingest adds its broker check below, for this api's /readyz only.
+  const readinessChecks = [...drivers.readinessChecks];
   const deps: AppDeps = {
     deviceInvalidations,
     sql: db.sql,
@@ -86,7 +90,7 @@ export async function startApiRole({
     events: drivers.events,
     shards: config.EMS_SHARDS,
     defaultTimeZone: config.EMS_DEFAULT_TIME_ZONE,
-    readinessChecks: drivers.readinessChecks,
+    readinessChecks,
     draining,
   };
   const realtimeSetup = createRealtimeSetup();
@@ -99,6 +103,8 @@ export async function startApiRole({
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   const realtime = await realtimeSetup.attach(server, deps, config, { memoryEvents: drivers.memoryEvents });
   exposeDroppedEvents(metrics.registry, realtime);
+  const mqtt = config.EMS_MQTT_URL ? await startMqttIngest(config, deps, metrics.registry) : undefined;
+  if (mqtt) readinessChecks.push(mqtt.check);
   const port = await listen(server, config);
   log.info({ port, host: config.HOST, ms: Math.round(performance.now() - started) }, 'api listening');
   return {
@@ -107,6 +113,7 @@ export async function startApiRole({
     deps,
     metrics,
     async stop() {
+      await mqtt?.stop().catch((err) => log.warn({ err }, 'mqtt: stop failed'));
       const closed = closeListener(server);
       // A transport close, not a Socket.IO DISCONNECT: clients reconnect on their own, through the
       // load balancer, to a node that is still up (the listener no longer accepts them here).
@@ -117,4 +124,32 @@ export async function startApiRole({
       await login.close();
     },
   };
+}
+
+async function startMqttIngest(
+  config: Config,
+  deps: AppDeps,
+  registry: ReturnType<typeof createApp>['metrics']['registry'],
+): Promise<MqttIngest> {
+  // The broker keeps a node's unacknowledged messages in the session of this id: a node that
+  // restarts under the same id gets them back, so the id must be stable and unique per node.
+  const clientId =
+    config.EMS_MQTT_CLIENT_ID ?? `${config.EMS_REDIS_PREFIX}-${config.EMS_NODE_ID ?? hostname()}`;
+  if (!config.EMS_MQTT_CLIENT_ID && !config.EMS_NODE_ID) {
+    deps.log.warn({ clientId }, 'mqtt: EMS_NODE_ID is unset; the client id comes from the host name');
+  }
+  const ingest = new MqttIngest({
+    url: config.EMS_MQTT_URL!,
+    clientId,
+    producer: deps.producer,
+    sql: deps.sql,
+    shards: deps.shards,
+    log: deps.log,
+    registry,
+    topicPrefix: config.EMS_MQTT_TOPIC_PREFIX ?? '',
+    connections: config.EMS_MQTT_CONNECTIONS,
+  });
+  await ingest.start();
+  deps.log.info({ clientId, connections: config.EMS_MQTT_CONNECTIONS }, 'mqtt ingest started');
+  return ingest;
 }

@@ -85,6 +85,26 @@ export const ConfigSchema = z
       emptyToUndefined,
       z.string().min(16, 'must be at least 16 characters').optional(),
     ),
+    // MQTT ingest (issue 15): set, this api process subscribes to the broker (README "Connect a real meter").
+    EMS_MQTT_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'must be an mqtt:// (or mqtts://, ws://, wss://) URL')
+        .optional(),
+    ),
+    /** Prefix of the ems/devices/… topics (several EMS installations, or test runs, on one broker). */
+    EMS_MQTT_TOPIC_PREFIX: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_./-]+$/, 'letters, digits, _ . - / only')
+        .optional(),
+    ),
+    /** Broker connections per api node, all in the shared group (more: more messages in flight). */
+    EMS_MQTT_CONNECTIONS: z.coerce.number().int().min(1).max(64).default(2),
+    /** Default: <EMS_REDIS_PREFIX>-<EMS_NODE_ID or hostname>; must survive a restart of the node. */
+    EMS_MQTT_CLIENT_ID: optionalString,
   })
   .refine((c) => !c.DATABASE_URL || c.JWT_SECRET, {
     path: ['JWT_SECRET'],

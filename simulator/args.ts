@@ -46,6 +46,10 @@ export interface SimulateOptions {
   redisPrefix: string;
   shards: number;
   retryDelayMs: number;
+  /** Publish to this MQTT broker (mqtt://…) instead of POSTing to --url. */
+  mqtt?: string;
+  /** With --mqtt: the servers' topic prefix (EMS_MQTT_TOPIC_PREFIX). */
+  mqttPrefix: string;
 }
 
 const OPTIONS = {
@@ -75,6 +79,8 @@ const OPTIONS = {
   'redis-prefix': { type: 'string' },
   shards: { type: 'string' },
   'retry-delay': { type: 'string' },
+  mqtt: { type: 'string' },
+  'mqtt-prefix': { type: 'string' },
 } as const;
 
 export function parseSimulateArgs(
@@ -142,6 +148,14 @@ export function parseSimulateArgs(
   options.redisPrefix = named('redis-prefix', values['redis-prefix'], redisPrefix) ?? options.redisPrefix;
   options.shards = named('shards', values.shards, (t) => integer(t, 1, 4096)) ?? options.shards;
   options.retryDelayMs = named('retry-delay', values['retry-delay'], parseInterval) ?? options.retryDelayMs;
+  options.mqtt = named('mqtt', values.mqtt, mqttUrl);
+  options.mqttPrefix = named('mqtt-prefix', values['mqtt-prefix'], mqttPrefix) ?? options.mqttPrefix;
+  if (options.mqtt !== undefined && options.redis !== undefined) {
+    throw new ArgumentError('--mqtt and --redis: give only one transport');
+  }
+  if (options.mqtt === undefined && values['mqtt-prefix'] !== undefined) {
+    throw new ArgumentError('--mqtt-prefix only applies with --mqtt URL');
+  }
 
   if (options.backfill) {
     for (const [flag, given] of [
@@ -187,6 +201,7 @@ function defaults(env: Record<string, string | undefined>): SimulateOptions {
     redisPrefix: env.EMS_REDIS_PREFIX || 'ems',
     shards: envShards(env.EMS_SHARDS),
     retryDelayMs: 250,
+    mqttPrefix: env.EMS_MQTT_TOPIC_PREFIX || '',
   };
 }
 
@@ -241,6 +256,18 @@ function envShards(text: string | undefined): number {
 
 function redisUrl(text: string): string {
   if (!/^rediss?:\/\/./.test(text)) throw new ArgumentError(`"${text}" is not a redis:// URL`);
+  return text;
+}
+
+function mqttUrl(text: string): string {
+  if (!/^(mqtts?|wss?|tcp):\/\/./.test(text)) throw new ArgumentError(`"${text}" is not an mqtt:// URL`);
+  return text;
+}
+
+function mqttPrefix(text: string): string {
+  // The server's EMS_MQTT_TOPIC_PREFIX rule.
+  if (!/^[A-Za-z0-9_./-]+$/.test(text))
+    throw new ArgumentError(`"${text}" may hold letters, digits, _ . - / only`);
   return text;
 }
 

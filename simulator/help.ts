@@ -51,6 +51,12 @@ Transport
                            $EMS_REDIS_PREFIX or ems)
   --shards N               with --redis: the servers' shard count (default
                            $EMS_SHARDS or 64); must match, or readings are lost
+  --mqtt URL               publish to the MQTT broker the api nodes ingest from
+                           (mqtt://host:1883), one QoS 1 message per device on
+                           ems/devices/<id>/readings; refusals are published on
+                           ems/devices/<id>/errors, not reported here
+  --mqtt-prefix P          with --mqtt: the servers' topic prefix (default
+                           $EMS_MQTT_TOPIC_PREFIX or none)
 
   -h, --help               show this help
 

@@ -94,6 +94,6 @@ export function planRun(
     total,
     description:
       `${total ?? 'endless'} readings for ${deviceIds.length} device(s), ${source}, every ` +
-      `${formatDuration(intervalMs)} from ${new Date(startMs).toISOString()}, ${pace}, to ${options.url}`,
+      `${formatDuration(intervalMs)} from ${new Date(startMs).toISOString()}, ${pace}, to ${options.mqtt ?? options.redis ?? options.url}`,
   };
 }

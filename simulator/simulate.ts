@@ -11,6 +11,7 @@ import { deliver, emptyStats } from './deliver.ts';
 import { createDevice, suggestedLimitForRegister } from './devices-api.ts';
 import { SIMULATE_HELP } from './help.ts';
 import { HttpSink } from './http-sink.ts';
+import { MqttSink } from './mqtt-sink.ts';
 import { planRun } from './plan.ts';
 import { PEAK_MEAN_KW } from './profile.ts';
 import { formatSummary, type Output, ProgressReporter } from './progress.ts';
@@ -60,7 +61,8 @@ async function simulate(options: SimulateOptions, io: SimulateIo): Promise<numbe
     ? (await readText('--token-file', options.tokenFile)).trim()
     : options.token;
   // Over Redis the token only serves --create (devices are made through the api).
-  if (!token && (options.create || (!io.sink && options.redis === undefined))) {
+  const direct = options.redis !== undefined || options.mqtt !== undefined;
+  if (!token && (options.create || (!io.sink && !direct))) {
     throw new ArgumentError('--token is required (or --token-file, or $EMS_TOKEN)');
   }
   const csv = options.csv ? parseMeterCsv(await readText('--csv', options.csv), options.csv) : undefined;
@@ -109,15 +111,17 @@ async function simulate(options: SimulateOptions, io: SimulateIo): Promise<numbe
   const retry = { baseDelayMs: options.retryDelayMs };
   const sink: ReadingSink =
     io.sink ??
-    (options.redis !== undefined
-      ? new RedisSink({
-          url: options.redis,
-          prefix: options.redisPrefix,
-          shards: options.shards,
-          retry,
-          onRetry,
-        })
-      : new HttpSink({ url: options.url, token: token ?? '', retry, fetch: io.fetch, onRetry }));
+    (options.mqtt !== undefined
+      ? new MqttSink({ url: options.mqtt, topicPrefix: options.mqttPrefix, retry, onRetry })
+      : options.redis !== undefined
+        ? new RedisSink({
+            url: options.redis,
+            prefix: options.redisPrefix,
+            shards: options.shards,
+            retry,
+            onRetry,
+          })
+        : new HttpSink({ url: options.url, token: token ?? '', retry, fetch: io.fetch, onRetry }));
 
   const interrupt = linkInterrupt(io);
   const progress = new ProgressReporter({ stream: io.stderr, stats, total: plan.total });

@@ -29,6 +29,8 @@ describe('devices CRUD (admin)', () => {
       timeZone: 'UTC',
       ownerId: null,
       createdAt: expect.any(String),
+      mqttTopic: null,
+      mqttFormat: null,
     });
     expect(await (await t.request('GET', `/api/devices/${device.id}`)).json()).toEqual(device);
 

@@ -16,6 +16,7 @@ import { processDeviceInvalidations } from '../readings/device-invalidations.ts'
 import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging } from '../router.ts';
 import { findUser } from '../users/repo.ts';
 import { configureControl, publishDeviceDeleted, publishDeviceUpdated, sendControl } from './changes.ts';
+import { assertMqttFields, conflictOnTopic } from './mqtt-fields.ts';
 import { DEVICE_COLUMNS, type DeviceRow, listDevices, toDevice, visibleDevice } from './repo.ts';
 import { updateDevice } from './update.ts';
 
@@ -114,12 +115,15 @@ export function deviceRoutes(deps: AppDeps) {
   app.openapi(routes.create, async (c) => {
     const me = requireAdmin(c);
     const body = c.req.valid('json');
+    const meterKind = body.meterKind ?? (body.mqttFormat ? 'cumulative' : 'interval');
+    assertMqttFields({ ...body, meterKind });
     await assertClientOwner(deps, body.ownerId);
     const rows = await sql<DeviceRow[]>`insert into devices
-        (id, name, description, address, max_hourly_kwh, meter_kind, time_zone, owner_id)
+        (id, name, description, address, max_hourly_kwh, meter_kind, time_zone, owner_id, mqtt_topic, mqtt_format)
       values (${randomUUID()}, ${body.name}, ${body.description}, ${body.address}, ${body.maxHourlyKwh},
-        ${body.meterKind}, ${body.timeZone ?? canonicalTimeZone(deps.defaultTimeZone) ?? deps.defaultTimeZone}, ${body.ownerId})
-      returning ${sql.unsafe(DEVICE_COLUMNS)}`;
+        ${meterKind}, ${body.timeZone ?? canonicalTimeZone(deps.defaultTimeZone) ?? deps.defaultTimeZone}, ${body.ownerId},
+        ${body.mqttTopic}, ${body.mqttFormat})
+      returning ${sql.unsafe(DEVICE_COLUMNS)}`.catch(conflictOnTopic);
     const device = rows[0]!;
     await audit(c, me)('device.create', device.id, { name: body.name });
     publishDeviceUpdated(deps, device, null);

@@ -14,10 +14,13 @@ export interface DeviceRow {
   timeZone: string;
   ownerId: string | null;
   createdAt: Date;
+  mqttTopic: string | null;
+  mqttFormat: 'tasmota' | 'shelly' | null;
 }
 
 export const DEVICE_COLUMNS = `id, name, description, address, max_hourly_kwh as "maxHourlyKwh",
-  meter_kind as "meterKind", time_zone as "timeZone", owner_id as "ownerId", created_at as "createdAt"`;
+  meter_kind as "meterKind", time_zone as "timeZone", owner_id as "ownerId", created_at as "createdAt",
+  mqtt_topic as "mqttTopic", mqtt_format as "mqttFormat"`;
 
 /** The API's `device`; the row's bookkeeping (`configVersion`, see update.ts) stays inside. */
 export const toDevice = (r: DeviceRow & { configVersion?: number }): Device => {

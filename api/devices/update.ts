@@ -8,6 +8,7 @@
  */
 import type { Sql } from '../../db/connect.ts';
 import { ApiError, notFound } from '../errors.ts';
+import { assertMqttFields, conflictOnTopic } from './mqtt-fields.ts';
 import { DEVICE_COLUMNS, type DeviceRow } from './repo.ts';
 
 export interface DeviceChanges {
@@ -18,6 +19,8 @@ export interface DeviceChanges {
   meterKind?: 'interval' | 'cumulative' | undefined;
   timeZone?: string | undefined;
   ownerId?: string | null | undefined;
+  mqttTopic?: string | null | undefined;
+  mqttFormat?: 'tasmota' | 'shelly' | null | undefined;
 }
 
 export type VersionedDeviceRow = DeviceRow & { configVersion: number };
@@ -35,6 +38,11 @@ export async function updateDevice(
       [id],
     );
     if (!before) throw notFound('Device');
+    assertMqttFields({
+      mqttTopic: set('mqttTopic') ? (body.mqttTopic ?? null) : before.mqttTopic,
+      mqttFormat: set('mqttFormat') ? (body.mqttFormat ?? null) : before.mqttFormat,
+      meterKind: body.meterKind ?? before.meterKind,
+    });
     if (body.meterKind !== undefined && body.meterKind !== before.meterKind) {
       const [used] = await tx<{ any: boolean }[]>`
         select exists (select 1 from readings where device_id = ${id}) as any`;
@@ -59,12 +67,14 @@ export async function updateDevice(
         meter_kind = case when ${set('meterKind')} then ${body.meterKind ?? 'interval'} else meter_kind end,
         time_zone = case when ${set('timeZone')} then ${body.timeZone ?? 'UTC'} else time_zone end,
         owner_id = case when ${set('ownerId')} then ${body.ownerId ?? null}::uuid else owner_id end,
+        mqtt_topic = case when ${set('mqttTopic')} then ${body.mqttTopic ?? null}::text else mqtt_topic end,
+        mqtt_format = case when ${set('mqttFormat')} then ${body.mqttFormat ?? null}::text else mqtt_format end,
         applied_config = case when ${configChange} then coalesce(applied_config, jsonb_build_object(
           'maxHourlyKwh', max_hourly_kwh, 'timeZone', time_zone, 'meterKind', meter_kind, 'version', config_version))
           else applied_config end,
         config_version = config_version + case when ${configChange} then 1 else 0 end
       where id = ${id}
-      returning ${sql.unsafe(DEVICE_COLUMNS)}, config_version::int as "configVersion"`;
+      returning ${sql.unsafe(DEVICE_COLUMNS)}, config_version::int as "configVersion"`.catch(conflictOnTopic);
     return { before, device: rows[0]! };
   })) as { before: DeviceRow; device: VersionedDeviceRow };
 }

@@ -30,6 +30,8 @@ export function aDevice(over: Partial<Device> = {}): Device {
     timeZone: 'Europe/Berlin',
     ownerId: null,
     createdAt: '2026-01-01T00:00:00Z',
+    mqttTopic: null,
+    mqttFormat: null,
     ...over,
   };
 }

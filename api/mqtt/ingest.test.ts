@@ -1,0 +1,343 @@
+/**
+ * The MQTT ingest through the real Mosquitto into the real aggregates: an api
+ * (in-process, real Postgres) with a runtime over the in-memory drivers, fed
+ * by an MQTT publisher. Plain, Tasmota (across a DST fall-back) and Shelly
+ * payloads end up in the hourly totals; an invalid message is refused with its
+ * reason on the errors topic and counted; /readyz reports the broker.
+ */
+import { randomBytes } from 'node:crypto';
+import type { MqttClient } from 'mqtt';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLog, type TestApp, testApp } from '../testing.ts';
+import { MqttIngest } from './ingest.ts';
+import { tcpProxy } from './tcp-proxy.ts';
+import { collect, randomTopicPrefix, TEST_MQTT_URL, testPublisher, waitUntil } from './testing.ts';
+
+interface Hours {
+  totalKwh: number;
+  hours: Array<{ start: string; kwh: number; readings: number }>;
+}
+
+let t: TestApp | undefined;
+let ingest: MqttIngest | undefined;
+let pub: MqttClient | undefined;
+afterEach(async () => {
+  await ingest?.stop();
+  await pub?.endAsync();
+  await t?.close();
+  ingest = t = pub = undefined;
+});
+
+/** The app's extra readiness checks: a test may add an ingest's check after the app exists. */
+let readinessChecks: Array<() => Promise<void>> = [];
+
+async function setUp(options: { now?: () => number; registry?: Registry } = {}) {
+  readinessChecks = [];
+  t = await testApp({ runtime: true, deps: { readinessChecks } });
+  const prefix = randomTopicPrefix();
+  ingest = new MqttIngest({
+    url: TEST_MQTT_URL,
+    clientId: `${prefix}-node`,
+    producer: t.deps.producer,
+    sql: t.deps.sql,
+    shards: t.deps.shards,
+    log: silentLog,
+    topicPrefix: prefix,
+    sessionExpirySeconds: 60,
+    ...options,
+  });
+  pub = await testPublisher();
+  return { t, ingest, pub, prefix };
+}
+
+async function day(app: TestApp, id: string, date: string): Promise<Hours> {
+  const res = await app.request('GET', `/api/devices/${id}/consumption?date=${date}`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as Hours;
+}
+
+async function waitForTotal(app: TestApp, id: string, date: string, kwh: number) {
+  await waitUntil(`total ${kwh} kWh`, async () => Math.abs((await day(app, id, date)).totalKwh - kwh) < 1e-9);
+}
+
+describe('MQTT ingest through Mosquitto', () => {
+  it('plain: a single reading and a batch on ems/devices/<id>/readings reach the hourly totals', async () => {
+    const { t, ingest, pub } = await setUp();
+    const device = await t.createDevice({ meterKind: 'interval' });
+    await ingest.start();
+    await ingest.ready();
+    const topic = ingest.topics.readingsOf(device.id);
+    await pub.publishAsync(topic, JSON.stringify({ timestamp: '2026-03-01T10:05:00Z', value: 0.25 }), {
+      qos: 1,
+    });
+    await pub.publishAsync(
+      topic,
+      JSON.stringify({
+        readings: [
+          { timestamp: '2026-03-01T10:20:00+00:00', value: 0.5 },
+          { timestamp: Date.parse('2026-03-01T11:00:00Z'), value: 1 },
+          { timestamp: '2026-03-01T10:05:00Z', value: 0.25 }, // a repeat: counted once
+        ],
+      }),
+      { qos: 1 },
+    );
+    await waitForTotal(t, device.id, '2026-03-01', 1.75);
+    const hours = (await day(t, device.id, '2026-03-01')).hours;
+    expect(hours[10]).toMatchObject({ kwh: 0.75, readings: 2 });
+    expect(hours[11]).toMatchObject({ kwh: 1, readings: 1 });
+  });
+
+  it('invalid: the reason goes to ems/devices/<id>/errors, nothing is stored, the metric counts it', async () => {
+    const registry = new Registry();
+    const { t, ingest, pub } = await setUp({ registry });
+    const device = await t.createDevice({ meterKind: 'interval' });
+    const unknown = '00000000-0000-4000-8000-000000000001';
+    await ingest.start();
+    await ingest.ready();
+    const errors = await collect(ingest.topics.errorsOf(device.id));
+    const unknownErrors = await collect(ingest.topics.errorsOf(unknown));
+    try {
+      const topic = ingest.topics.readingsOf(device.id);
+      await pub.publishAsync(topic, JSON.stringify({ timestamp: '2026-03-01T10:00:00', value: 1 }), {
+        qos: 1,
+      });
+      await pub.publishAsync(
+        topic,
+        JSON.stringify({
+          readings: [
+            { timestamp: '2026-03-01T10:00:00Z', value: 1 },
+            { timestamp: '2026-03-01T10:10:00Z', value: -1 },
+          ],
+        }),
+        { qos: 1 },
+      );
+      await pub.publishAsync(topic, 'not json', { qos: 1 });
+      await pub.publishAsync(
+        ingest.topics.readingsOf(unknown),
+        JSON.stringify({ timestamp: Date.now(), value: 1 }),
+        { qos: 1 },
+      );
+      await waitUntil(
+        () => `three errors, got ${JSON.stringify([errors.messages, unknownErrors.messages])}`,
+        () => errors.messages.length === 3 && unknownErrors.messages.length === 1,
+      );
+      expect(errors.messages[0]).toMatchObject({
+        error: { code: 'invalid_request', details: [{ path: 'timestamp' }] },
+      });
+      expect(errors.messages[1]).toMatchObject({
+        error: {
+          code: 'invalid_request',
+          details: [{ path: 'readings.1.value', message: 'must be a finite number ≥ 0' }],
+        },
+      });
+      expect(errors.messages[2]).toMatchObject({
+        error: { code: 'invalid_request', message: 'The payload is not valid JSON' },
+      });
+      expect(unknownErrors.messages[0]).toMatchObject({ error: { code: 'unprocessable' } });
+      const metrics = await registry.metrics();
+      expect(metrics).toMatch(/ems_mqtt_messages_total\{format="plain",result="invalid"\} 4/);
+      await t.settle();
+      expect((await day(t, device.id, '2026-03-01')).totalKwh).toBe(0); // the valid item of the refused batch too
+    } finally {
+      await errors.close();
+      await unknownErrors.close();
+    }
+  });
+
+  it('tasmota: ENERGY.Total (kWh) with local Time; the repeated hour of a DST fall-back is told apart by arrival', async () => {
+    let now = 0;
+    const { t, ingest, pub, prefix } = await setUp({ now: () => now });
+    const topic = `${prefix}/tele/plug-${randomBytes(2).toString('hex')}/SENSOR`;
+    const device = await t.createDevice({
+      meterKind: 'cumulative',
+      timeZone: 'Europe/Berlin',
+      mqttTopic: topic,
+      mqttFormat: 'tasmota',
+    });
+    expect(device).toMatchObject({ meterKind: 'cumulative', mqttTopic: topic, mqttFormat: 'tasmota' });
+    await ingest.start();
+    await ingest.ready();
+    let sent = 0;
+    const send = async (arrival: string, body: unknown) => {
+      now = Date.parse(arrival);
+      await pub.publishAsync(topic, JSON.stringify(body), { qos: 1 });
+      // One at a time: each message must be read with its own arrival clock.
+      const n = ++sent;
+      await waitUntil(`reading ${n}`, async () => (await storedReadings(t, device.id)) === n);
+    };
+    const energy = (time: string, total: number) => ({ Time: time, ENERGY: { Total: total, Power: 120 } });
+    // 2025-10-26 in Berlin: 02:00–03:00 happens twice (CEST, then CET).
+    await send('2025-10-25T23:30:05Z', energy('2025-10-26T01:30:00', 10));
+    await pub.publishAsync(
+      topic,
+      JSON.stringify({ Time: '2025-10-26T01:40:00', DS18B20: { Temperature: 21 } }),
+      { qos: 1 },
+    ); // no ENERGY: ignored
+    await send('2025-10-26T00:30:04Z', energy('2025-10-26T02:30:00', 10.5)); // first 02:30 (CEST)
+    await send('2025-10-26T01:30:03Z', energy('2025-10-26T02:30:00', 11.25)); // second 02:30 (CET)
+    await send('2025-10-26T02:30:02Z', energy('2025-10-26T03:30:00', 12));
+    const berlin = await day(t, device.id, '2025-10-26');
+    expect(berlin.hours).toHaveLength(25);
+    expect(berlin.hours.slice(1, 5).map((h) => h.kwh)).toEqual([0, 0.5, 0.75, 0.75]);
+    expect(berlin.hours[2]!.start).toBe('2025-10-26T02:00:00+02:00');
+    expect(berlin.hours[3]!.start).toBe('2025-10-26T02:00:00+01:00');
+    expect(berlin.totalKwh).toBe(2);
+  });
+
+  it('shelly: Gen2 aenergy.total (Wh) at minute_ts, from a NotifyStatus and from a status topic', async () => {
+    const { t, ingest, pub, prefix } = await setUp();
+    const topic = `${prefix}/shellyplus1pm-${randomBytes(3).toString('hex')}/events/rpc`;
+    const device = await t.createDevice({
+      meterKind: 'cumulative',
+      timeZone: 'UTC',
+      mqttTopic: topic,
+      mqttFormat: 'shelly',
+    });
+    await ingest.start();
+    await ingest.ready();
+    const minute = (iso: string) => Date.parse(iso) / 1000;
+    const notify = (iso: string, wh: number) => ({
+      src: 'shellyplus1pm-a8032ab12345',
+      dst: 'shellyplus1pm/events',
+      method: 'NotifyStatus',
+      params: {
+        ts: minute(iso) + 0.5,
+        'switch:0': { id: 0, aenergy: { total: wh, by_minute: [0, 0, 0], minute_ts: minute(iso) } },
+      },
+    });
+    await pub.publishAsync(topic, JSON.stringify(notify('2026-03-02T08:00:00Z', 1000)), { qos: 1 });
+    await pub.publishAsync(
+      topic,
+      JSON.stringify({ method: 'NotifyStatus', params: { ts: 1, 'switch:0': { id: 0, apower: 5 } } }),
+      { qos: 1 },
+    );
+    await pub.publishAsync(topic, JSON.stringify(notify('2026-03-02T08:30:00Z', 1250.5)), { qos: 1 });
+    await pub.publishAsync(
+      topic,
+      JSON.stringify({
+        id: 0,
+        output: true,
+        apower: 40,
+        aenergy: { total: 2000, by_minute: [1, 2, 3], minute_ts: minute('2026-03-02T09:10:00Z') },
+      }),
+      { qos: 1 },
+    );
+    await waitForTotal(t, device.id, '2026-03-02', 1);
+    const hours = (await day(t, device.id, '2026-03-02')).hours;
+    expect(hours[8]!.kwh).toBeCloseTo(0.2505, 9);
+    expect(hours[9]!.kwh).toBeCloseTo(0.7495, 9);
+  });
+
+  it('two nodes split the shared subscription; one that stops leaves the group, the other gets every later message', async () => {
+    const { t, ingest: a, pub, prefix } = await setUp();
+    const b = new MqttIngest({
+      url: TEST_MQTT_URL,
+      clientId: `${prefix}-node-b`,
+      producer: t.deps.producer,
+      sql: t.deps.sql,
+      shards: t.deps.shards,
+      log: silentLog,
+      topicPrefix: prefix,
+      sessionExpirySeconds: 60,
+    });
+    const device = await t.createDevice({ meterKind: 'interval' });
+    await a.start();
+    await b.start();
+    try {
+      await a.ready();
+      await b.ready();
+      const topic = a.topics.readingsOf(device.id);
+      const at = (i: number) => Date.parse('2026-03-03T00:00:00Z') + i * 60_000;
+      for (let i = 0; i < 10; i++)
+        await pub.publishAsync(topic, JSON.stringify({ timestamp: at(i), value: 0.5 }), { qos: 1 });
+      await waitUntil('ten readings', async () => (await storedReadings(t, device.id)) === 10);
+      await a.stop();
+      for (let i = 10; i < 30; i++)
+        await pub.publishAsync(topic, JSON.stringify({ timestamp: at(i), value: 0.5 }), { qos: 1 });
+      await waitUntil(
+        async () => `thirty readings (have ${await storedReadings(t, device.id)})`,
+        async () => (await storedReadings(t, device.id)) === 30,
+      );
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('reconnects after the broker connection drops, and gets what was published meanwhile', async () => {
+    const { t, prefix } = await setUp();
+    const broker = new URL(TEST_MQTT_URL);
+    const proxy = await tcpProxy({ host: broker.hostname, port: Number(broker.port || 1883) });
+    const proxied = new MqttIngest({
+      url: `mqtt://127.0.0.1:${proxy.port}`,
+      clientId: `${prefix}-proxied`,
+      producer: t.deps.producer,
+      sql: t.deps.sql,
+      shards: t.deps.shards,
+      log: silentLog,
+      topicPrefix: prefix,
+      sessionExpirySeconds: 60,
+      reconnectMinMs: 200,
+      reconnectMaxMs: 1_000,
+    });
+    const device = await t.createDevice({ meterKind: 'interval' });
+    try {
+      await proxied.start();
+      await proxied.ready();
+      proxy.dropConnections();
+      await waitUntil('the drop noticed', () =>
+        proxied.check().then(
+          () => false,
+          () => true,
+        ),
+      );
+      // Published while the node is away: the broker keeps it in the node's session.
+      await pub!.publishAsync(
+        proxied.topics.readingsOf(device.id),
+        JSON.stringify({ timestamp: '2026-03-04T10:00:00Z', value: 2 }),
+        { qos: 1 },
+      );
+      await proxied.ready();
+      await waitForTotal(t, device.id, '2026-03-04', 2);
+    } finally {
+      await proxied.stop();
+      await proxy.close();
+    }
+  });
+
+  it('/readyz reports the broker: 503 while the ingest is not connected, 200 once it is', async () => {
+    const { t, prefix } = await setUp();
+    const down = new MqttIngest({
+      url: 'mqtt://127.0.0.1:1', // nothing listens there
+      clientId: `${prefix}-down`,
+      producer: t.deps.producer,
+      sql: t.deps.sql,
+      shards: t.deps.shards,
+      log: silentLog,
+      reconnectMinMs: 50,
+      reconnectMaxMs: 200,
+    });
+    await down.start();
+    try {
+      readinessChecks.push(down.check);
+      const res = await t.request('GET', '/readyz', { token: null });
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ status: 'unavailable' });
+    } finally {
+      await down.stop();
+    }
+    readinessChecks.length = 0;
+    readinessChecks.push(ingest!.check);
+    expect((await t.request('GET', '/readyz', { token: null })).status).toBe(503); // not started yet
+    await ingest!.start();
+    await ingest!.ready();
+    expect((await t.request('GET', '/readyz', { token: null })).status).toBe(200);
+  });
+});
+
+async function storedReadings(app: TestApp, id: string): Promise<number> {
+  const rows = await app.db.sql<
+    { n: number }[]
+  >`select count(*)::int as n from readings where device_id = ${id}`;
+  return rows[0]?.n ?? 0;
+}
