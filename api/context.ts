@@ -8,7 +8,6 @@ import type { Sql } from '../db/connect.ts';
 import type { EventPublisher, ShardQueueProducer } from '../runtime/types.ts';
 import type { JwtService } from './auth/jwt.ts';
 import type { LoginLimiter } from './auth/throttle.ts';
-import type { RequestDeadline } from './ops/request-deadline.ts';
 import type { DeviceInvalidations } from './readings/device-invalidations.ts';
 import type { UserRow } from './users/repo.ts';
 
@@ -45,6 +44,12 @@ export type Principal =
       expiresAt?: number;
     }
   | { kind: 'device'; deviceId: string; tokenId: string };
+
+/** The running request's deadline, as handlers see it (`c.var.deadline`, api/ops/request-deadline.ts). */
+export interface RequestDeadline {
+  /** Runs `work` with the clock stopped: its time does not count against the deadline. */
+  excluding<T>(work: () => Promise<T>): Promise<T>;
+}
 
 export interface AppEnv {
   Variables: {

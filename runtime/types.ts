@@ -135,10 +135,11 @@ export interface EventPublisher {
    * Sends `event` to the rooms. Never throws and never rejects: a failure is
    * reported to the publisher's ErrorReporter. What it returns says whether the
    * event left this process (false: Redis did not take it); callers that must
-   * deliver at least once (the alert outbox) await it and retry on false,
-   * everyone else may ignore it.
+   * deliver at least once (the alert outbox) await it and retry on `false`,
+   * everyone else may ignore it; anything but `false` (or a promise of it)
+   * means sent.
    */
-  emit(rooms: string[], event: string, payload: unknown): void | boolean | Promise<boolean>;
+  emit(rooms: string[], event: string, payload: unknown): unknown;
 }
 
 /** The listening side of an in-process publisher (single-process mode: the gateway forwards what it hears). */

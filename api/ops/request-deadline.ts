@@ -19,12 +19,6 @@ import { unavailable } from '../errors.ts';
 
 export const REQUEST_DEADLINE_MS = 4500;
 
-/** The running request's deadline, as handlers see it (`c.var.deadline`). */
-export interface RequestDeadline {
-  /** Runs `work` with the clock stopped: its time does not count against the deadline. */
-  excluding<T>(work: () => Promise<T>): Promise<T>;
-}
-
 /** Runs CPU-bound `work` (password hashing) outside the request's deadline, when there is one. */
 export function excludingDeadline<T>(c: Context<AppEnv>, work: () => Promise<T>): Promise<T> {
   const deadline = c.get('deadline');
