@@ -90,6 +90,12 @@ function tooMany(waitMs: number): ApiError {
   });
 }
 
+/** Who did it and from where, in the audit entry of a user acting on their own session or account. */
+const ownAudit = (user: { id: string; username: string }, ip: string | null) => ({
+  actor: { id: user.id, username: user.username },
+  ip,
+});
+
 export function authRoutes(deps: AppDeps, hooks: SessionHooks = {}) {
   const app = newRouter();
   const { sql } = deps;
@@ -125,11 +131,10 @@ export function authRoutes(deps: AppDeps, hooks: SessionHooks = {}) {
     const issued = await sql.begin(async (tx) => {
       const s = await issueLoginToken({ sql: tx, jwt: deps.jwt }, user);
       await recordAudit(tx, {
-        actor: { id: user.id, username: user.username },
+        ...ownAudit(user, ip),
         action: 'auth.login',
         targetType: 'session',
         targetId: s.sessionId,
-        ip,
       });
       return s;
     });
@@ -157,11 +162,10 @@ export function authRoutes(deps: AppDeps, hooks: SessionHooks = {}) {
     await sql.begin(async (tx) => {
       await endSession(tx, sessionId);
       await recordAudit(tx, {
-        actor: { id: me.id, username: me.username },
+        ...ownAudit(me, addressOf(c)),
         action: 'auth.logout',
         targetType: 'session',
         targetId: sessionId,
-        ip: addressOf(c),
       });
     });
     hooks.endSockets?.([sessionRoom(sessionId)]);
@@ -187,11 +191,10 @@ export function authRoutes(deps: AppDeps, hooks: SessionHooks = {}) {
       await setPasswordHash(tx, me.id, hash);
       const ended = await endLoginSessions(tx, me.id, keep);
       await recordAudit(tx, {
-        actor: { id: me.id, username: me.username },
+        ...ownAudit(me, ip),
         action: 'auth.password_change',
         targetType: 'user',
         targetId: me.id,
-        ip,
         details: { sessionsEnded: ended.length },
       });
       return ended;
