@@ -3,7 +3,7 @@
  * become our 400 error body, and small builders for the OpenAPI route
  * descriptions (JSON bodies, JSON responses, error responses, paging).
  */
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi';
 import type { AppEnv } from './context.ts';
 import { ApiErrorBody } from './contract.ts';
 import { ApiError, invalid } from './errors.ts';
@@ -66,3 +66,23 @@ export const Paging = z.object({
 export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 
 export const bearer = [{ bearerAuth: [] }];
+
+/**
+ * The route builder of one resource: `route('get', '/{id}', 'Get a user', { request, responses })`
+ * is createRoute with the tags and the bearer security that every authenticated route
+ * declares. The keys keep the order the declarations always had (method, path, tags,
+ * summary, security, request, responses), so the OpenAPI document stays the same; a
+ * public route, or one with a description, still calls createRoute itself.
+ */
+export function routeBuilder(tags: string[]) {
+  return <
+    M extends RouteConfig['method'],
+    P extends string,
+    C extends Pick<RouteConfig, 'request' | 'responses'>,
+  >(
+    method: M,
+    path: P,
+    summary: string,
+    parts: C,
+  ) => createRoute({ method, path, tags, summary, security: bearer, ...parts });
+}

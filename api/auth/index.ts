@@ -10,7 +10,7 @@ import { recordAudit } from '../audit/repo.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { LoginResponse, User } from '../contract.ts';
 import { ApiError } from '../errors.ts';
-import { bearer, errors, json, jsonBody, newRouter } from '../router.ts';
+import { errors, json, jsonBody, newRouter, routeBuilder } from '../router.ts';
 import {
   findByUsernameWithHash,
   findHashById,
@@ -38,6 +38,7 @@ const ProfileBody = z
   .openapi('UpdateProfile');
 
 const tags = ['auth'];
+const route = routeBuilder(tags);
 const routes = {
   login: createRoute({
     method: 'post',
@@ -47,37 +48,17 @@ const routes = {
     request: jsonBody(LoginBody),
     responses: { 200: json(LoginResponse, 'Signed in'), ...errors(400, 401, 429, 503) },
   }),
-  me: createRoute({
-    method: 'get',
-    path: '/me',
-    tags,
-    summary: 'The signed-in user',
-    security: bearer,
+  me: route('get', '/me', 'The signed-in user', {
     responses: { 200: json(User, 'The user'), ...errors(401, 403) },
   }),
-  updateMe: createRoute({
-    method: 'patch',
-    path: '/me',
-    tags,
-    summary: 'Change my name or e-mail',
-    security: bearer,
+  updateMe: route('patch', '/me', 'Change my name or e-mail', {
     request: jsonBody(ProfileBody),
     responses: { 200: json(User, 'The user'), ...errors(400, 401, 403) },
   }),
-  logout: createRoute({
-    method: 'post',
-    path: '/logout',
-    tags,
-    summary: 'Sign out: this login token is refused from now on, on every node',
-    security: bearer,
+  logout: route('post', '/logout', 'Sign out: this login token is refused from now on, on every node', {
     responses: { 204: { description: 'Signed out' }, ...errors(401, 403) },
   }),
-  password: createRoute({
-    method: 'post',
-    path: '/password',
-    tags,
-    summary: 'Change my password; every other login session ends',
-    security: bearer,
+  password: route('post', '/password', 'Change my password; every other login session ends', {
     request: jsonBody(PasswordBody),
     responses: { 204: { description: 'Changed' }, ...errors(400, 401, 403, 429, 503) },
   }),
