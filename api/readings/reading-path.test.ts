@@ -168,13 +168,17 @@ describe('meters and hours', () => {
   });
 });
 
+/** A new interval meter, its shard, and the epoch the test node holds that shard at. */
+async function intervalDeviceOnItsShard() {
+  const device = await t.createDevice({ meterKind: 'interval', maxHourlyKwh: 100 });
+  const shard = shardOf(device.id, 8);
+  const [fence] = await t.db.sql<{ epoch: number }[]>`select epoch from shard_fences where shard = ${shard}`;
+  return { device, shard, epoch: fence!.epoch };
+}
+
 describe('the processor', () => {
   it('counts a redelivered job once', async () => {
-    const device = await t.createDevice({ meterKind: 'interval', maxHourlyKwh: 100 });
-    const shard = shardOf(device.id, 8);
-    const epoch = (
-      await t.db.sql<{ epoch: number }[]>`select epoch from shard_fences where shard = ${shard}`
-    )[0]!.epoch;
+    const { device, shard, epoch } = await intervalDeviceOnItsShard();
     const payload = { readings: [[device.id, MIDNIGHT, 1.25] as [string, number, number]] };
     const first = await t.processor!.processPayload(shard, payload, epoch);
     const again = await t.processor!.processPayload(shard, payload, epoch);
@@ -185,11 +189,7 @@ describe('the processor', () => {
   });
 
   it('rejects a write from a node whose lease epoch was fenced off, storing nothing', async () => {
-    const device = await t.createDevice({ meterKind: 'interval', maxHourlyKwh: 100 });
-    const shard = shardOf(device.id, 8);
-    const epoch = (
-      await t.db.sql<{ epoch: number }[]>`select epoch from shard_fences where shard = ${shard}`
-    )[0]!.epoch;
+    const { device, shard, epoch } = await intervalDeviceOnItsShard();
     const payload = { readings: [[device.id, MIDNIGHT + STEP, 3] as [string, number, number]] };
     await expect(t.processor!.processPayload(shard, payload, epoch - 1)).rejects.toBeInstanceOf(FencedError);
     expect((await day(device.id, '2026-03-09')).totalKwh).toBe(0);
