@@ -1,7 +1,7 @@
 /**
  * Test support for the actor tests and the tests that replay the classic meter
- * file through other layers: one device configuration factory, the sensor.csv
- * register, its expected hourly totals and a seeded shuffle. Kept in one place
+ * file through other layers: one device configuration factory, batch builders,
+ * the sensor.csv register, its expected hourly totals and a seeded shuffle. Kept in one place
  * so that the memory-store tests and the Postgres-backed reading-path test
  * check the same numbers (invariant 1: an hour's energy is its register
  * difference).
@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { roundKwh } from './meter.ts';
-import type { DeviceConfig } from './store.ts';
+import type { DeviceConfig, ShardBatch } from './store.ts';
 
 /** A 100 kWh/h interval meter in UTC with a fresh id, unless `overrides` say otherwise. */
 export function deviceConfig(overrides: Partial<DeviceConfig> = {}): DeviceConfig {
@@ -22,6 +22,37 @@ export function deviceConfig(overrides: Partial<DeviceConfig> = {}): DeviceConfi
     timeZone: 'UTC',
     ...overrides,
   };
+}
+
+const HOUR = 3_600_000;
+
+/** Adds a reading (its energy = `kwh`) and its hour delta to a batch, as the actor does for a UTC device. */
+export function addReading(
+  batch: ShardBatch,
+  deviceId: string,
+  ts: number,
+  value: number,
+  kwh = value,
+): ShardBatch {
+  batch.inserts.push({ deviceId, ts, value, kwh });
+  addHour(batch, deviceId, Math.floor(ts / HOUR) * HOUR, kwh, 1);
+  return batch;
+}
+
+/** Adds an hour delta to a batch, merged with one already there for the same device and hour. */
+export function addHour(
+  batch: ShardBatch,
+  deviceId: string,
+  hourStart: number,
+  kwh: number,
+  readings: number,
+) {
+  const key = `${deviceId}|${hourStart}`;
+  const entry = batch.hours.get(key);
+  if (entry) {
+    entry.kwh += kwh;
+    entry.readings += readings;
+  } else batch.hours.set(key, { deviceId, hourStart, kwh, readings });
 }
 
 // The classic meter file lives beside the repository (../shared/data) and is never copied into it.
