@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { roundKwh } from './meter.ts';
-import type { DeviceConfig, ShardBatch } from './store.ts';
+import type { DeviceConfig, DeviceStore, ShardBatch } from './store.ts';
 
 /** A 100 kWh/h interval meter in UTC with a fresh id, unless `overrides` say otherwise. */
 export function deviceConfig(overrides: Partial<DeviceConfig> = {}): DeviceConfig {
@@ -20,6 +20,23 @@ export function deviceConfig(overrides: Partial<DeviceConfig> = {}): DeviceConfi
     maxHourlyKwh: 100,
     meterKind: 'interval',
     timeZone: 'UTC',
+    ...overrides,
+  };
+}
+
+/**
+ * A store that holds nothing and writes nowhere, for measuring or driving an
+ * actor where persistence is beside the point; `loadMany` can be replaced.
+ */
+export function nullStore(overrides: Partial<DeviceStore> = {}): DeviceStore {
+  return {
+    loadMany: async () => new Map(),
+    around: async () => [],
+    hourTotals: async () => new Map(),
+    fence: async (_shard, epoch) => epoch,
+    commit: async () => [],
+    markPublished: async () => {},
+    claimUnpublished: async () => [],
     ...overrides,
   };
 }
