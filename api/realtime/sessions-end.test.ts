@@ -27,13 +27,19 @@ async function login(username: string, password = 'client-password'): Promise<st
 }
 const disconnected = (s: ClientSocket) => new Promise<string>((resolve) => s.once('disconnect', resolve));
 
+/** A new client signed in twice (through node 1), each login session with a socket on node 2. */
+async function twoSessionsOnNode2() {
+  const { username } = await cluster.t.createClient();
+  const session = async () => {
+    const token = await login(username);
+    return { token, socket: await connect(cluster.node2.url, { token }) };
+  };
+  return [await session(), await session()] as const;
+}
+
 describe('ended sessions close their sockets on every node', () => {
   it('logout closes that token’s socket on the other node, not the user’s other session', async () => {
-    const { username } = await cluster.t.createClient();
-    const a = await login(username);
-    const b = await login(username);
-    const sa = await connect(cluster.node2.url, { token: a });
-    const sb = await connect(cluster.node2.url, { token: b });
+    const [{ token: a, socket: sa }, { socket: sb }] = await twoSessionsOnNode2();
     const gone = disconnected(sa);
     expect((await call(cluster.node1, 'POST', '/api/auth/logout', a)).status).toBe(204);
     expect(await gone).toBe('io server disconnect');
@@ -57,11 +63,7 @@ describe('ended sessions close their sockets on every node', () => {
   });
 
   it('a password change closes the other sessions’ sockets, and a demotion re-rooms the admin at once', async () => {
-    const { username } = await cluster.t.createClient();
-    const mine = await login(username);
-    const other = await login(username);
-    const keep = await connect(cluster.node2.url, { token: mine });
-    const end = await connect(cluster.node2.url, { token: other });
+    const [{ token: mine, socket: keep }, { socket: end }] = await twoSessionsOnNode2();
     const gone = disconnected(end);
     const res = await call(cluster.node1, 'POST', '/api/auth/password', mine, {
       currentPassword: 'client-password',
