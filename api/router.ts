@@ -70,9 +70,10 @@ export const bearer = [{ bearerAuth: [] }];
 /**
  * The route builder of one resource: `route('get', '/{id}', 'Get a user', { request, responses })`
  * is createRoute with the tags and the bearer security that every authenticated route
- * declares. The keys keep the order the declarations always had (method, path, tags,
- * summary, security, request, responses), so the OpenAPI document stays the same; a
- * public route, or one with a description, still calls createRoute itself.
+ * declares (`{ public: true }`: no security, as for sign-in). The summary may come with
+ * a description. The keys keep the order the declarations always had (method, path,
+ * tags, summary, description, security, request, responses), so the OpenAPI document
+ * stays the same.
  */
 export function routeBuilder(tags: string[]) {
   return <
@@ -82,7 +83,16 @@ export function routeBuilder(tags: string[]) {
   >(
     method: M,
     path: P,
-    summary: string,
+    about: string | { summary: string; description: string },
     parts: C,
-  ) => createRoute({ method, path, tags, summary, security: bearer, ...parts });
+    options: { public?: boolean } = {},
+  ) =>
+    createRoute({
+      method,
+      path,
+      tags,
+      ...(typeof about === 'string' ? { summary: about } : about),
+      ...(options.public ? {} : { security: bearer }),
+      ...parts,
+    });
 }

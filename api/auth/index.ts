@@ -3,7 +3,7 @@
  * change one's own password, and who am I. Sign-in outcomes are audited with
  * the client address; a password never is.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { sessionRoom } from '../../core/rooms.ts';
 import { recordAudit } from '../audit/repo.ts';
@@ -37,17 +37,18 @@ const ProfileBody = z
   .strict()
   .openapi('UpdateProfile');
 
-const tags = ['auth'];
-const route = routeBuilder(tags);
+const route = routeBuilder(['auth']);
 const routes = {
-  login: createRoute({
-    method: 'post',
-    path: '/login',
-    tags,
-    summary: 'Sign in; returns a JWT',
-    request: jsonBody(LoginBody),
-    responses: { 200: json(LoginResponse, 'Signed in'), ...errors(400, 401, 429, 503) },
-  }),
+  login: route(
+    'post',
+    '/login',
+    'Sign in; returns a JWT',
+    {
+      request: jsonBody(LoginBody),
+      responses: { 200: json(LoginResponse, 'Signed in'), ...errors(400, 401, 429, 503) },
+    },
+    { public: true },
+  ),
   me: route('get', '/me', 'The signed-in user', {
     responses: { 200: json(User, 'The user'), ...errors(401, 403) },
   }),

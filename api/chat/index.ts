@@ -4,11 +4,11 @@
  * client may only use its own (another id is a 404), administrators any
  * client's. The work is done by ChatService, shared with the socket gateway.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { ChatMessage, Conversation, listOf, Uuid } from '../contract.ts';
-import { bearer, errors, json, jsonBody, newRouter, Paging, routeBuilder } from '../router.ts';
+import { errors, json, jsonBody, newRouter, Paging, routeBuilder } from '../router.ts';
 import { ChatService, MAX_BODY_CHARS } from './service.ts';
 
 const ClientParam = z.object({
@@ -37,21 +37,22 @@ const ReadUpTo = z
   .strict()
   .openapi('ChatReadUpTo');
 
-const tags = ['chat'];
-const route = routeBuilder(tags);
+const route = routeBuilder(['chat']);
 const routes = {
-  conversations: createRoute({
-    method: 'get',
-    path: '/conversations',
-    tags,
-    summary:
-      'Conversations: every client for administrators (latest activity first), the own one for a client',
-    description:
-      '`unread` counts the messages the caller has not read: for administrators the client’s, for a client those of administrators and the assistant.',
-    security: bearer,
-    request: { query: Paging },
-    responses: { 200: json(listOf(Conversation), 'A page of conversations'), ...errors(400, 401, 403) },
-  }),
+  conversations: route(
+    'get',
+    '/conversations',
+    {
+      summary:
+        'Conversations: every client for administrators (latest activity first), the own one for a client',
+      description:
+        '`unread` counts the messages the caller has not read: for administrators the client’s, for a client those of administrators and the assistant.',
+    },
+    {
+      request: { query: Paging },
+      responses: { 200: json(listOf(Conversation), 'A page of conversations'), ...errors(400, 401, 403) },
+    },
+  ),
   history: route(
     'get',
     '/conversations/{clientId}/messages',
