@@ -9,6 +9,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { type ApplyResult, DeviceActor } from './device-actor.ts';
 import { MemoryDeviceStore } from './memory-store.ts';
 import { type DeviceConfig, emptyBatch, type NewAlert, type ShardBatch } from './store.ts';
+import { deviceConfig } from './testing.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -22,15 +23,7 @@ beforeEach(async () => {
 });
 
 async function deviceActor(overrides: Partial<DeviceConfig> = {}, into = store) {
-  const config: DeviceConfig = {
-    id: randomUUID(),
-    name: 'meter',
-    ownerId: null,
-    maxHourlyKwh: 100,
-    meterKind: 'interval',
-    timeZone: 'UTC',
-    ...overrides,
-  };
+  const config = deviceConfig(overrides);
   into.putDevice(config);
   return reload(config.id, into);
 }

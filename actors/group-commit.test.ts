@@ -17,6 +17,7 @@ import {
   type NewAlert,
   type ShardBatch,
 } from './store.ts';
+import { addReading, deviceConfig } from './testing.ts';
 
 const HOUR = Date.parse('2026-03-10T10:00:00Z');
 
@@ -59,26 +60,14 @@ async function setup(jobs: number, options?: GroupCommitOptions) {
   const store = new HeldStore();
   const devices = Array.from({ length: jobs }, () => randomUUID());
   for (const [shard, id] of devices.entries()) {
-    store.putDevice({
-      id,
-      name: 'meter',
-      ownerId: null,
-      maxHourlyKwh: 100,
-      meterKind: 'interval',
-      timeZone: 'UTC',
-    });
+    store.putDevice(deviceConfig({ id }));
     await store.fence(shard, 1);
   }
   return { store, devices, committer: new GroupCommitter(store, options) };
 }
 
 /** Job `shard`: one reading of its own device. */
-function batchFor(deviceId: string, ts = HOUR + 1000, kwh = 0.5): ShardBatch {
-  const b = emptyBatch();
-  b.inserts.push({ deviceId, ts, value: kwh, kwh });
-  b.hours.set(`${deviceId}|${HOUR}`, { deviceId, hourStart: HOUR, kwh, readings: 1 });
-  return b;
-}
+const batchFor = (deviceId: string): ShardBatch => addReading(emptyBatch(), deviceId, HOUR + 1000, 0.5);
 
 /** Lets held store calls go, one wave at a time, until every job has settled. */
 async function drain(store: HeldStore, jobs: Array<Promise<unknown>>) {

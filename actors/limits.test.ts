@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { DeviceActor } from './device-actor.ts';
 import { isExceeded, type ProjectionInput, projectHour, shouldWarnProjected } from './limits.ts';
-import { type DeviceStore, emptyBatch } from './store.ts';
+import { emptyBatch } from './store.ts';
+import { nullStore } from './testing.ts';
 import { RollingWindow } from './window.ts';
 
 const MINUTE = 60_000;
@@ -122,15 +123,7 @@ describe('projectHour', () => {
 });
 
 describe('the device actor at a steady pace below its limit', () => {
-  const store: DeviceStore = {
-    loadMany: async () => new Map(),
-    around: async () => [],
-    hourTotals: async () => new Map(),
-    fence: async (_s, e) => e,
-    commit: async () => [],
-    markPublished: async () => {},
-    claimUnpublished: async () => [],
-  } as DeviceStore;
+  const store = nullStore();
 
   it.each([
     ['0.9 kWh per 10 minutes against 6', 0.9, 6, 10],

@@ -1,18 +1,11 @@
 // Meter arithmetic on numbers and on the real sensor.csv register: baselines, resets,
 // late readings, and hourly totals that equal the register differences exactly.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dayStart, hourStartOf } from '../core/time.ts';
 import { cumulativeEnergy, intervalEnergy, roundKwh } from './meter.ts';
+import { sensorValues } from './testing.ts';
 
-// Shared data lives beside the repository and is never copied into it.
-const SENSOR_CSV = new URL('../../shared/data/sensor.csv', import.meta.url);
 const TEN_MINUTES = 10 * 60_000;
-
-function sensorValues(lines: number): number[] {
-  const text = readFileSync(SENSOR_CSV, 'utf8');
-  return text.trim().split('\n').slice(0, lines).map(Number);
-}
 
 describe('intervalEnergy', () => {
   it('is the register difference while the register grows', () => {

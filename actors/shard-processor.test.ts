@@ -6,8 +6,6 @@
  * gives the hourly totals the Postgres-backed reading-path test expects.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AlertEvent, LiveTotal } from '../core/events.ts';
 import { ownerRooms } from '../core/rooms.ts';
@@ -24,6 +22,7 @@ import {
   type NewAlert,
   type StoredReading,
 } from './store.ts';
+import { deviceConfig, expectedHourly, sensorValues, shuffled } from './testing.ts';
 
 const SHARDS = 8;
 const MIN = 60_000;
@@ -70,15 +69,7 @@ function setup(options: Partial<ShardProcessorOptions> = {}) {
   const processor = new ShardProcessor({ shards: SHARDS, store, events, ...options });
   processors.push(processor);
   const device = (overrides: Partial<DeviceConfig> = {}) => {
-    const config: DeviceConfig = {
-      id: randomUUID(),
-      name: 'meter',
-      ownerId: null,
-      maxHourlyKwh: 100,
-      meterKind: 'interval',
-      timeZone: 'UTC',
-      ...overrides,
-    };
+    const config = deviceConfig(overrides);
     store.putDevice(config);
     return config;
   };
@@ -283,8 +274,6 @@ describe('pushing alerts at least once', () => {
 });
 
 describe('replaying sensor.csv as a cumulative meter (as api/readings/reading-path.test.ts)', () => {
-  // The classic meter file lives beside the repository, in ../shared/data.
-  const SENSOR = fileURLToPath(new URL('../../shared/data/sensor.csv', import.meta.url));
   const MIDNIGHT = Date.parse('2026-03-10T00:00:00+02:00'); // Bucharest, UTC+2 in winter
   let first144: number[];
   let expected: number[];
@@ -292,30 +281,12 @@ describe('replaying sensor.csv as a cumulative meter (as api/readings/reading-pa
   let over: number;
   let readings: ReadingTuple[];
   beforeAll(() => {
-    first144 = readFileSync(SENSOR, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map(Number)
-      .slice(0, 144);
-    // Hour h of the day holds readings 6h..6h+5; the first reading is the baseline.
-    expected = Array.from({ length: 24 }, (_, h) =>
-      roundKwh(first144[6 * h + 5]! - first144[h === 0 ? 0 : 6 * h - 1]!),
-    );
+    first144 = sensorValues(144);
+    expected = expectedHourly(first144);
     limit = [...expected].sort((x, y) => x - y)[12]!; // about half the hours go over
     over = expected.filter((kwh) => kwh > limit).length;
     readings = first144.map((value, i) => ['', MIDNIGHT + i * 10 * MIN, value] as ReadingTuple);
   });
-
-  function shuffled<T>(items: T[], seed: number): T[] {
-    const out = [...items];
-    let s = seed;
-    for (let i = out.length - 1; i > 0; i--) {
-      s = (s * 1103515245 + 12345) % 2 ** 31;
-      const j = s % (i + 1);
-      [out[i], out[j]] = [out[j]!, out[i]!];
-    }
-    return out;
-  }
 
   async function replay(orders: Array<{ readings: ReadingTuple[]; batch: number }>) {
     const { store, published, processor, device } = setup();

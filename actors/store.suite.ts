@@ -19,6 +19,7 @@ import {
   type NewAlert,
   type ShardBatch,
 } from './store.ts';
+import { addHour, addReading, deviceConfig } from './testing.ts';
 
 export interface StoreHarness {
   store: DeviceStore & { commitMany(items: CommitItem[]): Promise<NewAlert[][]> };
@@ -33,22 +34,6 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const T0 = Date.parse('2026-03-10T10:00:00Z');
 const hourOf = (ts: number) => Math.floor(ts / HOUR) * HOUR;
-
-/** Adds a reading (its energy = `kwh`) and its hour delta to a batch, as the actor does for a UTC device. */
-function addReading(batch: ShardBatch, deviceId: string, ts: number, value: number, kwh = value): ShardBatch {
-  batch.inserts.push({ deviceId, ts, value, kwh });
-  addHour(batch, deviceId, hourOf(ts), kwh, 1);
-  return batch;
-}
-
-function addHour(batch: ShardBatch, deviceId: string, hourStart: number, kwh: number, readings: number) {
-  const key = `${deviceId}|${hourStart}`;
-  const entry = batch.hours.get(key);
-  if (entry) {
-    entry.kwh += kwh;
-    entry.readings += readings;
-  } else batch.hours.set(key, { deviceId, hourStart, kwh, readings });
-}
 
 function alert(deviceId: string, kind: NewAlert['kind'], hourStart: number, kwh = 2): NewAlert {
   return { id: randomUUID(), deviceId, kind, hourStart, kwh, maxHourlyKwh: 1, late: false };
@@ -73,15 +58,7 @@ export function registerStoreSuite(name: string, open: () => Promise<StoreHarnes
     });
 
     async function device(overrides: Partial<DeviceConfig> = {}): Promise<DeviceConfig> {
-      const config: DeviceConfig = {
-        id: randomUUID(),
-        name: 'meter',
-        ownerId: null,
-        maxHourlyKwh: 10,
-        meterKind: 'interval',
-        timeZone: 'UTC',
-        ...overrides,
-      };
+      const config = deviceConfig({ maxHourlyKwh: 10, ...overrides });
       await harness.addDevice(config);
       return config;
     }

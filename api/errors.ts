@@ -7,6 +7,7 @@
 
 import type { z } from 'zod';
 import { DependencyTimeout } from '../core/deadline.ts';
+import { SOCKET_ERROR_CODES } from '../runtime/socket-errors.ts';
 
 export type ErrorCode =
   | 'invalid_request'
@@ -88,12 +89,8 @@ export function invalid(error: z.ZodError, what = 'request'): ApiError {
 export const notFound = (what: string) => new ApiError('not_found', `${what} not found`);
 
 /** Node socket errors of a lost or refused connection (Postgres or Redis). */
-const CONNECTION_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
+const CONNECTION_CODES = new Set<string>([
+  ...SOCKET_ERROR_CODES,
   // postgres.js
   'CONNECT_TIMEOUT',
   'CONNECTION_CLOSED',

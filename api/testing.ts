@@ -154,3 +154,36 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
     },
   };
 }
+
+/** A runtime node started by a test itself (beside or instead of `runtime: true`), and how to stop it. */
+export interface TestRuntimeNode {
+  node: RuntimeNode;
+  processor: ShardProcessor;
+  /** Stops the node (its shards are released) and closes its processor. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a runtime node that works `t`'s shard queues over the Postgres store,
+ * as `ems runtime` does, for tests that need a node to start late (a backlog)
+ * or to be swapped mid-stream (new epochs, cold actors). Its outbox sweeper is
+ * off: the test decides what is published.
+ */
+export async function startRuntimeNode(t: TestApp, nodeId: string): Promise<TestRuntimeNode> {
+  const processor = new ShardProcessor({
+    shards: t.deps.shards,
+    store: new PostgresDeviceStore(t.db.sql),
+    events: t.drivers.events,
+    sweepEveryMs: 0,
+  });
+  const node = new RuntimeNode({ nodeId, shards: t.deps.shards, drivers: t.drivers, handler: processor });
+  await node.start();
+  return {
+    node,
+    processor,
+    async stop() {
+      await node.stop();
+      await processor.close();
+    },
+  };
+}

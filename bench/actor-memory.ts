@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ShardProcessor } from '../actors/shard-processor.ts';
-import type { DeviceSnapshot, DeviceStore } from '../actors/store.ts';
+import type { DeviceSnapshot } from '../actors/store.ts';
+import { nullStore } from '../actors/testing.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -25,15 +26,7 @@ export async function benchActorMemory(count: number) {
     openHour: null,
     openHourAlerts: [],
   });
-  const store: DeviceStore = {
-    loadMany: async (ids) => new Map(ids.map((id) => [id, snapshot(id)])),
-    around: async () => [],
-    hourTotals: async () => new Map(),
-    fence: async (_shard, epoch) => epoch,
-    commit: async () => [],
-    markPublished: async () => {},
-    claimUnpublished: async () => [],
-  };
+  const store = nullStore({ loadMany: async (ids) => new Map(ids.map((id) => [id, snapshot(id)])) });
   const processor = new ShardProcessor({ shards: 1, store, events: { emit: () => {} }, idleMs: 0 });
   const ids = Array.from({ length: count }, () => randomUUID());
   gc();

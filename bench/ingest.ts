@@ -105,20 +105,20 @@ export async function benchEms(mode: 'distributed' | 'single', o: IngestOptions)
     const total = await postAll(url, token, ids, o);
     const postedAt = performance.now();
     await waitVisible(cluster.sql, total);
-    const seconds = (performance.now() - started) / 1000;
-    return {
-      name:
-        mode === 'distributed'
-          ? 'EMS distributed (1 api + 1 runtime, Redis)'
-          : 'EMS single process (ems start on the same Postgres, no Redis)',
-      readings: total,
-      seconds,
-      perSecond: total / seconds,
-      acceptedPerSecond: total / ((postedAt - started) / 1000),
-    };
+    const name =
+      mode === 'distributed'
+        ? 'EMS distributed (1 api + 1 runtime, Redis)'
+        : 'EMS single process (ems start on the same Postgres, no Redis)';
+    return { ...rate(name, total, started), acceptedPerSecond: total / ((postedAt - started) / 1000) };
   } finally {
     await cluster.close();
   }
+}
+
+/** The result of `readings` stored in the time since `started` (a performance.now()). */
+function rate(name: string, readings: number, started: number): IngestResult {
+  const seconds = (performance.now() - started) / 1000;
+  return { name, readings, seconds, perSecond: readings / seconds };
 }
 
 async function scratchSchema(url: string) {
@@ -158,13 +158,7 @@ export async function benchNaive(url: string, o: IngestOptions): Promise<IngestR
         }
       }),
     );
-    const seconds = (performance.now() - started) / 1000;
-    return {
-      name: 'naive: one SQL upsert per reading',
-      readings: rows.length,
-      seconds,
-      perSecond: rows.length / seconds,
-    };
+    return rate('naive: one SQL upsert per reading', rows.length, started);
   } finally {
     await drop();
   }
@@ -187,13 +181,7 @@ export async function benchCopy(url: string, o: IngestOptions): Promise<IngestRe
       }
     };
     await pipeline(Readable.from(lines()), writable);
-    const seconds = (performance.now() - started) / 1000;
-    return {
-      name: 'ceiling: COPY into a keyed table',
-      readings: rows.length,
-      seconds,
-      perSecond: rows.length / seconds,
-    };
+    return rate('ceiling: COPY into a keyed table', rows.length, started);
   } finally {
     await drop();
   }

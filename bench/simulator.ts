@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adminToken, type Cluster, startCluster } from '../cli/testing/cluster.ts';
-import { runSimulate } from '../simulator/index.ts';
+import { KeptOutput, runSimulate } from '../simulator/index.ts';
 import { createDevices } from './devices.ts';
 
 export interface Row {
@@ -78,8 +78,8 @@ async function benchTarget(target: Target, devices: number, perDevice: number): 
       ...['--count', String(perDevice), '--speed', 'max', '--batch', '5000', '--concurrency', '4'],
       ...transport,
     ];
-    const stdout = new Sink();
-    const stderr = new Sink();
+    const stdout = new KeptOutput();
+    const stderr = new KeptOutput();
     const started = performance.now();
     const code = await runSimulate(argv, { stdout, stderr, env: {}, signal: new AbortController().signal });
     const seconds = (performance.now() - started) / 1000;
@@ -89,16 +89,6 @@ async function benchTarget(target: Target, devices: number, perDevice: number): 
   } finally {
     rmSync(scratch, { recursive: true, force: true });
     await cluster.close();
-  }
-}
-
-/** Keeps the simulator's output (for an error message) instead of printing it into the table. */
-class Sink {
-  text = '';
-  isTTY = false;
-  write(chunk: string) {
-    this.text += chunk;
-    return true;
   }
 }
 

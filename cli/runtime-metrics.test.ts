@@ -18,7 +18,7 @@ import { randomPrefix, redisBackend, TEST_REDIS_URL } from '../runtime/testing/b
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { type Roles, type Running, startProcess } from './processes.ts';
-import { ADMIN_PASSWORD, adminToken, client } from './testing/cluster.ts';
+import { adminToken, client, inProcessEnv } from './testing/cluster.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -38,16 +38,7 @@ async function startSingleProcess(
     await admin.end();
     rmSync(dataDir, { recursive: true, force: true });
   });
-  const config = loadConfig({
-    DATABASE_URL: `${TEST_DATABASE_URL}?search_path=${schema}`,
-    JWT_SECRET: randomBytes(24).toString('hex'),
-    EMS_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    EMS_DATA_DIR: dataDir,
-    EMS_SHARDS: '4',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    ...env,
-  });
+  const config = loadConfig({ ...inProcessEnv(schema, dataDir), ...env });
   const running = await startProcess(config, roles, createLogger('silent', 'metrics'));
   cleanups.push(() => running.stop());
   return running;

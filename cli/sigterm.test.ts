@@ -25,7 +25,7 @@ import { TEST_DATABASE_URL } from '../api/testing.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { startProcess } from './processes.ts';
-import { ADMIN_PASSWORD, adminToken, type Cluster, client, startCluster } from './testing/cluster.ts';
+import { adminToken, type Cluster, client, inProcessEnv, startCluster } from './testing/cluster.ts';
 import { expectExactTotals, holders as shardHolders, startLoad, waitForTotals } from './testing/load.ts';
 
 const DEVICES = 40;
@@ -215,21 +215,12 @@ describe('SIGTERM', () => {
 
   it('answers /readyz 503 while the drain waits for the job in flight, which commits before the stop ends', async () => {
     const schema = `s_${randomBytes(5).toString('hex')}`;
-    const databaseUrl = `${TEST_DATABASE_URL}?search_path=${schema}`;
     const sql = postgres(TEST_DATABASE_URL, { max: 2, onnotice: () => {} });
     const dataDir = mkdtempSync(path.join(tmpdir(), 'ems-drain-'));
     await sql.unsafe(`create schema "${schema}"`);
     const locker = await sql.reserve();
     try {
-      const config = loadConfig({
-        DATABASE_URL: databaseUrl,
-        JWT_SECRET: randomBytes(24).toString('hex'),
-        EMS_ADMIN_PASSWORD: ADMIN_PASSWORD,
-        EMS_DATA_DIR: dataDir,
-        EMS_SHARDS: '4',
-        HOST: '127.0.0.1',
-        PORT: '0',
-      });
+      const config = loadConfig(inProcessEnv(schema, dataDir));
       const running = await startProcess(
         config,
         { api: true, runtime: true },

@@ -6,14 +6,13 @@
  * database-free actor tests rely on.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryDeviceStore } from '../actors/memory-store.ts';
 import type { ReadingTuple } from '../actors/messages.ts';
 import { ShardProcessor } from '../actors/shard-processor.ts';
 import { registerStoreSuite } from '../actors/store.suite.ts';
 import type { DeviceConfig, DeviceStore, NewAlert } from '../actors/store.ts';
+import { sensorValues } from '../actors/testing.ts';
 import { PostgresDeviceStore } from './device-store.ts';
 import { type TestDb, testDatabase } from './testing.ts';
 
@@ -46,11 +45,10 @@ describe('the shard processor on Postgres and on the memory store', () => {
 
   const HOUR = 3_600_000;
   const MIDNIGHT = Date.parse('2026-03-10T00:00:00+02:00');
-  const SENSOR = fileURLToPath(new URL('../../shared/data/sensor.csv', import.meta.url));
 
   /** A day of sensor.csv in a shuffled order with some readings repeated, in jobs of 1 to 12. */
   function messyJobs(deviceId: string): ReadingTuple[][] {
-    const values = readFileSync(SENSOR, 'utf8').trim().split('\n').slice(0, 145).map(Number);
+    const values = sensorValues(145);
     const readings = values.map((v, i) => [deviceId, MIDNIGHT + i * 600_000, v] as ReadingTuple);
     let s = 42;
     const next = (n: number) => {

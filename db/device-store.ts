@@ -12,6 +12,7 @@ import {
   type CommitItem,
   type ConfigChange,
   type CountingConfig,
+  type DeviceConfig,
   type DeviceSnapshot,
   type DeviceStore,
   DuplicateReadingError,
@@ -26,13 +27,8 @@ import type { Sql } from './connect.ts';
 
 type Tuple = [number, number, number | string];
 
-interface SnapshotRow {
-  id: string;
-  name: string;
-  ownerId: string | null;
-  maxHourlyKwh: number;
-  meterKind: 'interval' | 'cumulative';
-  timeZone: string;
+/** A device's configuration in force (applied_config over the row) and its open state, as one row. */
+interface SnapshotRow extends DeviceConfig {
   recent: Tuple[] | null;
   hourStart: number | null;
   hourKwh: number | null;

@@ -1,20 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RuntimeNode, type ShardLossReason } from './node.ts';
 import { desiredShards } from './placement.ts';
-import { memoryBackend, redisBackend, type TestBackend } from './testing/backends.ts';
-import type { LeaseStore, LeaseTimings, RuntimeDrivers, ShardHandler, ShardJob } from './types.ts';
+import { FAST_TIMINGS, memoryBackend, redisBackend, type TestBackend } from './testing/backends.ts';
+import type { LeaseStore, RuntimeDrivers, ShardHandler, ShardJob } from './types.ts';
 
 const SHARDS = 64;
 const ALL_SHARDS = Array.from({ length: SHARDS }, (_, i) => i);
-const FAST: LeaseTimings = {
-  leaseMs: 2000,
-  renewEveryMs: 250,
-  heartbeatMs: 250,
-  nodeTtlMs: 1000,
-  rebalanceEveryMs: 250,
-  jitterMs: 50,
-  stopMarginMs: 700,
-};
 
 const until = (assertion: () => void | Promise<void>, timeout = 20_000) =>
   vi.waitFor(assertion, { timeout, interval: 50 });
@@ -61,7 +52,7 @@ describe.each([
     await backend.teardown();
   });
 
-  function startNode(nodeId: string, drivers: RuntimeDrivers = backend.connect(), timings = FAST) {
+  function startNode(nodeId: string, drivers: RuntimeDrivers = backend.connect(), timings = FAST_TIMINGS) {
     const app = new RecordingApp();
     const errors: Error[] = [];
     const node = new RuntimeNode({ nodeId, shards: SHARDS, drivers, handler: app, timings });
@@ -172,7 +163,7 @@ describe.each([
       release: (...args) => (cutOff ? hang() : drivers.leases.release(...args)),
       holderOf: (shard) => drivers.leases.holderOf(shard),
     };
-    const timings = { ...FAST, leaseMs: 4000, stopMarginMs: 2000 };
+    const timings = { ...FAST_TIMINGS, leaseMs: 4000, stopMarginMs: 2000 };
     const a = startNode('node-a', { ...drivers, leases }, timings);
     await a.started;
     expect(a.node.ownedShards()).toEqual(ALL_SHARDS);
@@ -204,7 +195,7 @@ describe.each([
   it('refuses lease timings under which a renew could never land in time', () => {
     const drivers = backend.connect();
     const handler = new RecordingApp();
-    const timings = { ...FAST, leaseMs: 1000, stopMarginMs: 800 };
+    const timings = { ...FAST_TIMINGS, leaseMs: 1000, stopMarginMs: 800 };
     expect(() => new RuntimeNode({ nodeId: 'x', shards: SHARDS, drivers, handler, timings })).toThrow(
       RangeError,
     );
@@ -219,7 +210,7 @@ describe.each([
       shards: SHARDS,
       drivers: backend.connect(),
       handler: app,
-      timings: FAST,
+      timings: FAST_TIMINGS,
     });
     node.on('error', (error) => errors.push(error));
     nodes.push(node);

@@ -7,17 +7,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryDrivers } from './memory/index.ts';
 import { RuntimeNode } from './node.ts';
+import { FAST_TIMINGS } from './testing/backends.ts';
 import type { RuntimeDrivers, ShardConsumer, ShardJob } from './types.ts';
-
-const TIMINGS = {
-  leaseMs: 2000,
-  renewEveryMs: 250,
-  heartbeatMs: 250,
-  nodeTtlMs: 1000,
-  rebalanceEveryMs: 250,
-  jitterMs: 50,
-  stopMarginMs: 700,
-};
 
 let node: RuntimeNode | undefined;
 afterEach(async () => {
@@ -62,7 +53,7 @@ describe('RuntimeNode watchdog', () => {
       nodeId: 'watched',
       shards: 4,
       drivers,
-      timings: TIMINGS,
+      timings: FAST_TIMINGS,
       watchdog: { everyMs: 200, stallMs: 600 },
       log: { info: () => {}, warn: () => {}, error: (_d, message) => logged.push(message) },
       handler: {
@@ -97,7 +88,7 @@ describe('RuntimeNode watchdog', () => {
       nodeId: 'idle',
       shards: 2,
       drivers: memory,
-      timings: TIMINGS,
+      timings: FAST_TIMINGS,
       watchdog: { everyMs: 100, stallMs: 200 },
       handler: { onAcquired: async () => {}, onReleased: async () => {}, process: async () => {} },
     });

@@ -13,6 +13,16 @@ export interface Output {
   isTTY?: boolean;
 }
 
+/** An Output that keeps what was written, not a TTY: for tests, and callers that show it only on failure. */
+export class KeptOutput implements Output {
+  text = '';
+  isTTY = false;
+  write(chunk: string) {
+    this.text += chunk;
+    return true;
+  }
+}
+
 export interface ProgressOptions {
   stream: Output;
   stats: DeliveryStats;

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roundKwh } from '../actors/meter.ts';
 import { adminToken, type Cluster, client, startCluster } from '../cli/testing/cluster.ts';
 import { shardOf } from '../runtime/placement.ts';
-import { runSimulate } from './index.ts';
+import { KeptOutput, runSimulate } from './index.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SENSOR_CSV = fileURLToPath(new URL('../../shared/data/sensor.csv', import.meta.url));
@@ -100,18 +100,9 @@ const replayArgs = (id: string) => [
   ...['--interval', '10m', '--speed', 'max', '--count', String(COUNT)],
 ];
 
-class Capture {
-  text = '';
-  isTTY = false;
-  write(chunk: string) {
-    this.text += chunk;
-    return true;
-  }
-}
-
 async function simulateInProcess(argv: string[]) {
-  const stdout = new Capture();
-  const stderr = new Capture();
+  const stdout = new KeptOutput();
+  const stderr = new KeptOutput();
   const code = await runSimulate(argv, { stdout, stderr, env: {}, signal: new AbortController().signal });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }

@@ -8,21 +8,12 @@ import {
   readingKey,
   startFakeIngestServer,
 } from './fake-ingest-server.ts';
-import { runSimulate, type SimulateIo } from './index.ts';
+import { KeptOutput, runSimulate, type SimulateIo } from './index.ts';
 
 // Relative to the repository root, where vitest runs: the shared meter file is never copied in.
 const SENSOR_CSV = '../shared/data/sensor.csv';
 const sensorLines = readFileSync(SENSOR_CSV, 'utf8').trim().split('\n');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-class Capture {
-  text = '';
-  isTTY = false;
-  write(chunk: string) {
-    this.text += chunk;
-    return true;
-  }
-}
 
 let server: FakeIngestServer | undefined;
 const tmp = mkdtempSync(join(tmpdir(), 'ems-simulate-'));
@@ -38,8 +29,8 @@ async function run(
   extra: Partial<SimulateIo> = {},
 ) {
   server ??= await startFakeIngestServer(behave);
-  const stdout = new Capture();
-  const stderr = new Capture();
+  const stdout = new KeptOutput();
+  const stderr = new KeptOutput();
   const controller = new AbortController();
   const code = await runSimulate([...argv, '--url', server.url], {
     stdout,
@@ -225,9 +216,9 @@ describe('ems simulate argument handling', () => {
 
   it('needs a token', async () => {
     server = await startFakeIngestServer();
-    const stderr = new Capture();
+    const stderr = new KeptOutput();
     const code = await runSimulate(['--device', 'a', '--count', '1', '--url', server.url], {
-      stdout: new Capture(),
+      stdout: new KeptOutput(),
       stderr,
       env: {},
       signal: new AbortController().signal,

@@ -4,6 +4,7 @@
  * acknowledged; another client's alert is a 404.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Alert } from '../contract.ts';
 import { type TestApp, testApp } from '../testing.ts';
 
 let t: TestApp;
@@ -11,20 +12,6 @@ beforeAll(async () => {
   t = await testApp({ runtime: true });
 });
 afterAll(() => t.close());
-
-interface AlertBody {
-  id: string;
-  deviceId: string;
-  deviceName: string;
-  ownerId: string | null;
-  kind: string;
-  hourStart: string;
-  kwh: number;
-  maxHourlyKwh: number;
-  late: boolean;
-  createdAt: string;
-  acknowledgedAt: string | null;
-}
 
 /** A device of `ownerId` that went over its 2 kWh limit in the current hour. */
 async function deviceOverLimit(ownerId: string | null, name = 'Oven') {
@@ -42,7 +29,7 @@ async function deviceOverLimit(ownerId: string | null, name = 'Oven') {
 async function list(query: string, token?: string) {
   const res = await t.request('GET', `/api/alerts${query}`, token ? { token } : {});
   expect(res.status).toBe(200);
-  return (await res.json()) as { items: AlertBody[]; total: number };
+  return (await res.json()) as { items: Alert[]; total: number };
 }
 
 describe('alerts', () => {
@@ -92,7 +79,7 @@ describe('alerts', () => {
     const alert = open.items.find((x) => x.kind === 'exceeded')!;
     const res = await t.request('POST', `/api/alerts/${alert.id}/ack`, { token: client.token });
     expect(res.status).toBe(200);
-    const acked = (await res.json()) as AlertBody;
+    const acked = (await res.json()) as Alert;
     expect(acked).toMatchObject({ id: alert.id, kind: 'exceeded', deviceId: device.id });
     expect(Date.parse(acked.acknowledgedAt!)).not.toBeNaN();
 

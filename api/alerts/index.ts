@@ -3,12 +3,11 @@
  * acknowledged. After a reconnect the UI refetches `?status=open` to catch
  * up on what it missed while offline.
  */
-import { createRoute } from '@hono/zod-openapi';
 import { requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { Alert, AlertStatus, listOf, Uuid } from '../contract.ts';
 import { notFound } from '../errors.ts';
-import { bearer, errors, IdParam, json, newRouter, Paging } from '../router.ts';
+import { errors, IdParam, json, newRouter, Paging, routeBuilder } from '../router.ts';
 import { acknowledgeAlert, listAlerts, toAlert } from './repo.ts';
 
 const Query = Paging.extend({
@@ -16,23 +15,13 @@ const Query = Paging.extend({
   deviceId: Uuid.optional(),
 });
 
-const tags = ['alerts'];
+const route = routeBuilder(['alerts']);
 const routes = {
-  list: createRoute({
-    method: 'get',
-    path: '/',
-    tags,
-    summary: 'List alerts, newest first',
-    security: bearer,
+  list: route('get', '/', 'List alerts, newest first', {
     request: { query: Query },
     responses: { 200: json(listOf(Alert), 'A page of alerts'), ...errors(400, 401, 403) },
   }),
-  ack: createRoute({
-    method: 'post',
-    path: '/{id}/ack',
-    tags,
-    summary: 'Acknowledge an alert',
-    security: bearer,
+  ack: route('post', '/{id}/ack', 'Acknowledge an alert', {
     request: { params: IdParam },
     responses: { 200: json(Alert, 'The acknowledged alert'), ...errors(400, 401, 403, 404) },
   }),

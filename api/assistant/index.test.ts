@@ -54,6 +54,18 @@ const chatWith = (assistant: ReturnType<typeof createAssistant>) =>
 
 const aliceActor = () => ({ id: alice.id, role: 'client' as const, name: 'Alice' });
 
+/** An assistant with a key, talking to the fake Gemini. */
+const gemini = (options: { timeoutMs?: number; maxToolRounds?: number } = {}) =>
+  createAssistant({ apiKey: 'k', model: 'gemini-test', baseUrl: fake.baseUrl, ...options });
+
+/** Alice asks `assistant` one question, with nothing before it in the conversation. */
+const aliceAsks = (assistant: ReturnType<typeof createAssistant>, question: string) =>
+  assistant.answer({
+    sql: t.db.sql,
+    client: { id: alice.id, name: 'Alice' },
+    history: [fakeMessage(alice.id, question)],
+  });
+
 describe('assistant', () => {
   it('answers with the client’s own consumption through a function-call round trip', async () => {
     fake.script((_req, i) =>
@@ -104,12 +116,7 @@ describe('assistant', () => {
         ? { functionCall: { name: 'get_consumption', args: { deviceId: bobsDeviceId, date: yesterday } } }
         : { text: 'I cannot see that device.' },
     );
-    const assistant = createAssistant({ apiKey: 'k', model: 'gemini-test', baseUrl: fake.baseUrl });
-    const reply = await assistant.answer({
-      sql: t.db.sql,
-      client: { id: alice.id, name: 'Alice' },
-      history: [fakeMessage(alice.id, 'How much did the boiler use?')],
-    });
+    const reply = await aliceAsks(gemini(), 'How much did the boiler use?');
     expect(reply).toEqual({ text: 'I cannot see that device.', handedOver: false });
     const sent = JSON.stringify(fake.requests[1]!.body.contents.at(-1));
     expect(sent).toContain('"error"');
@@ -121,12 +128,7 @@ describe('assistant', () => {
     fake.script((_req, i) =>
       i === 0 ? { functionCall: { name: 'list_my_devices', args: {} } } : { text: 'You have a heater.' },
     );
-    const assistant = createAssistant({ apiKey: 'k', model: 'gemini-test', baseUrl: fake.baseUrl });
-    await assistant.answer({
-      sql: t.db.sql,
-      client: { id: alice.id, name: 'Alice' },
-      history: [fakeMessage(alice.id, 'Which devices do I have?')],
-    });
+    await aliceAsks(gemini(), 'Which devices do I have?');
     const devices = fake.requests[1]!.body.contents.at(-1).parts[0].functionResponse.response.devices;
     expect(devices.map((d: { id: string }) => d.id)).toEqual([heaterId]);
   });
@@ -146,46 +148,21 @@ describe('assistant', () => {
 
   it('hands over when Gemini answers 500', async () => {
     fake.script(() => ({ status: 500 }));
-    const assistant = createAssistant({ apiKey: 'k', model: 'gemini-test', baseUrl: fake.baseUrl });
-    const reply = await assistant.answer({
-      sql: t.db.sql,
-      client: { id: alice.id, name: 'Alice' },
-      history: [fakeMessage(alice.id, 'Hi')],
-    });
+    const reply = await aliceAsks(gemini(), 'Hi');
     expect(reply).toEqual({ text: UNAVAILABLE_TEXT, handedOver: true });
     expect(fake.requests).toHaveLength(1);
   });
 
   it('hands over when Gemini never answers, once the deadline passes', async () => {
     fake.script(() => 'hang');
-    const assistant = createAssistant({
-      apiKey: 'k',
-      model: 'gemini-test',
-      baseUrl: fake.baseUrl,
-      timeoutMs: 300,
-    });
-    const reply = await assistant.answer({
-      sql: t.db.sql,
-      client: { id: alice.id, name: 'Alice' },
-      history: [fakeMessage(alice.id, 'Hi')],
-    });
+    const reply = await aliceAsks(gemini({ timeoutMs: 300 }), 'Hi');
     expect(reply).toEqual({ text: UNAVAILABLE_TEXT, handedOver: true });
     expect(fake.requests).toHaveLength(1);
   });
 
   it('gives up when the model keeps calling tools', async () => {
     fake.script(() => ({ functionCall: { name: 'list_my_alerts', args: { status: 'all' } } }));
-    const assistant = createAssistant({
-      apiKey: 'k',
-      model: 'gemini-test',
-      baseUrl: fake.baseUrl,
-      maxToolRounds: 2,
-    });
-    const reply = await assistant.answer({
-      sql: t.db.sql,
-      client: { id: alice.id, name: 'Alice' },
-      history: [fakeMessage(alice.id, 'Alerts?')],
-    });
+    const reply = await aliceAsks(gemini({ maxToolRounds: 2 }), 'Alerts?');
     expect(reply.handedOver).toBe(true);
     expect(fake.requests).toHaveLength(3);
   });

@@ -3,11 +3,11 @@
  * actor and action. Entries are written by the routes they describe, in the
  * transaction of the change (repo.ts `recordAudit`).
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { requireAdmin } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { AuditEntry, listOf } from '../contract.ts';
-import { bearer, errors, json, newRouter, Paging } from '../router.ts';
+import { errors, json, newRouter, Paging, routeBuilder } from '../router.ts';
 import { listAudit } from './repo.ts';
 
 const AuditQuery = Paging.extend({
@@ -19,12 +19,8 @@ const AuditQuery = Paging.extend({
     .optional(),
 });
 
-const list = createRoute({
-  method: 'get',
-  path: '/',
-  tags: ['audit'],
-  summary: 'The audit log, newest first',
-  security: bearer,
+const route = routeBuilder(['audit']);
+const list = route('get', '/', 'The audit log, newest first', {
   request: { query: AuditQuery },
   responses: { 200: json(listOf(AuditEntry), 'A page of entries'), ...errors(400, 401, 403) },
 });

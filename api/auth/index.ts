@@ -3,7 +3,7 @@
  * change one's own password, and who am I. Sign-in outcomes are audited with
  * the client address; a password never is.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { sessionRoom } from '../../core/rooms.ts';
 import { recordAudit } from '../audit/repo.ts';
@@ -11,7 +11,7 @@ import type { AppDeps, AppEnv } from '../context.ts';
 import { LoginResponse, User } from '../contract.ts';
 import { ApiError } from '../errors.ts';
 import { excludingDeadline } from '../ops/request-deadline.ts';
-import { bearer, errors, json, jsonBody, newRouter } from '../router.ts';
+import { errors, json, jsonBody, newRouter, routeBuilder } from '../router.ts';
 import {
   findByUsernameWithHash,
   findHashById,
@@ -38,47 +38,29 @@ const ProfileBody = z
   .strict()
   .openapi('UpdateProfile');
 
-const tags = ['auth'];
+const route = routeBuilder(['auth']);
 const routes = {
-  login: createRoute({
-    method: 'post',
-    path: '/login',
-    tags,
-    summary: 'Sign in; returns a JWT',
-    request: jsonBody(LoginBody),
-    responses: { 200: json(LoginResponse, 'Signed in'), ...errors(400, 401, 429, 503) },
-  }),
-  me: createRoute({
-    method: 'get',
-    path: '/me',
-    tags,
-    summary: 'The signed-in user',
-    security: bearer,
+  login: route(
+    'post',
+    '/login',
+    'Sign in; returns a JWT',
+    {
+      request: jsonBody(LoginBody),
+      responses: { 200: json(LoginResponse, 'Signed in'), ...errors(400, 401, 429, 503) },
+    },
+    { public: true },
+  ),
+  me: route('get', '/me', 'The signed-in user', {
     responses: { 200: json(User, 'The user'), ...errors(401, 403) },
   }),
-  updateMe: createRoute({
-    method: 'patch',
-    path: '/me',
-    tags,
-    summary: 'Change my name or e-mail',
-    security: bearer,
+  updateMe: route('patch', '/me', 'Change my name or e-mail', {
     request: jsonBody(ProfileBody),
     responses: { 200: json(User, 'The user'), ...errors(400, 401, 403) },
   }),
-  logout: createRoute({
-    method: 'post',
-    path: '/logout',
-    tags,
-    summary: 'Sign out: this login token is refused from now on, on every node',
-    security: bearer,
+  logout: route('post', '/logout', 'Sign out: this login token is refused from now on, on every node', {
     responses: { 204: { description: 'Signed out' }, ...errors(401, 403) },
   }),
-  password: createRoute({
-    method: 'post',
-    path: '/password',
-    tags,
-    summary: 'Change my password; every other login session ends',
-    security: bearer,
+  password: route('post', '/password', 'Change my password; every other login session ends', {
     request: jsonBody(PasswordBody),
     responses: { 204: { description: 'Changed' }, ...errors(400, 401, 403, 429, 503) },
   }),
@@ -90,6 +72,12 @@ function tooMany(waitMs: number): ApiError {
     'retry-after': String(seconds),
   });
 }
+
+/** Who did it and from where, in the audit entry of a user acting on their own session or account. */
+const ownAudit = (user: { id: string; username: string }, ip: string | null) => ({
+  actor: { id: user.id, username: user.username },
+  ip,
+});
 
 export function authRoutes(deps: AppDeps, hooks: SessionHooks = {}) {
   const app = newRouter();
@@ -129,11 +117,10 @@ export function authRoutes(deps: AppDeps, hooks: SessionHooks = {}) {
     const issued = await sql.begin(async (tx) => {
       const s = await issueLoginToken({ sql: tx, jwt: deps.jwt }, user);
       await recordAudit(tx, {
-        actor: { id: user.id, username: user.username },
+        ...ownAudit(user, ip),
         action: 'auth.login',
         targetType: 'session',
         targetId: s.sessionId,
-        ip,
       });
       return s;
     });
@@ -161,11 +148,10 @@ export function authRoutes(deps: AppDeps, hooks: SessionHooks = {}) {
     await sql.begin(async (tx) => {
       await endSession(tx, sessionId);
       await recordAudit(tx, {
-        actor: { id: me.id, username: me.username },
+        ...ownAudit(me, addressOf(c)),
         action: 'auth.logout',
         targetType: 'session',
         targetId: sessionId,
-        ip: addressOf(c),
       });
     });
     hooks.endSockets?.([sessionRoom(sessionId)]);
@@ -191,11 +177,10 @@ export function authRoutes(deps: AppDeps, hooks: SessionHooks = {}) {
       await setPasswordHash(tx, me.id, hash);
       const ended = await endLoginSessions(tx, me.id, keep);
       await recordAudit(tx, {
-        actor: { id: me.id, username: me.username },
+        ...ownAudit(me, ip),
         action: 'auth.password_change',
         targetType: 'user',
         targetId: me.id,
-        ip,
         details: { sessionsEnded: ended.length },
       });
       return ended;

@@ -4,11 +4,11 @@
  * client may only use its own (another id is a 404), administrators any
  * client's. The work is done by ChatService, shared with the socket gateway.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { ChatMessage, Conversation, listOf, Uuid } from '../contract.ts';
-import { bearer, errors, json, jsonBody, newRouter, Paging } from '../router.ts';
+import { errors, json, jsonBody, newRouter, Paging, routeBuilder } from '../router.ts';
 import { ChatService, MAX_BODY_CHARS } from './service.ts';
 
 const ClientParam = z.object({
@@ -37,47 +37,49 @@ const ReadUpTo = z
   .strict()
   .openapi('ChatReadUpTo');
 
-const tags = ['chat'];
+const route = routeBuilder(['chat']);
 const routes = {
-  conversations: createRoute({
-    method: 'get',
-    path: '/conversations',
-    tags,
-    summary:
-      'Conversations: every client for administrators (latest activity first), the own one for a client',
-    description:
-      '`unread` counts the messages the caller has not read: for administrators the client’s, for a client those of administrators and the assistant.',
-    security: bearer,
-    request: { query: Paging },
-    responses: { 200: json(listOf(Conversation), 'A page of conversations'), ...errors(400, 401, 403) },
-  }),
-  history: createRoute({
-    method: 'get',
-    path: '/conversations/{clientId}/messages',
-    tags,
-    summary: 'A page of messages, newest page first, returned in chronological order',
-    security: bearer,
-    request: { params: ClientParam, query: HistoryQuery },
-    responses: { 200: json(listOf(ChatMessage), 'Messages, oldest first'), ...errors(400, 401, 403, 404) },
-  }),
-  send: createRoute({
-    method: 'post',
-    path: '/conversations/{clientId}/messages',
-    tags,
-    summary: 'Send a message (pushed as chat:message to the client and to administrators)',
-    security: bearer,
-    request: { params: ClientParam, ...jsonBody(SendMessage) },
-    responses: { 201: json(ChatMessage, 'The stored message'), ...errors(400, 401, 403, 404, 429) },
-  }),
-  read: createRoute({
-    method: 'post',
-    path: '/conversations/{clientId}/read',
-    tags,
-    summary: 'Mark the other side’s messages read up to one message (pushed as chat:read)',
-    security: bearer,
-    request: { params: ClientParam, ...jsonBody(ReadUpTo) },
-    responses: { 204: { description: 'Marked read' }, ...errors(400, 401, 403, 404) },
-  }),
+  conversations: route(
+    'get',
+    '/conversations',
+    {
+      summary:
+        'Conversations: every client for administrators (latest activity first), the own one for a client',
+      description:
+        '`unread` counts the messages the caller has not read: for administrators the client’s, for a client those of administrators and the assistant.',
+    },
+    {
+      request: { query: Paging },
+      responses: { 200: json(listOf(Conversation), 'A page of conversations'), ...errors(400, 401, 403) },
+    },
+  ),
+  history: route(
+    'get',
+    '/conversations/{clientId}/messages',
+    'A page of messages, newest page first, returned in chronological order',
+    {
+      request: { params: ClientParam, query: HistoryQuery },
+      responses: { 200: json(listOf(ChatMessage), 'Messages, oldest first'), ...errors(400, 401, 403, 404) },
+    },
+  ),
+  send: route(
+    'post',
+    '/conversations/{clientId}/messages',
+    'Send a message (pushed as chat:message to the client and to administrators)',
+    {
+      request: { params: ClientParam, ...jsonBody(SendMessage) },
+      responses: { 201: json(ChatMessage, 'The stored message'), ...errors(400, 401, 403, 404, 429) },
+    },
+  ),
+  read: route(
+    'post',
+    '/conversations/{clientId}/read',
+    'Mark the other side’s messages read up to one message (pushed as chat:read)',
+    {
+      request: { params: ClientParam, ...jsonBody(ReadUpTo) },
+      responses: { 204: { description: 'Marked read' }, ...errors(400, 401, 403, 404) },
+    },
+  ),
 };
 
 export function chatRoutes(deps: AppDeps, chat?: ChatService) {

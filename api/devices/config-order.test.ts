@@ -12,20 +12,16 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { roundKwh } from '../../actors/meter.ts';
-import { ShardProcessor } from '../../actors/shard-processor.ts';
-import { PostgresDeviceStore } from '../../db/device-store.ts';
-import { RuntimeNode } from '../../runtime/node.ts';
 import { createApp } from '../app.ts';
 import { RedisDeviceInvalidations } from '../readings/device-invalidations.ts';
-import { TEST_REDIS_URL, type TestApp, testApp } from '../testing.ts';
+import { startRuntimeNode, TEST_REDIS_URL, type TestApp, type TestRuntimeNode, testApp } from '../testing.ts';
 
 const STEP = 10 * 60_000;
 let t: TestApp;
 let redis: Redis;
 let bus1: RedisDeviceInvalidations;
 let bus2: RedisDeviceInvalidations;
-let node: RuntimeNode | undefined;
-let processor: ShardProcessor | undefined;
+let runtime: TestRuntimeNode | undefined;
 
 beforeAll(async () => {
   redis = new Redis(TEST_REDIS_URL);
@@ -36,10 +32,8 @@ beforeAll(async () => {
   t = await testApp({ deps: { deviceInvalidations: bus1 } });
 });
 afterEach(async () => {
-  await node?.stop();
-  await processor?.close();
-  node = undefined;
-  processor = undefined;
+  await runtime?.stop();
+  runtime = undefined;
 });
 afterAll(async () => {
   await t.close();
@@ -50,19 +44,7 @@ afterAll(async () => {
 
 /** Starts the runtime node that works the backlog, and waits until it is done. */
 async function runBacklog() {
-  processor = new ShardProcessor({
-    shards: t.deps.shards,
-    store: new PostgresDeviceStore(t.db.sql),
-    events: t.drivers.events,
-    sweepEveryMs: 0,
-  });
-  node = new RuntimeNode({
-    nodeId: 'backlog-node',
-    shards: t.deps.shards,
-    drivers: t.drivers,
-    handler: processor,
-  });
-  await node.start();
+  runtime = await startRuntimeNode(t, 'backlog-node');
   await t.settle();
 }
 
@@ -191,6 +173,6 @@ describe('a deleted device', () => {
     expect((await postTo(t.app, device.id)).status).toBe(422);
 
     await runBacklog();
-    expect(processor!.totals.dropped).toBe(1);
+    expect(runtime!.processor.totals.dropped).toBe(1);
   });
 });

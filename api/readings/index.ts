@@ -7,11 +7,11 @@
  * them within ENQUEUE_DEADLINE_MS the answer is 503 `unavailable` (the client
  * resends; readings are deduplicated), never a late 202 and never a hang.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { requirePrincipal } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { ApiError, unavailable, withDeadline } from '../errors.ts';
-import { bearer, errors, json, jsonBody, newRouter } from '../router.ts';
+import { errors, json, jsonBody, newRouter, routeBuilder } from '../router.ts';
 import { processDeviceInvalidations } from './device-invalidations.ts';
 import { enqueueReadings } from './enqueue.ts';
 import { KnownDevices } from './known-devices.ts';
@@ -22,12 +22,8 @@ const ENQUEUE_DEADLINE_MS = 2500;
 
 const Accepted = z.object({ accepted: z.number().int() }).openapi('ReadingsAccepted');
 
-const post = createRoute({
-  method: 'post',
-  path: '/',
-  tags: ['readings'],
-  summary: 'Post meter readings (1–5000); 202 once durable',
-  security: bearer,
+const route = routeBuilder(['readings']);
+const post = route('post', '/', 'Post meter readings (1–5000); 202 once durable', {
   request: jsonBody(ReadingsBody),
   responses: {
     202: json(Accepted, 'Accepted; will be in the aggregates shortly'),

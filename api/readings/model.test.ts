@@ -18,12 +18,9 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ShardProcessor } from '../../actors/shard-processor.ts';
 import { canonicalTimeZone } from '../../core/time.ts';
-import { PostgresDeviceStore } from '../../db/device-store.ts';
-import { RuntimeNode } from '../../runtime/node.ts';
 import { nanoOf } from '../consumption/buckets.ts';
-import { type TestApp, testApp } from '../testing.ts';
+import { startRuntimeNode, type TestApp, type TestRuntimeNode, testApp } from '../testing.ts';
 import { enqueueReadings } from './enqueue.ts';
 import {
   type CaseSpec,
@@ -45,30 +42,16 @@ const SHRINK_MS = Number(process.env.EMS_MODEL_SHRINK_MS ?? 300_000);
 const TAIL_BATCH = 24;
 
 let t: TestApp;
-let node: RuntimeNode;
-let processor: ShardProcessor;
+let runtime: TestRuntimeNode;
 let nodes = 0;
 
 async function startNode() {
-  processor = new ShardProcessor({
-    shards: t.deps.shards,
-    store: new PostgresDeviceStore(t.db.sql),
-    events: t.drivers.events,
-    sweepEveryMs: 0,
-  });
-  node = new RuntimeNode({
-    nodeId: `model-node-${++nodes}`,
-    shards: t.deps.shards,
-    drivers: t.drivers,
-    handler: processor,
-  });
-  await node.start();
+  runtime = await startRuntimeNode(t, `model-node-${++nodes}`);
 }
 
 /** The node that held every shard leaves mid-stream; a new one (cold actors, new epochs) takes over. */
 async function swapNode() {
-  await node.stop();
-  await processor.close();
+  await runtime.stop();
   await startNode();
 }
 
@@ -77,8 +60,7 @@ beforeAll(async () => {
   await startNode();
 });
 afterAll(async () => {
-  await node.stop();
-  await processor.close();
+  await runtime.stop();
   await t.close();
 });
 

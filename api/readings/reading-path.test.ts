@@ -3,43 +3,17 @@
  * queue → runtime node → device actor → Postgres, checked through the
  * consumption and alerts endpoints (invariants 1, 2, 3 and 6).
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roundKwh } from '../../actors/meter.ts';
 import { FencedError } from '../../actors/store.ts';
+import { expectedHourly, sensorValues, shuffled } from '../../actors/testing.ts';
 import { shardOf } from '../../runtime/placement.ts';
 import { type TestApp, testApp } from '../testing.ts';
 
-const SENSOR = new URL('../../../shared/data/sensor.csv', import.meta.url);
-const values = readFileSync(SENSOR, 'utf8')
-  .split('\n')
-  .filter((l) => l.trim() !== '')
-  .map(Number);
-const first144 = values.slice(0, 144);
+const first144 = sensorValues(144);
 // Local midnight of 2026-03-10 in Bucharest (UTC+2 in winter).
 const MIDNIGHT = Date.parse('2026-03-10T00:00:00+02:00');
 const STEP = 10 * 60_000;
-
-/** Hour h of the day holds readings 6h..6h+5; the first reading is the baseline. */
-function expectedHourly(series: number[]): number[] {
-  const hours: number[] = [];
-  for (let h = 0; h < 24; h++) {
-    const start = h === 0 ? 0 : 6 * h - 1;
-    hours.push(roundKwh(series[6 * h + 5]! - series[start]!));
-  }
-  return hours;
-}
-
-function shuffled<T>(items: T[], seed = 7): T[] {
-  const out = [...items];
-  let s = seed;
-  for (let i = out.length - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    const j = s % (i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 let t: TestApp;
 beforeAll(async () => {
@@ -112,7 +86,7 @@ describe('replaying sensor.csv as a cumulative meter', () => {
     const readings = sensorReadings(device.id);
     await postAll(readings);
     await postAll(readings, 37);
-    await postAll(shuffled(readings), 20);
+    await postAll(shuffled(readings, 7), 20);
     expect((await day(device.id)).hours.map((h) => h.kwh)).toEqual(expected);
     const over = expected.filter((kwh) => kwh > limit).length;
     expect((await alerts(device.id)).filter((a) => a.kind === 'exceeded')).toHaveLength(over);
@@ -194,13 +168,17 @@ describe('meters and hours', () => {
   });
 });
 
+/** A new interval meter, its shard, and the epoch the test node holds that shard at. */
+async function intervalDeviceOnItsShard() {
+  const device = await t.createDevice({ meterKind: 'interval', maxHourlyKwh: 100 });
+  const shard = shardOf(device.id, 8);
+  const [fence] = await t.db.sql<{ epoch: number }[]>`select epoch from shard_fences where shard = ${shard}`;
+  return { device, shard, epoch: fence!.epoch };
+}
+
 describe('the processor', () => {
   it('counts a redelivered job once', async () => {
-    const device = await t.createDevice({ meterKind: 'interval', maxHourlyKwh: 100 });
-    const shard = shardOf(device.id, 8);
-    const epoch = (
-      await t.db.sql<{ epoch: number }[]>`select epoch from shard_fences where shard = ${shard}`
-    )[0]!.epoch;
+    const { device, shard, epoch } = await intervalDeviceOnItsShard();
     const payload = { readings: [[device.id, MIDNIGHT, 1.25] as [string, number, number]] };
     const first = await t.processor!.processPayload(shard, payload, epoch);
     const again = await t.processor!.processPayload(shard, payload, epoch);
@@ -211,11 +189,7 @@ describe('the processor', () => {
   });
 
   it('rejects a write from a node whose lease epoch was fenced off, storing nothing', async () => {
-    const device = await t.createDevice({ meterKind: 'interval', maxHourlyKwh: 100 });
-    const shard = shardOf(device.id, 8);
-    const epoch = (
-      await t.db.sql<{ epoch: number }[]>`select epoch from shard_fences where shard = ${shard}`
-    )[0]!.epoch;
+    const { device, shard, epoch } = await intervalDeviceOnItsShard();
     const payload = { readings: [[device.id, MIDNIGHT + STEP, 3] as [string, number, number]] };
     await expect(t.processor!.processPayload(shard, payload, epoch - 1)).rejects.toBeInstanceOf(FencedError);
     expect((await day(device.id, '2026-03-09')).totalKwh).toBe(0);

@@ -4,48 +4,17 @@
  * with their acks, unread counts over REST, bad payloads answered with an
  * error ack, and no message ever reaching another client.
  */
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RedisEventPublisher } from '../../runtime/redis/events.ts';
-import { redisKeys } from '../../runtime/redis/keys.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatMessage, Conversation, List } from '../contract.ts';
-import { TEST_REDIS_URL, type TestApp, testApp } from '../testing.ts';
-import {
-  type ApiNode,
-  closeAllSockets,
-  connect,
-  nextEvent,
-  recorder,
-  request,
-  startApiNode,
-} from './testing.ts';
+import { type ApiNode, connect, nextEvent, recorder, request, useTwoNodeCluster } from './testing.ts';
 
-const prefix = `t_${randomBytes(5).toString('hex')}`;
-let t: TestApp;
-let redis: Redis;
-let node1: ApiNode;
-let node2: ApiNode;
+const cluster = useTwoNodeCluster();
 let alice: { id: string; token: string };
 let bob: { id: string; token: string };
 
 beforeAll(async () => {
-  t = await testApp();
-  redis = new Redis(TEST_REDIS_URL);
-  const deps = { ...t.deps, events: new RedisEventPublisher(redis, redisKeys(prefix).socketIo) };
-  node1 = await startApiNode(deps, { redisUrl: TEST_REDIS_URL, redisPrefix: prefix });
-  node2 = await startApiNode(deps, { redisUrl: TEST_REDIS_URL, redisPrefix: prefix });
-  alice = await t.createClient();
-  bob = await t.createClient();
-});
-
-afterEach(() => closeAllSockets());
-
-afterAll(async () => {
-  await node1?.close();
-  await node2?.close();
-  await redis.quit();
-  await t.close();
+  alice = await cluster.t.createClient();
+  bob = await cluster.t.createClient();
 });
 
 async function rest(node: ApiNode, token: string, path: string) {
@@ -53,11 +22,16 @@ async function rest(node: ApiNode, token: string, path: string) {
   return res.json();
 }
 
+/** The conversations list as `token` sees it through `node`. */
+async function conversations(node: ApiNode, token: string) {
+  return (await rest(node, token, '/conversations')) as List<Conversation>;
+}
+
 describe('chat over sockets, across api nodes', () => {
   it('client and admin exchange messages, typing and read receipts; Bob hears none of it', async () => {
-    const client = await connect(node1.url, { token: alice.token });
-    const admin = await connect(node2.url, { token: t.adminToken });
-    const bobSocket = await connect(node2.url, { token: bob.token });
+    const client = await connect(cluster.node1.url, { token: alice.token });
+    const admin = await connect(cluster.node2.url, { token: cluster.t.adminToken });
+    const bobSocket = await connect(cluster.node2.url, { token: bob.token });
     const bobSeen = recorder(bobSocket);
     const clientSeen = recorder(client);
 
@@ -86,7 +60,7 @@ describe('chat over sockets, across api nodes', () => {
     expect(await adminGets).toEqual(sent.message);
     expect(await clientGets).toEqual(sent.message);
 
-    const unreadForAdmin = (await rest(node1, t.adminToken, '/conversations')) as List<Conversation>;
+    const unreadForAdmin = await conversations(cluster.node1, cluster.t.adminToken);
     expect(unreadForAdmin.items.find((c) => c.id === alice.id)!.unread).toBe(1);
 
     // The admin types and replies.
@@ -94,7 +68,7 @@ describe('chat over sockets, across api nodes', () => {
     await request(admin, 'chat:typing', { conversationId: alice.id, typing: true });
     expect(await clientSeesTyping).toEqual({
       conversationId: alice.id,
-      userId: t.adminId,
+      userId: cluster.t.adminId,
       role: 'admin',
       typing: true,
     });
@@ -104,9 +78,7 @@ describe('chat over sockets, across api nodes', () => {
       body: 'Let me check your heater',
     });
     expect(await replyArrives).toEqual(reply.message);
-    expect(((await rest(node2, alice.token, '/conversations')) as List<Conversation>).items[0]!.unread).toBe(
-      1,
-    );
+    expect((await conversations(cluster.node2, alice.token)).items[0]!.unread).toBe(1);
 
     // Read receipts, both ways.
     const clientSeesRead = nextEvent(client, 'chat:read');
@@ -115,7 +87,7 @@ describe('chat over sockets, across api nodes', () => {
     });
     expect(await clientSeesRead).toEqual({
       conversationId: alice.id,
-      userId: t.adminId,
+      userId: cluster.t.adminId,
       upTo: sent.message.id,
     });
     const adminSeesRead = nextEvent(admin, 'chat:read');
@@ -125,14 +97,12 @@ describe('chat over sockets, across api nodes', () => {
       userId: alice.id,
       upTo: reply.message.id,
     });
-    expect(((await rest(node2, alice.token, '/conversations')) as List<Conversation>).items[0]!.unread).toBe(
-      0,
-    );
-    const adminView = (await rest(node1, t.adminToken, '/conversations')) as List<Conversation>;
+    expect((await conversations(cluster.node2, alice.token)).items[0]!.unread).toBe(0);
+    const adminView = await conversations(cluster.node1, cluster.t.adminToken);
     expect(adminView.items.find((c) => c.id === alice.id)!.unread).toBe(0);
 
     const history = (await rest(
-      node1,
+      cluster.node1,
       alice.token,
       `/conversations/${alice.id}/messages`,
     )) as List<ChatMessage>;
@@ -150,7 +120,7 @@ describe('chat over sockets, across api nodes', () => {
   });
 
   it('answers bad payloads with an error ack and keeps serving the socket', async () => {
-    const client = await connect(node1.url, { token: alice.token });
+    const client = await connect(cluster.node1.url, { token: alice.token });
     const cases: Array<[string, unknown, string]> = [
       ['chat:send', {}, 'invalid_request'],
       ['chat:send', 'hello', 'invalid_request'],
@@ -182,8 +152,8 @@ describe('chat over sockets, across api nodes', () => {
   });
 
   it('an admin socket may not send to a conversation that is not a client’s', async () => {
-    const admin = await connect(node2.url, { token: t.adminToken });
-    const reply = await request(admin, 'chat:send', { conversationId: t.adminId, body: 'hi me' });
+    const admin = await connect(cluster.node2.url, { token: cluster.t.adminToken });
+    const reply = await request(admin, 'chat:send', { conversationId: cluster.t.adminId, body: 'hi me' });
     expect(reply.error.code).toBe('not_found');
   });
 });

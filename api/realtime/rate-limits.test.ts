@@ -5,28 +5,17 @@
  */
 
 import { Registry } from 'prom-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApp, testApp } from '../testing.ts';
+import { describe, expect, it } from 'vitest';
 import { exposeDroppedEvents } from './gateway.ts';
-import { type ApiNode, closeAllSockets, connect, recorder, request, startApiNode } from './testing.ts';
+import { connect, recorder, request, useApiNode } from './testing.ts';
 
-let t: TestApp;
-let node: ApiNode;
-beforeAll(async () => {
-  t = await testApp();
-  node = await startApiNode(t.deps, { memoryEvents: t.drivers.events });
-});
-afterEach(() => closeAllSockets());
-afterAll(async () => {
-  await node.close();
-  await t.close();
-});
+const api = useApiNode();
 
 describe('socket event rate limits', () => {
   it('a burst of 20 chat:typing: at most 2 relayed, the rest refused and counted', async () => {
-    const alice = await t.createClient();
-    const client = await connect(node.url, { token: alice.token });
-    const admin = await connect(node.url, { token: t.adminToken });
+    const alice = await api.t.createClient();
+    const client = await connect(api.node.url, { token: alice.token });
+    const admin = await connect(api.node.url, { token: api.t.adminToken });
     const seen = recorder(admin);
     const replies = await Promise.all(
       Array.from({ length: 20 }, () =>
@@ -44,15 +33,15 @@ describe('socket event rate limits', () => {
       check();
     });
     expect(seen.filter((e) => e.event === 'chat:typing').length).toBe(ok);
-    expect(node.realtime.droppedEvents['chat:typing']).toBeGreaterThanOrEqual(20 - ok);
+    expect(api.node.realtime.droppedEvents['chat:typing']).toBeGreaterThanOrEqual(20 - ok);
     const registry = new Registry();
-    exposeDroppedEvents(registry, node.realtime);
+    exposeDroppedEvents(registry, api.node.realtime);
     expect(await registry.metrics()).toMatch(/ems_socket_events_dropped\{event="chat:typing"\} [1-9]/);
   });
 
   it('a burst of 20 chat:read: at most 5 handled', async () => {
-    const bob = await t.createClient();
-    const client = await connect(node.url, { token: bob.token });
+    const bob = await api.t.createClient();
+    const client = await connect(api.node.url, { token: bob.token });
     const sent = await request(client, 'chat:send', { conversationId: bob.id, body: 'hello' });
     const replies = await Promise.all(
       Array.from({ length: 20 }, () =>

@@ -4,35 +4,10 @@
  * the REST call. The periodic re-check is set to an hour, so only the
  * immediate path can pass these tests.
  */
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RedisEventPublisher } from '../../runtime/redis/events.ts';
-import { redisKeys } from '../../runtime/redis/keys.ts';
-import { TEST_REDIS_URL, type TestApp, testApp } from '../testing.ts';
-import { type ApiNode, type ClientSocket, closeAllSockets, connect, startApiNode } from './testing.ts';
+import { describe, expect, it } from 'vitest';
+import { type ApiNode, type ClientSocket, connect, useTwoNodeCluster } from './testing.ts';
 
-const prefix = `t_${randomBytes(5).toString('hex')}`;
-let t: TestApp;
-let redis: Redis;
-let node1: ApiNode;
-let node2: ApiNode;
-
-beforeAll(async () => {
-  t = await testApp();
-  redis = new Redis(TEST_REDIS_URL);
-  const deps = { ...t.deps, events: new RedisEventPublisher(redis, redisKeys(prefix).socketIo) };
-  const opts = { redisUrl: TEST_REDIS_URL, redisPrefix: prefix, recheckMs: 3_600_000 };
-  node1 = await startApiNode(deps, opts);
-  node2 = await startApiNode(deps, opts);
-});
-afterEach(() => closeAllSockets());
-afterAll(async () => {
-  await node1?.close();
-  await node2?.close();
-  await redis.quit();
-  await t.close();
-});
+const cluster = useTwoNodeCluster({ recheckMs: 3_600_000 });
 
 async function call(node: ApiNode, method: string, path: string, token: string, body?: unknown) {
   return fetch(`${node.url}${path}`, {
@@ -42,7 +17,7 @@ async function call(node: ApiNode, method: string, path: string, token: string, 
   });
 }
 async function login(username: string, password = 'client-password'): Promise<string> {
-  const res = await fetch(`${node1.url}/api/auth/login`, {
+  const res = await fetch(`${cluster.node1.url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username, password }),
@@ -52,41 +27,45 @@ async function login(username: string, password = 'client-password'): Promise<st
 }
 const disconnected = (s: ClientSocket) => new Promise<string>((resolve) => s.once('disconnect', resolve));
 
+/** A new client signed in twice (through node 1), each login session with a socket on node 2. */
+async function twoSessionsOnNode2() {
+  const { username } = await cluster.t.createClient();
+  const session = async () => {
+    const token = await login(username);
+    return { token, socket: await connect(cluster.node2.url, { token }) };
+  };
+  return [await session(), await session()] as const;
+}
+
 describe('ended sessions close their sockets on every node', () => {
   it('logout closes that token’s socket on the other node, not the user’s other session', async () => {
-    const { username } = await t.createClient();
-    const a = await login(username);
-    const b = await login(username);
-    const sa = await connect(node2.url, { token: a });
-    const sb = await connect(node2.url, { token: b });
+    const [{ token: a, socket: sa }, { socket: sb }] = await twoSessionsOnNode2();
     const gone = disconnected(sa);
-    expect((await call(node1, 'POST', '/api/auth/logout', a)).status).toBe(204);
+    expect((await call(cluster.node1, 'POST', '/api/auth/logout', a)).status).toBe(204);
     expect(await gone).toBe('io server disconnect');
     expect(sb.connected).toBe(true);
-    await expect(connect(node2.url, { token: a })).rejects.toThrow('unauthorized');
+    await expect(connect(cluster.node2.url, { token: a })).rejects.toThrow('unauthorized');
   });
 
   it('sessions/revoke closes every socket of the user (login token and PAT) on the other node', async () => {
-    const { id, username } = await t.createClient();
+    const { id, username } = await cluster.t.createClient();
     const jwt = await login(username);
-    const pat = (await (await call(node1, 'POST', '/api/tokens', jwt, { name: 'x' })).json()) as {
+    const pat = (await (await call(cluster.node1, 'POST', '/api/tokens', jwt, { name: 'x' })).json()) as {
       token: string;
     };
-    const s1 = await connect(node2.url, { token: jwt });
-    const s2 = await connect(node2.url, { token: pat.token });
+    const s1 = await connect(cluster.node2.url, { token: jwt });
+    const s2 = await connect(cluster.node2.url, { token: pat.token });
     const gone = Promise.all([disconnected(s1), disconnected(s2)]);
-    expect((await call(node1, 'POST', `/api/users/${id}/sessions/revoke`, t.adminToken)).status).toBe(204);
+    expect(
+      (await call(cluster.node1, 'POST', `/api/users/${id}/sessions/revoke`, cluster.t.adminToken)).status,
+    ).toBe(204);
     expect(await gone).toEqual(['io server disconnect', 'io server disconnect']);
   });
 
   it('a password change closes the other sessions’ sockets, and a demotion re-rooms the admin at once', async () => {
-    const { username } = await t.createClient();
-    const mine = await login(username);
-    const other = await login(username);
-    const keep = await connect(node2.url, { token: mine });
-    const end = await connect(node2.url, { token: other });
+    const [{ token: mine, socket: keep }, { socket: end }] = await twoSessionsOnNode2();
     const gone = disconnected(end);
-    const res = await call(node1, 'POST', '/api/auth/password', mine, {
+    const res = await call(cluster.node1, 'POST', '/api/auth/password', mine, {
       currentPassword: 'client-password',
       newPassword: 'another-long-secret',
     });
@@ -94,30 +73,32 @@ describe('ended sessions close their sockets on every node', () => {
     expect(await gone).toBe('io server disconnect');
     expect(keep.connected).toBe(true);
 
-    const admin = await t.createClient();
-    await call(node1, 'PATCH', `/api/users/${admin.id}`, t.adminToken, { role: 'admin' });
-    const adminSocket = await connect(node2.url, { token: admin.token });
+    const admin = await cluster.t.createClient();
+    await call(cluster.node1, 'PATCH', `/api/users/${admin.id}`, cluster.t.adminToken, { role: 'admin' });
+    const adminSocket = await connect(cluster.node2.url, { token: admin.token });
     const demoted = disconnected(adminSocket);
-    await call(node1, 'PATCH', `/api/users/${admin.id}`, t.adminToken, { role: 'client' });
+    await call(cluster.node1, 'PATCH', `/api/users/${admin.id}`, cluster.t.adminToken, { role: 'client' });
     expect(await demoted).toBe('io server disconnect');
   });
 
   it('a device token revoked through one node is refused (401) by the other at once', async () => {
-    const device = await t.createDevice();
+    const device = await cluster.t.createDevice();
     const issued = (await (
-      await call(node1, 'POST', `/api/devices/${device.id}/tokens`, t.adminToken, { name: 'meter' })
+      await call(cluster.node1, 'POST', `/api/devices/${device.id}/tokens`, cluster.t.adminToken, {
+        name: 'meter',
+      })
     ).json()) as { id: string; token: string };
     const reading = {
       readings: [{ deviceId: device.id, timestamp: new Date(Date.now() - 60_000).toISOString(), value: 0.1 }],
     };
-    expect((await call(node2, 'POST', '/api/readings', issued.token, reading)).status).toBe(202);
+    expect((await call(cluster.node2, 'POST', '/api/readings', issued.token, reading)).status).toBe(202);
     const revoked = await call(
-      node1,
+      cluster.node1,
       'DELETE',
       `/api/devices/${device.id}/tokens/${issued.id}`,
-      t.adminToken,
+      cluster.t.adminToken,
     );
     expect(revoked.status).toBe(204);
-    expect((await call(node2, 'POST', '/api/readings', issued.token, reading)).status).toBe(401);
+    expect((await call(cluster.node2, 'POST', '/api/readings', issued.token, reading)).status).toBe(401);
   });
 });

@@ -6,7 +6,7 @@
  * the database (auth/principal.ts), so a revoked token is refused by every api
  * node at once. Issue and revoke are audited.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { recordAudit } from '../audit/repo.ts';
 import { clientAddress } from '../auth/client-address.ts';
 import { DEVICE_TOKEN_PREFIX, newOpaqueToken } from '../auth/opaque-tokens.ts';
@@ -15,7 +15,7 @@ import type { AppDeps } from '../context.ts';
 import { IngestToken, IngestTokenInfo, listOf } from '../contract.ts';
 import { findDevice } from '../devices/repo.ts';
 import { ApiError, notFound } from '../errors.ts';
-import { bearer, errors, IdParam, json, newRouter, Paging } from '../router.ts';
+import { errors, IdParam, json, newRouter, Paging, routeBuilder } from '../router.ts';
 import {
   countActiveDeviceTokens,
   type DeviceTokenRow,
@@ -36,38 +36,28 @@ const TokenParams = z.object({
   tokenId: z.uuid().openapi({ param: { name: 'tokenId', in: 'path' } }),
 });
 
-const tags = ['devices'];
+const route = routeBuilder(['devices']);
 const routes = {
-  create: createRoute({
-    method: 'post',
-    path: '/{id}/tokens',
-    tags,
-    summary: 'Issue an ingest token for this device (shown once)',
-    security: bearer,
+  create: route('post', '/{id}/tokens', 'Issue an ingest token for this device (shown once)', {
     request: {
       params: IdParam,
       body: { required: false, content: { 'application/json': { schema: CreateIngestToken } } },
     },
     responses: { 201: json(IngestToken, 'The token'), ...errors(400, 401, 403, 404, 409) },
   }),
-  list: createRoute({
-    method: 'get',
-    path: '/{id}/tokens',
-    tags,
-    summary: "The device's active ingest tokens, with their last use",
-    security: bearer,
+  list: route('get', '/{id}/tokens', "The device's active ingest tokens, with their last use", {
     request: { params: IdParam, query: Paging },
     responses: { 200: json(listOf(IngestTokenInfo), 'Tokens'), ...errors(400, 401, 403, 404) },
   }),
-  revoke: createRoute({
-    method: 'delete',
-    path: '/{id}/tokens/{tokenId}',
-    tags,
-    summary: 'Revoke an ingest token: refused (401) from now on, on every api node',
-    security: bearer,
-    request: { params: TokenParams },
-    responses: { 204: { description: 'Revoked' }, ...errors(401, 403, 404) },
-  }),
+  revoke: route(
+    'delete',
+    '/{id}/tokens/{tokenId}',
+    'Revoke an ingest token: refused (401) from now on, on every api node',
+    {
+      request: { params: TokenParams },
+      responses: { 204: { description: 'Revoked' }, ...errors(401, 403, 404) },
+    },
+  ),
 };
 
 const toInfo = (r: DeviceTokenRow) => ({

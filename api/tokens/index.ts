@@ -4,13 +4,13 @@
  * a revoked or expired token is refused with 401. Only a login token creates
  * one (403 for a PAT): a stolen, expiring token must not mint a permanent one.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { newOpaqueToken, PAT_PREFIX } from '../auth/opaque-tokens.ts';
 import { requireAdmin, requirePrincipal, requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { listOf, TokenInfo } from '../contract.ts';
 import { ApiError, notFound } from '../errors.ts';
-import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging } from '../router.ts';
+import { errors, IdParam, json, jsonBody, newRouter, Paging, routeBuilder } from '../router.ts';
 import { findUser } from '../users/repo.ts';
 import { insertPat, listActivePats, type PatRow, revokePat } from './repo.ts';
 
@@ -30,32 +30,17 @@ const toInfo = (r: PatRow) => ({
   expiresAt: r.expiresAt?.toISOString() ?? null,
 });
 
-const tags = ['tokens'];
+const route = routeBuilder(['tokens']);
 const routes = {
-  create: createRoute({
-    method: 'post',
-    path: '/',
-    tags,
-    summary: 'Create a personal access token (shown once)',
-    security: bearer,
+  create: route('post', '/', 'Create a personal access token (shown once)', {
     request: jsonBody(CreateToken),
     responses: { 201: json(NewToken, 'Created'), ...errors(400, 401, 403) },
   }),
-  list: createRoute({
-    method: 'get',
-    path: '/',
-    tags,
-    summary: 'List my active tokens',
-    security: bearer,
+  list: route('get', '/', 'List my active tokens', {
     request: { query: Paging },
     responses: { 200: json(listOf(TokenInfo), 'Tokens'), ...errors(400, 401, 403) },
   }),
-  revoke: createRoute({
-    method: 'delete',
-    path: '/{id}',
-    tags,
-    summary: 'Revoke a token',
-    security: bearer,
+  revoke: route('delete', '/{id}', 'Revoke a token', {
     request: { params: IdParam },
     responses: { 204: { description: 'Revoked' }, ...errors(400, 401, 403, 404) },
   }),
@@ -99,15 +84,16 @@ export function tokenRoutes(deps: AppDeps, hooks: TokenHooks = {}) {
   return app;
 }
 
-const ofUser = createRoute({
-  method: 'get',
-  path: '/{id}/tokens',
-  tags: ['users'],
-  summary: "A user's active personal access tokens (admins; values are never shown)",
-  security: bearer,
-  request: { params: IdParam, query: Paging },
-  responses: { 200: json(listOf(TokenInfo), 'Tokens'), ...errors(400, 401, 403, 404) },
-});
+const userRoute = routeBuilder(['users']);
+const ofUser = userRoute(
+  'get',
+  '/{id}/tokens',
+  "A user's active personal access tokens (admins; values are never shown)",
+  {
+    request: { params: IdParam, query: Paging },
+    responses: { 200: json(listOf(TokenInfo), 'Tokens'), ...errors(400, 401, 403, 404) },
+  },
+);
 
 /** GET /api/users/:id/tokens: what an admin sees before "sign out everywhere". */
 export function userTokenRoutes(deps: AppDeps) {

@@ -8,7 +8,7 @@
  * write is audited in its own transaction.
  */
 import { randomUUID } from 'node:crypto';
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { userRoom } from '../../core/rooms.ts';
 import { type Runner, recordAudit } from '../audit/repo.ts';
 import { clientAddress } from '../auth/client-address.ts';
@@ -22,7 +22,7 @@ import { publishDeviceUpdated, sendControl } from '../devices/changes.ts';
 import type { DeviceRow } from '../devices/repo.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { excludingDeadline } from '../ops/request-deadline.ts';
-import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging } from '../router.ts';
+import { errors, IdParam, json, jsonBody, newRouter, Paging, routeBuilder } from '../router.ts';
 import {
   deleteUser,
   findUser,
@@ -41,62 +41,37 @@ const ListQuery = Paging.extend({
   role: Role.optional(),
 });
 
-const tags = ['users'];
+const route = routeBuilder(['users']);
 const routes = {
-  list: createRoute({
-    method: 'get',
-    path: '/',
-    tags,
-    summary: 'List users',
-    security: bearer,
+  list: route('get', '/', 'List users', {
     request: { query: ListQuery },
     responses: { 200: json(listOf(User), 'A page of users'), ...errors(400, 401, 403) },
   }),
-  create: createRoute({
-    method: 'post',
-    path: '/',
-    tags,
-    summary: 'Create a user',
-    security: bearer,
+  create: route('post', '/', 'Create a user', {
     request: jsonBody(CreateUser),
     responses: { 201: json(User, 'Created'), ...errors(400, 401, 403, 409) },
   }),
-  get: createRoute({
-    method: 'get',
-    path: '/{id}',
-    tags,
-    summary: 'Get a user',
-    security: bearer,
+  get: route('get', '/{id}', 'Get a user', {
     request: { params: IdParam },
     responses: { 200: json(User, 'The user'), ...errors(400, 401, 403, 404) },
   }),
-  update: createRoute({
-    method: 'patch',
-    path: '/{id}',
-    tags,
-    summary: 'Update a user',
-    security: bearer,
+  update: route('patch', '/{id}', 'Update a user', {
     request: { params: IdParam, ...jsonBody(UpdateUser) },
     responses: { 200: json(User, 'Updated'), ...errors(400, 401, 403, 404, 409) },
   }),
-  remove: createRoute({
-    method: 'delete',
-    path: '/{id}',
-    tags,
-    summary: 'Delete a user; their devices become unassigned',
-    security: bearer,
+  remove: route('delete', '/{id}', 'Delete a user; their devices become unassigned', {
     request: { params: IdParam },
     responses: { 204: { description: 'Deleted' }, ...errors(400, 401, 403, 404, 409) },
   }),
-  revokeSessions: createRoute({
-    method: 'post',
-    path: '/{id}/sessions/revoke',
-    tags,
-    summary: 'Sign the user out everywhere: every login token and personal access token is refused',
-    security: bearer,
-    request: { params: IdParam },
-    responses: { 204: { description: 'Revoked' }, ...errors(401, 403, 404) },
-  }),
+  revokeSessions: route(
+    'post',
+    '/{id}/sessions/revoke',
+    'Sign the user out everywhere: every login token and personal access token is refused',
+    {
+      request: { params: IdParam },
+      responses: { 204: { description: 'Revoked' }, ...errors(401, 403, 404) },
+    },
+  ),
 };
 
 /**

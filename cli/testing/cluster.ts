@@ -42,6 +42,23 @@ export interface Cluster {
 
 export const ADMIN_PASSWORD = 'cluster-admin-password';
 
+/**
+ * The environment of one `ems` started in this test process (loadConfig, then
+ * startProcess) over `schema` of the test Postgres: 4 shards, the admin of
+ * ADMIN_PASSWORD, data in `dataDir`, on a free loopback port.
+ */
+export function inProcessEnv(schema: string, dataDir: string): Record<string, string> {
+  return {
+    DATABASE_URL: `${TEST_DATABASE_URL}?search_path=${schema}`,
+    JWT_SECRET: randomBytes(24).toString('hex'),
+    EMS_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    EMS_DATA_DIR: dataDir,
+    EMS_SHARDS: '4',
+    HOST: '127.0.0.1',
+    PORT: '0',
+  };
+}
+
 export interface ClusterOptions {
   shards?: number;
   /** Redis for the whole cluster (e.g. a dedicated redis-server for crash tests); default the shared test Redis. */

@@ -6,6 +6,7 @@
  * those from their error reports because these two events cover them.
  */
 import type { Redis } from 'ioredis';
+import { SOCKET_ERROR_CODES } from '../socket-errors.ts';
 
 export interface ConnectionChange {
   /** Which of the drivers' connections ('commands' or 'workers'). */
@@ -36,14 +37,7 @@ export function watchConnection(
   });
 }
 
-const CONNECTION_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENOTCONN',
-]);
+const CONNECTION_CODES = new Set<string>([...SOCKET_ERROR_CODES, 'ENOTCONN']);
 
 /** True for the errors a lost or reconnecting Redis connection produces. */
 export function isConnectionError(error: unknown): boolean {

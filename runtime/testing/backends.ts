@@ -7,9 +7,25 @@
 import { Redis } from 'ioredis';
 import { createMemoryDrivers, type MemoryDrivers } from '../memory/index.ts';
 import { createRedisDrivers, type RedisDrivers, type RedisKeys, redisKeys } from '../redis/index.ts';
-import type { RuntimeDrivers } from '../types.ts';
+import type { LeaseTimings, RuntimeDrivers } from '../types.ts';
 
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * Lease timings for node tests: leases, heartbeats and rebalancing a few
+ * times a second, so takeovers happen within a test's bounded waits while
+ * keeping the production ratios (renew well inside the lease, stop margin
+ * under it).
+ */
+export const FAST_TIMINGS: LeaseTimings = {
+  leaseMs: 2000,
+  renewEveryMs: 250,
+  heartbeatMs: 250,
+  nodeTtlMs: 1000,
+  rebalanceEveryMs: 250,
+  jitterMs: 50,
+  stopMarginMs: 700,
+};
 
 export interface TestBackend {
   readonly kind: 'memory' | 'redis';
