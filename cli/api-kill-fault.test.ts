@@ -11,7 +11,7 @@
 import { io, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTcpBalancer, type TcpBalancer } from '../faults/tcp-balancer.ts';
-import { DEVICES, type Rig, sleep, startRig } from './testing/fault-rig.ts';
+import { type Rig, sleep, startRig } from './testing/fault-rig.ts';
 import { expectExactTotals, expectOneExceededPerHourOver, startLoad, waitForTotals } from './testing/load.ts';
 
 const SOCKETS = 200;
@@ -55,7 +55,7 @@ async function fetchOpen(url: string, token: string): Promise<string[]> {
 describe('an api node SIGKILLed with sockets attached', () => {
   it('sockets reconnect to the other node and, fetching on reconnect, miss no alert', async () => {
     // Limits spread out so devices go over one after another, before, during and after the kill.
-    rig = await startRig({ limitOf: (i) => 0.2 + i * 0.05 });
+    rig = await startRig({ limitOf: (i) => 0.2 + i * 0.02 });
     const r = rig;
     balancer = await startTcpBalancer([
       { host: '127.0.0.1', port: r.api1.node.port },
@@ -112,7 +112,7 @@ describe('an api node SIGKILLed with sockets attached', () => {
     await waitForTotals(r.cluster, l, 40_000);
     await expectExactTotals(r.cluster, l);
     const over = await expectOneExceededPerHourOver(r.cluster);
-    expect(over).toBeGreaterThan(DEVICES / 2);
+    expect(over).toBeGreaterThan(10); // devices went over before, during and after the kill
     for (const n of [r.runtimeA, r.runtimeB, r.api2]) expect(n.node.proc.exitCode).toBe(null);
     expect(l.responses.filter((x) => x.status === -1)).toEqual([]);
 
