@@ -33,6 +33,7 @@ import { RuntimeNode } from '../runtime/node.ts';
 import { createRedisDrivers, isConnectionError } from '../runtime/redis/index.ts';
 import type { RuntimeDrivers } from '../runtime/types.ts';
 import { ensureAdmin, jwtSecretFor } from './bootstrap.ts';
+import { boundedStore } from './bounded-store.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 
@@ -136,7 +137,8 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
   if (roles.runtime) {
     processor = new ShardProcessor({
       shards: config.EMS_SHARDS,
-      store: new PostgresDeviceStore(db.sql),
+      // Bounded: a query postgres.js loses in a database restart must not hold a shard for ever.
+      store: boundedStore(new PostgresDeviceStore(db.sql)),
       events: rt.events,
       onError: (err, where) => log.warn({ err, where }, 'actor error'),
     });
