@@ -27,7 +27,7 @@ function bounded<T>(call: Promise<T>, what: string, ms: number): Promise<T> {
 }
 
 /** `inner` with a deadline on every call (default 10 s: a commit under load takes well under one). */
-export function boundedStore(inner: DeviceStore, ms = 10_000): DeviceStore {
+export function boundedStore(inner: DeviceStore, ms = 5000): DeviceStore {
   const store: DeviceStore = {
     loadMany: (ids: string[]) => bounded(inner.loadMany(ids), 'loadMany', ms),
     around: (id: string, from: number, to: number) => bounded(inner.around(id, from, to), 'around', ms),

@@ -94,8 +94,8 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
   }
 }
 
-export function load(rig: Rig): Load {
-  return startLoad([rig.api1.node.url, rig.api2.node.url], rig.token, rig.ids);
+export function load(rig: Rig, paceMs?: number): Load {
+  return startLoad([rig.api1.node.url, rig.api2.node.url], rig.token, rig.ids, undefined, paceMs);
 }
 
 /** GET with a client timeout; status -1 if no answer came (a hang). */

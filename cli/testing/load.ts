@@ -48,6 +48,8 @@ export function startLoad(
   deviceIds: string[],
   /** Timestamp of the first readings; default three days ago (alerts of such old hours are stored, not pushed). */
   baseMs = Date.now() - 3 * 86_400_000,
+  /** Pause between accepted batches. */
+  paceMs = 20,
 ): Load {
   const expected = new Map(deviceIds.map((id) => [id, { milli: 0, count: 0 }]));
   let running = true;
@@ -82,7 +84,7 @@ export function startLoad(
       }
       load.batches++;
       // A few batches pipelined in sequence: steady, not flooding.
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, paceMs));
     }
   })();
   load.stop = async () => {
