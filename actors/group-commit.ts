@@ -8,15 +8,6 @@
  *
  * If a shared commit fails (a fenced shard, a duplicate), every job in it is
  * committed again on its own, so one bad job cannot fail the others.
- *
- * Every commit is bounded by `commitDeadlineMs`: after a database restart
- * postgres.js can leave a transaction's promise unsettled for ever (its
- * connection died with queries still queued on it), which held this
- * committer's in-flight slots and the shards' jobs for good. A commit past the
- * deadline fails like any other (its jobs are retried from reloaded actors);
- * should the lost transaction ever run after all, the retry's identical
- * readings make one of the two roll back (DuplicateReadingError), so nothing
- * counts twice.
  */
 import type { CommitItem, DeviceStore, NewAlert, ShardBatch } from './store.ts';
 
@@ -25,15 +16,6 @@ export interface GroupCommitOptions {
   maxInFlight?: number;
   /** Stop adding jobs to a shared commit past this many readings. Default 20 000. */
   maxReadings?: number;
-  /** A commit not settled after this long fails (and is retried). Default 10 000. */
-  commitDeadlineMs?: number;
-}
-
-class CommitTimeout extends Error {
-  constructor(ms: number) {
-    super(`commit did not settle within ${ms} ms (connection lost?)`);
-    this.name = 'CommitTimeout';
-  }
 }
 
 interface Pending extends CommitItem {
@@ -47,7 +29,6 @@ export class GroupCommitter {
   readonly #store: GroupStore;
   readonly #maxInFlight: number;
   readonly #maxReadings: number;
-  readonly #deadlineMs: number;
   #queue: Pending[] = [];
   #inFlight = 0;
   /** Jobs and transactions so far: the ratio is the achieved grouping. */
@@ -57,15 +38,6 @@ export class GroupCommitter {
     this.#store = store;
     this.#maxInFlight = options.maxInFlight ?? 4;
     this.#maxReadings = options.maxReadings ?? 20_000;
-    this.#deadlineMs = options.commitDeadlineMs ?? 10_000;
-  }
-
-  #bounded<T>(commit: Promise<T>): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CommitTimeout(this.#deadlineMs)), this.#deadlineMs);
-    });
-    return Promise.race([commit, late]).finally(() => clearTimeout(timer));
   }
 
   commit(shard: number, epoch: number, batch: ShardBatch): Promise<NewAlert[]> {
@@ -97,22 +69,19 @@ export class GroupCommitter {
     if (group.length === 1) {
       const [only] = group;
       this.stats.transactions++;
-      await this.#bounded(this.#store.commit(only!.shard, only!.epoch, only!.batch)).then(
-        only!.resolve,
-        only!.reject,
-      );
+      await this.#store.commit(only!.shard, only!.epoch, only!.batch).then(only!.resolve, only!.reject);
       return;
     }
     try {
       this.stats.transactions++;
-      const results = await this.#bounded(this.#store.commitMany(group));
+      const results = await this.#store.commitMany(group);
       for (const [i, p] of group.entries()) p.resolve(results[i] ?? []);
     } catch {
       // Isolate the failure: each job on its own, so only the bad one fails.
       await Promise.all(
         group.map((p) => {
           this.stats.transactions++;
-          return this.#bounded(this.#store.commit(p.shard, p.epoch, p.batch)).then(p.resolve, p.reject);
+          return this.#store.commit(p.shard, p.epoch, p.batch).then(p.resolve, p.reject);
         }),
       );
     }

@@ -30,6 +30,7 @@ import {
 } from '../ops/metrics.ts';
 import { opsRoutes } from '../ops/probes.ts';
 import { RuntimeNode } from '../runtime/node.ts';
+import { boundedStore } from './bounded-store.ts';
 import type { Config } from './config.ts';
 import { drivers } from './drivers.ts';
 import { closeListener, listen } from './listen.ts';
@@ -75,7 +76,8 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
   if (roles.runtime) {
     processor = new ShardProcessor({
       shards: config.EMS_SHARDS,
-      store: new PostgresDeviceStore(db.sql),
+      // Bounded: a query postgres.js loses in a database restart must not hold a shard for ever.
+      store: boundedStore(new PostgresDeviceStore(db.sql)),
       events: rt.events,
       onError: (err, context) => log.warn({ err, ...context }, 'runtime failure'),
     });

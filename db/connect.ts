@@ -53,7 +53,14 @@ function clientOptions(max: number, schema?: string): postgres.Options<NoCustomT
       },
       bigint: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) },
     } as unknown as postgres.Options<NoCustomTypes>['types'],
-    ...(schema ? { connection: { search_path: schema } } : {}),
+    connection: {
+      // A transaction whose client lost track of it (postgres.js can drop a reserved connection's
+      // queries when connections are cut) would hold its row locks — the shard's fence row — for
+      // ever, blocking every later commit of that shard. Postgres ends such a session after 10 s
+      // idle inside a transaction; EMS's transactions are pipelined and never idle that long.
+      idle_in_transaction_session_timeout: 10_000,
+      ...(schema ? { search_path: schema } : {}),
+    },
   };
 }
 

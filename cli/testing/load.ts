@@ -42,11 +42,19 @@ async function post(url: string, token: string, body: unknown): Promise<{ status
 }
 
 /** Posts batches round-robin over the api nodes until stopped; a failed batch is resent until accepted. */
-export function startLoad(urls: string[], token: string, deviceIds: string[]): Load {
+export function startLoad(
+  urls: string[],
+  token: string,
+  deviceIds: string[],
+  /** Timestamp of the first readings; default three days ago (alerts of such old hours are stored, not pushed). */
+  baseMs = Date.now() - 3 * 86_400_000,
+  /** Pause between accepted batches. */
+  paceMs = 20,
+): Load {
   const expected = new Map(deviceIds.map((id) => [id, { milli: 0, count: 0 }]));
   let running = true;
   let seq = 0;
-  const base = Date.now() - 3 * 86_400_000;
+  const base = baseMs;
   const load: Load = { expected, batches: 0, responses: [], stop: async () => {} };
   const loop = (async () => {
     while (running) {
@@ -76,7 +84,7 @@ export function startLoad(urls: string[], token: string, deviceIds: string[]): L
       }
       load.batches++;
       // A few batches pipelined in sequence: steady, not flooding.
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, paceMs));
     }
   })();
   load.stop = async () => {

@@ -14,6 +14,12 @@
  * the next owner. Nothing is ever moved to `failed` by design. A new consumer
  * starts only once no job of its shard is active elsewhere (see #start), so a
  * shard runs one job at a time across nodes and keeps its order over crashes.
+ *
+ * Outages: a consumer's close never waits on a Redis that is away (see
+ * RedisConsumer.close: BullMQ's graceful close hung for ever there, and with
+ * it the shard), a job handed back while Redis is away returns through the
+ * stalled check instead, and `health()` lets the node's watchdog notice a
+ * consumer that stopped taking jobs.
  */
 import { type Job, Queue, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
