@@ -9,6 +9,7 @@ import { dayHours, isValidLocalDate } from '../../core/time.ts';
 import type { Sql } from '../../db/connect.ts';
 import { ALERT_SELECT, type AlertRow, toAlert } from '../alerts/repo.ts';
 import { bucketEntries } from '../consumption/buckets.ts';
+import { priced } from '../consumption/cost.ts';
 
 export const toolDeclarations: FunctionDeclaration[] = [
   {
@@ -20,7 +21,7 @@ export const toolDeclarations: FunctionDeclaration[] = [
   {
     name: 'get_consumption',
     description:
-      "Energy used by one of the client's devices on one local calendar day, hour by hour (kWh), with the day's total and the device's hourly limit.",
+      "Energy used by one of the client's devices on one local calendar day, hour by hour (kWh), with the day's total and the device's hourly limit; with a tariff also what it cost (currency, totalCost and each hour's cost, rounded to the currency's minor unit).",
     parametersJsonSchema: {
       type: 'object',
       properties: {
@@ -77,6 +78,7 @@ interface OwnDevice {
   maxHourlyKwh: number;
   meterKind: string;
   timeZone: string;
+  currency?: string | null;
 }
 
 function ownDevices(sql: Sql, clientId: string): Promise<OwnDevice[]> {
@@ -95,22 +97,23 @@ async function consumption(
   if (typeof date !== 'string' || !isValidLocalDate(date)) return { error: 'date must be YYYY-MM-DD' };
   const devices = await sql<
     OwnDevice[]
-  >`select id, name, max_hourly_kwh as "maxHourlyKwh", time_zone as "timeZone"
+  >`select id, name, max_hourly_kwh as "maxHourlyKwh", time_zone as "timeZone", tariff->>'currency' as currency
     from devices where id = ${deviceId} and owner_id = ${clientId}`;
   const device = devices[0];
   if (!device) return NOT_YOURS;
   const starts = dayHours(date, device.timeZone);
   if (starts.length === 0) return { error: 'date is not a calendar date' };
   const to = starts[starts.length - 1]! + 3_600_000;
-  const rows = await sql<{ t: Date; kwh: number; n: number }[]>`
-    select hour_start as t, kwh, readings as n from hourly
+  const rows = await sql<{ t: Date; kwh: number; n: number; cost: string | null }[]>`
+    select hour_start as t, kwh, readings as n, cost::text as cost from hourly
     where device_id = ${device.id} and hour_start >= ${new Date(starts[0]!)} and hour_start < ${new Date(to)}`;
   const entries = bucketEntries(
     starts.map((start, i) => ({ start, end: starts[i + 1] ?? to })),
-    rows.map((r) => ({ at: r.t.getTime(), kwh: Number(r.kwh), readings: r.n })),
+    rows.map((r) => ({ at: r.t.getTime(), kwh: Number(r.kwh), readings: r.n, cost: r.cost })),
     device.timeZone,
   );
   const total = entries.reduce((sum, e) => sum + e.kwhExact, 0n);
+  const money = priced(entries, device.currency ?? null);
   return {
     deviceId: device.id,
     deviceName: device.name,
@@ -119,7 +122,9 @@ async function consumption(
     unit: 'kWh',
     maxHourlyKwh: device.maxHourlyKwh,
     totalKwh: Number(total) / 1e9,
-    hours: entries.map((e) => ({ start: e.start, kwh: e.kwh })),
+    currency: money.currency,
+    totalCost: money.totalCost,
+    hours: money.hours.map((e) => ({ start: e.start, kwh: e.kwh, cost: e.cost })),
   };
 }
 

@@ -22,6 +22,7 @@ import { visibleDevice } from '../devices/index.ts';
 import { ApiError } from '../errors.ts';
 import { bearer, errors, IdParam, json, newRouter } from '../router.ts';
 import { type Bucket, bucketEntries, nanoToKwh } from './buckets.ts';
+import { priced } from './cost.ts';
 
 const MAX_HOURS = 24 * 93;
 const MAX_DAYS = 800;
@@ -119,10 +120,12 @@ export function consumptionRoutes(deps: AppDeps) {
     const sameZone = q.tz === undefined;
     const rows = sameZone
       ? await sql<
-          { t: Date; kwh: string; n: number }[]
-        >`select hour_start as t, kwh, readings as n from hourly
+          { t: Date; kwh: string; n: number; cost: string | null }[]
+        >`select hour_start as t, kwh, readings as n, cost::text as cost from hourly
           where device_id = ${device.id} and hour_start >= ${new Date(from)} and hour_start < ${new Date(to)}`
-      : await sql<{ t: Date; kwh: string; n: number }[]>`select ts as t, kwh, 1 as n from readings
+      : await sql<
+          { t: Date; kwh: string; n: number; cost: string | null }[]
+        >`select ts as t, kwh, 1 as n, cost::text as cost from readings
           where device_id = ${device.id} and ts >= ${new Date(from)} and ts < ${new Date(to)}`;
     const entries = bucketEntries(
       buckets,
@@ -130,10 +133,12 @@ export function consumptionRoutes(deps: AppDeps) {
         at: sameZone ? r.t.getTime() : hourStartOf(r.t.getTime(), zone),
         kwh: r.kwh,
         readings: r.n,
+        cost: r.cost,
       })),
       zone,
     );
     const totalKwh = entries.reduce((sum, e) => sum + e.kwhExact, 0n);
+    const money = priced(entries, device.tariff?.currency ?? null);
     return c.json(
       {
         deviceId: device.id,
@@ -144,7 +149,9 @@ export function consumptionRoutes(deps: AppDeps) {
         unit: 'kWh' as const,
         maxHourlyKwh: device.maxHourlyKwh,
         totalKwh: nanoToKwh(totalKwh),
-        hours: entries.map(({ kwhExact: _, ...e }) => e),
+        currency: money.currency,
+        totalCost: money.totalCost,
+        hours: money.hours,
       },
       200,
     );
@@ -153,7 +160,11 @@ export function consumptionRoutes(deps: AppDeps) {
   return app;
 }
 
-function emptyDay(device: { id: string; maxHourlyKwh: number }, date: string, zone: string) {
+function emptyDay(
+  device: { id: string; maxHourlyKwh: number; tariff: { currency: string } | null },
+  date: string,
+  zone: string,
+) {
   return {
     deviceId: device.id,
     date,
@@ -161,6 +172,8 @@ function emptyDay(device: { id: string; maxHourlyKwh: number }, date: string, zo
     unit: 'kWh' as const,
     maxHourlyKwh: device.maxHourlyKwh,
     totalKwh: 0,
+    currency: device.tariff?.currency ?? null,
+    totalCost: device.tariff ? 0 : null,
     hours: [],
   };
 }

@@ -28,6 +28,7 @@ describe('devices CRUD (admin)', () => {
       meterKind: 'interval',
       timeZone: 'UTC',
       ownerId: null,
+      tariff: null,
       createdAt: expect.any(String),
     });
     expect(await (await t.request('GET', `/api/devices/${device.id}`)).json()).toEqual(device);

@@ -16,7 +16,7 @@ import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging } from '../r
 import { findUser } from '../users/repo.ts';
 import { configureControl, publishDeviceDeleted, publishDeviceUpdated, sendControl } from './changes.ts';
 import { DEVICE_COLUMNS, type DeviceRow, findDevice, listDevices, toDevice } from './repo.ts';
-import { updateDevice } from './update.ts';
+import { isConfigChange, updateDevice } from './update.ts';
 
 const ListQuery = Paging.extend({
   ownerId: Uuid.optional(),
@@ -121,9 +121,10 @@ export function deviceRoutes(deps: AppDeps) {
     const body = c.req.valid('json');
     await assertClientOwner(deps, body.ownerId);
     const rows = await sql<DeviceRow[]>`insert into devices
-        (id, name, description, address, max_hourly_kwh, meter_kind, time_zone, owner_id)
+        (id, name, description, address, max_hourly_kwh, meter_kind, time_zone, owner_id, tariff)
       values (${randomUUID()}, ${body.name}, ${body.description}, ${body.address}, ${body.maxHourlyKwh},
-        ${body.meterKind}, ${body.timeZone ?? canonicalTimeZone(deps.defaultTimeZone) ?? deps.defaultTimeZone}, ${body.ownerId})
+        ${body.meterKind}, ${body.timeZone ?? canonicalTimeZone(deps.defaultTimeZone) ?? deps.defaultTimeZone}, ${body.ownerId},
+        ${body.tariff ? sql.json(body.tariff as never) : null})
       returning ${sql.unsafe(DEVICE_COLUMNS)}`;
     const device = rows[0]!;
     publishDeviceUpdated(deps, device, null);
@@ -143,7 +144,7 @@ export function deviceRoutes(deps: AppDeps) {
     const { before, device } = await updateDevice(sql, id, body);
     // Configuration that decides how readings count travels in shard order (changes.ts);
     // always re-sent when given, so a PATCH retried after a 503 still reaches the actor.
-    if (body.maxHourlyKwh !== undefined || body.timeZone !== undefined || body.meterKind !== undefined) {
+    if (isConfigChange(body)) {
       await sendControl(deps, [configureControl(device)]);
     } else if (before.ownerId !== device.ownerId || before.name !== device.name) {
       await sendControl(deps, [{ deviceId: id, op: 'reload' }]);

@@ -1,7 +1,7 @@
 /** Devices in Postgres, and the mapping from rows to the API's `device`. */
 
 import type { Sql } from '../../db/connect.ts';
-import type { Device } from '../contract.ts';
+import type { Device, Tariff } from '../contract.ts';
 
 export interface DeviceRow {
   id: string;
@@ -12,11 +12,12 @@ export interface DeviceRow {
   meterKind: 'interval' | 'cumulative';
   timeZone: string;
   ownerId: string | null;
+  tariff: Tariff | null;
   createdAt: Date;
 }
 
 export const DEVICE_COLUMNS = `id, name, description, address, max_hourly_kwh as "maxHourlyKwh",
-  meter_kind as "meterKind", time_zone as "timeZone", owner_id as "ownerId", created_at as "createdAt"`;
+  meter_kind as "meterKind", time_zone as "timeZone", owner_id as "ownerId", tariff, created_at as "createdAt"`;
 
 /** The API's `device`; the row's bookkeeping (`configVersion`, see update.ts) stays inside. */
 export const toDevice = (r: DeviceRow & { configVersion?: number }): Device => {
