@@ -22,6 +22,7 @@ import { consumptionRoutes } from './consumption/index.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { deviceRoutes } from './devices/index.ts';
 import { ApiError } from './errors.ts';
+import { fleetRoutes } from './fleet/index.ts';
 import { serveUi } from './ops/static-ui.ts';
 import { readingRoutes } from './readings/index.ts';
 import { type TokenHooks, tokenRoutes } from './tokens/index.ts';
@@ -124,6 +125,7 @@ export function createApp(
   app.route('/api/devices', consumptionRoutes(deps));
   app.route('/api/readings', readingRoutes(deps));
   app.route('/api/alerts', alertRoutes(deps));
+  app.route('/api/fleet', fleetRoutes(deps));
   app.route('/api/tokens', tokenRoutes(deps, ext.tokenHooks));
   for (const mount of ext.mount ?? []) mount(app);
 

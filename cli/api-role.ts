@@ -10,6 +10,8 @@ import { createApp } from '../api/app.ts';
 import { JwtService } from '../api/auth/jwt.ts';
 import { LoginThrottle } from '../api/auth/throttle.ts';
 import type { AppDeps } from '../api/context.ts';
+import { adminSocketsOf, FleetLive } from '../api/fleet/live.ts';
+import { fleetSummary } from '../api/fleet/repo.ts';
 import { RedisDeviceInvalidations } from '../api/readings/device-invalidations.ts';
 import { createRealtimeSetup } from '../api/realtime/setup.ts';
 import { apiRedisKeys } from '../api/redis-keys.ts';
@@ -81,6 +83,12 @@ export async function startApiRole({
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   const realtime = await realtimeSetup.attach(server, deps, config, { memoryEvents: drivers.memoryEvents });
+  // The admin overview stays live: at most one summary a second, only when it changed.
+  const fleetLive = new FleetLive({
+    admins: adminSocketsOf(realtime.io),
+    summary: () => fleetSummary(db.sql),
+    onError: (err) => log.warn({ err }, 'fleet summary not sent'),
+  }).start();
   const port = await listen(server, config);
   log.info({ port, host: config.HOST, ms: Math.round(performance.now() - started) }, 'api listening');
   return {
@@ -91,6 +99,7 @@ export async function startApiRole({
       const closed = closeListener(server);
       // A transport close, not a Socket.IO DISCONNECT: clients reconnect on their own, through the
       // load balancer, to a node that is still up (the listener no longer accepts them here).
+      fleetLive.stop();
       realtime.io.engine.close();
       await realtime.close();
       await closed;
