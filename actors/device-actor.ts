@@ -177,6 +177,7 @@ export class DeviceActor {
     msg.batch.live ??= new Map();
     msg.batch.live.set(this.id, {
       deviceId: this.id,
+      maxHourlyKwh: config.maxHourlyKwh,
       lastTs: this.#lastTs,
       hourStart: this.#hourStart,
       hourEnd: hourEndOf(this.#hourStart, config.timeZone),

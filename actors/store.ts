@@ -99,6 +99,8 @@ export interface ShardBatch {
  */
 export interface DeviceLive {
   deviceId: string;
+  /** The limit in force (so "over the limit now" is read from the row alone). */
+  maxHourlyKwh: number;
   lastTs: number;
   hourStart: number;
   hourEnd: number;

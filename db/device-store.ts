@@ -266,10 +266,11 @@ async function applyConfig(tx: Sql, change: ConfigChange): Promise<void> {
     }
   }
   await tx`update devices set applied_config = ${tx.json(config as never)} where id = ${change.deviceId}`;
+  await tx`update device_live set max_hourly_kwh = ${config.maxHourlyKwh} where device_id = ${change.deviceId}`;
   const fromZone = current?.timeZone ?? row.zone;
   if (fromZone !== config.timeZone) {
     await rebucket(tx, change.deviceId, config.timeZone);
-    await reliveAfterRebucket(tx, change.deviceId, config.timeZone);
+    await reliveAfterRebucket(tx, change.deviceId, config.timeZone, config.maxHourlyKwh);
   }
 }
 
@@ -279,24 +280,24 @@ async function applyConfig(tx: Sql, change: ConfigChange): Promise<void> {
  * whatever mix of fresh and late readings the job held.
  */
 function upsertLive(tx: Sql, live: DeviceLive[]) {
-  return tx`insert into device_live (device_id, last_ts, hour_start, hour_end, hour_kwh, day_start, day_end, day_kwh)
-    select x.d, to_timestamp(x.l / 1000.0), to_timestamp(x.hs / 1000.0), to_timestamp(x.he / 1000.0),
+  return tx`insert into device_live (device_id, max_hourly_kwh, last_ts, hour_start, hour_end, hour_kwh, day_start, day_end, day_kwh)
+    select x.d, x.m, to_timestamp(x.l / 1000.0), to_timestamp(x.hs / 1000.0), to_timestamp(x.he / 1000.0),
       coalesce((select kwh from hourly where device_id = x.d and hour_start = to_timestamp(x.hs / 1000.0)), 0),
       to_timestamp(x.ds / 1000.0), to_timestamp(x.de / 1000.0),
       coalesce((select sum(kwh) from hourly where device_id = x.d
         and hour_start >= to_timestamp(x.ds / 1000.0) and hour_start < to_timestamp(x.de / 1000.0)), 0)
     from unnest(
-      ${live.map((l) => l.deviceId)}::uuid[], ${live.map((l) => l.lastTs)}::float8[],
+      ${live.map((l) => l.deviceId)}::uuid[], ${live.map((l) => l.maxHourlyKwh)}::float8[], ${live.map((l) => l.lastTs)}::float8[],
       ${live.map((l) => l.hourStart)}::float8[], ${live.map((l) => l.hourEnd)}::float8[],
       ${live.map((l) => l.dayStart)}::float8[], ${live.map((l) => l.dayEnd)}::float8[]
-    ) as x(d, l, hs, he, ds, de)
-    on conflict (device_id) do update set last_ts = excluded.last_ts, hour_start = excluded.hour_start,
+    ) as x(d, m, l, hs, he, ds, de)
+    on conflict (device_id) do update set max_hourly_kwh = excluded.max_hourly_kwh, last_ts = excluded.last_ts, hour_start = excluded.hour_start,
       hour_end = excluded.hour_end, hour_kwh = excluded.hour_kwh, day_start = excluded.day_start,
       day_end = excluded.day_end, day_kwh = excluded.day_kwh`;
 }
 
 /** A zone change moves the open hour and "today": the live row is cut again in the new zone. */
-async function reliveAfterRebucket(tx: Sql, deviceId: string, zone: string): Promise<void> {
+async function reliveAfterRebucket(tx: Sql, deviceId: string, zone: string, limit: number): Promise<void> {
   const [latest] = await tx<{ h: number; l: number }[]>`
     select (extract(epoch from max(hour_start)) * 1000)::float8 as h,
       (select (extract(epoch from max(ts)) * 1000)::float8 from readings where device_id = ${deviceId}) as l
@@ -306,6 +307,7 @@ async function reliveAfterRebucket(tx: Sql, deviceId: string, zone: string): Pro
   await upsertLive(tx, [
     {
       deviceId,
+      maxHourlyKwh: limit,
       lastTs: latest.l,
       hourStart: latest.h,
       hourEnd: hourEndOf(latest.h, zone),

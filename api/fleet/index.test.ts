@@ -94,6 +94,12 @@ describe('fleet summary', () => {
     // Never from raw readings: the same answer once they are gone.
     await t.db.sql`delete from readings`;
     expect(await fleetSummary(t.db.sql, NOW)).toEqual(summary);
+
+    // A higher limit, once it reaches the device in shard order: nobody over it now.
+    const raised = await t.request('PATCH', `/api/devices/${utc.id}`, { body: { maxHourlyKwh: 5 } });
+    expect(raised.status).toBe(200);
+    await t.settle();
+    expect((await fleetSummary(t.db.sql, NOW)).overLimitNow).toBe(0);
   });
 
   it('follows a zone change: the open hour and today are cut again in the new zone', async () => {

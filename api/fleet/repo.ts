@@ -16,6 +16,7 @@ const REPORTING_MS = HOUR;
 interface Totals {
   reporting: number;
   silent: number;
+  overLimitNow: number;
   liveKwh: string | null;
   todayKwh: string | null;
 }
@@ -24,19 +25,19 @@ export async function fleetSummary(sql: Sql, nowMs: number = Date.now()): Promis
   const now = new Date(nowMs);
   const since = new Date(nowMs - REPORTING_MS);
   const firstHour = Math.floor(nowMs / HOUR) * HOUR - 23 * HOUR;
-  // Four small statements; on a pool they run side by side.
-  const [counts, totals, overLimit, top, alerts] = await Promise.all([
+  // Small statements; on a pool they run side by side.
+  const [counts, totals, top, alerts] = await Promise.all([
     sql<{ devices: number; assigned: number }[]>`
       select count(*)::int as devices, count(owner_id)::int as assigned from devices`,
+    // One pass over the narrow per-device rows.
     sql<Totals[]>`
       select count(*) filter (where last_ts > ${since})::int as reporting,
         count(*) filter (where last_ts <= ${since})::int as silent,
+        count(*) filter (where hour_start <= ${now} and hour_end > ${now}
+          and hour_kwh > max_hourly_kwh)::int as "overLimitNow",
         sum(hour_kwh) filter (where hour_start <= ${now} and hour_end > ${now})::text as "liveKwh",
         sum(day_kwh) filter (where day_start <= ${now} and day_end > ${now})::text as "todayKwh"
       from device_live`,
-    sql<{ n: number }[]>`
-      select count(*)::int as n from device_live l join devices d on d.id = l.device_id
-      where l.hour_start <= ${now} and l.hour_end > ${now} and l.hour_kwh > d.max_hourly_kwh`,
     sql<{ deviceId: string; name: string; todayKwh: string; maxHourlyKwh: number }[]>`
       select d.id as "deviceId", d.name, t.day_kwh::text as "todayKwh", d.max_hourly_kwh as "maxHourlyKwh"
       from (select device_id, day_kwh from device_live
@@ -55,7 +56,7 @@ export async function fleetSummary(sql: Sql, nowMs: number = Date.now()): Promis
     assigned: counts[0]!.assigned,
     reporting: t.reporting,
     silent: t.silent,
-    overLimitNow: overLimit[0]!.n,
+    overLimitNow: t.overLimitNow,
     liveKwh: kwh(t.liveKwh),
     todayKwh: kwh(t.todayKwh),
     alertsLast24h: alertsPerHour(alerts, firstHour),
