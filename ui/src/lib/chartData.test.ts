@@ -8,8 +8,19 @@ function dayOf(date: string, timeZone: string, kwhByIndex: Record<number, number
     start: new Date(t).toISOString(),
     kwh: kwhByIndex[i] ?? 0,
     readings: kwhByIndex[i] ? 4 : 0,
+    cost: null,
   }));
-  return { deviceId: 'd', date, timeZone, unit: 'kWh', maxHourlyKwh: limit, totalKwh: 0, hours };
+  return {
+    deviceId: 'd',
+    date,
+    timeZone,
+    unit: 'kWh',
+    maxHourlyKwh: limit,
+    totalKwh: 0,
+    currency: null,
+    totalCost: null,
+    hours,
+  };
 }
 
 describe('shapeConsumption for a day', () => {
@@ -68,6 +79,8 @@ describe('shapeConsumption on core hour boundaries', () => {
       unit: 'kWh',
       maxHourlyKwh: 2,
       totalKwh: 0,
+      currency: null,
+      totalCost: null,
       hours: [],
     };
     const shape = shapeConsumption(empty);
@@ -86,7 +99,9 @@ describe('openHourOf', () => {
     unit: 'kWh',
     maxHourlyKwh: 2,
     totalKwh: 0,
-    hours: starts.map((start, i) => ({ start, kwh: i + 1, readings: 1 })),
+    currency: null,
+    totalCost: null,
+    hours: starts.map((start, i) => ({ start, kwh: i + 1, readings: 1, cost: null })),
   });
 
   it('picks the hour that contains now, even after a half-hour one', () => {
@@ -109,9 +124,20 @@ describe('shapeConsumption for a range of days', () => {
       start: new Date(dayStart(d, tz)).toISOString(),
       kwh: 30 + i,
       readings: 96,
+      cost: null,
     }));
     const shape = shapeConsumption(
-      { deviceId: 'd', timeZone: tz, unit: 'kWh', maxHourlyKwh: 2, totalKwh: 93, hours, interval: 'day' },
+      {
+        deviceId: 'd',
+        timeZone: tz,
+        unit: 'kWh',
+        maxHourlyKwh: 2,
+        totalKwh: 93,
+        currency: null,
+        totalCost: null,
+        hours,
+        interval: 'day',
+      },
       'day',
     );
     expect(shape.bars.map((b) => b.label)).toEqual(['Sat 24', 'Sun 25', 'Mon 26']);

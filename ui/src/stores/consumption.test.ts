@@ -14,8 +14,19 @@ function day(deviceId: string, date: string, timeZone: string, kwh = 0): Consump
     start: new Date(t).toISOString(),
     kwh,
     readings: 0,
+    cost: null,
   }));
-  return { deviceId, date, timeZone, unit: 'kWh', maxHourlyKwh: 2, totalKwh: kwh * hours.length, hours };
+  return {
+    deviceId,
+    date,
+    timeZone,
+    unit: 'kWh',
+    maxHourlyKwh: 2,
+    totalKwh: kwh * hours.length,
+    currency: null,
+    totalCost: null,
+    hours,
+  };
 }
 
 describe('periodRange', () => {
