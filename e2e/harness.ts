@@ -127,6 +127,8 @@ export async function openPage(
     viewport,
     timezoneId: 'Europe/Berlin',
     locale: 'en-GB',
+    // What a user who asks for less motion gets; screenshots never catch a transition.
+    reducedMotion: 'reduce',
   });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseURL });
   const page = await context.newPage();
