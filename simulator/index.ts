@@ -4,6 +4,7 @@
  * (`ReadingSink`, `HttpSink`, `RedisSink`) for other sinks and end-to-end tests.
  */
 export { type DemoSimulator, type DemoSimulatorOptions, startDemoSimulator } from './demo.ts';
+export { type BackfillDevice, backfillDemo } from './demo-backfill.ts';
 export { HttpSink, type HttpSinkOptions } from './http-sink.ts';
 export { RedisSink, type RedisSinkOptions } from './redis-sink.ts';
 export { runSimulate, type SimulateIo } from './simulate.ts';
