@@ -38,17 +38,17 @@ describe('demo', () => {
     while (Date.now() < giveUp) {
       await t.settle(60_000);
       summary = await fleetSummary(t.db.sql);
-      const [{ n }] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from readings`;
-      if (n >= 3 * 35 * 144 && summary.silent === 1) break;
+      const [count] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from readings`;
+      if (count!.n >= 3 * 35 * 144 && summary.silent === 1) break;
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(summary.devices).toBe(5);
     expect(summary.silent).toBe(1);
     expect(summary.reporting).toBe(3);
     expect(summary.todayKwh).toBeGreaterThan(0);
-    const [{ days }] = await t.db.sql<{ days: number }[]>`
+    const [span] = await t.db.sql<{ days: number }[]>`
       select extract(day from max(ts) - min(ts))::int as days from readings`;
-    expect(days).toBeGreaterThanOrEqual(34);
+    expect(span!.days).toBeGreaterThanOrEqual(34);
     const [alerts] = await t.db.sql<
       { n: number }[]
     >`select count(*)::int as n from alerts where kind = 'exceeded'`;

@@ -42,6 +42,7 @@ const DEMO_DEVICES = [
     maxHourlyKwh: 2.5,
     address: 'Str. Lalelelor 4, Cluj',
     tariff: NIGHT_DAY,
+    overLimitHoursAgo: [0, 9, 20, 33, 58, 80, 130],
   },
   {
     name: 'EV charger',
@@ -58,6 +59,7 @@ const DEMO_DEVICES = [
     maxHourlyKwh: 4,
     address: '5th Avenue 100, New York',
     tariff: null,
+    overLimitHoursAgo: [4, 15, 40],
   },
   {
     name: 'Garden pump',
@@ -128,10 +130,15 @@ export async function startDemo(deps: AppDeps, port: number, log: Logger): Promi
       const sink = new HttpSink({ url, token, retry: { maxAttempts: 10 } });
       const started = Date.now();
       const sent = await backfillDemo({
-        devices: devices.map((d) => ({
-          ...d,
-          silentSinceMs: silentNames.has(d.name) ? SILENT_SINCE_MS : undefined,
-        })),
+        devices: devices.map((d) => {
+          const spec = DEMO_DEVICES.find((s) => s.name === d.name);
+          return {
+            ...d,
+            silentSinceMs: silentNames.has(d.name) ? SILENT_SINCE_MS : undefined,
+            // A few hours over the limit, some within the last day: alerts to show.
+            overLimitHoursAgo: spec && 'overLimitHoursAgo' in spec ? [...spec.overLimitHoursAgo] : undefined,
+          };
+        }),
         days: BACKFILL_DAYS,
         sink,
         signal: stopping.signal,

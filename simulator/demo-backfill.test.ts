@@ -35,16 +35,29 @@ describe('demo backfill', () => {
     expect(register.every((v, i) => i === 0 || v >= register[i - 1]!)).toBe(true);
   });
 
-  it('has a daily rhythm and crosses the limit in a few hours', () => {
-    const heat = backfillReadings({ devices: [devices[0]!], now: NOW });
+  it('draws 1.3 times the limit on top in the hours asked to be over it', () => {
+    const plain = backfillReadings({ devices: [devices[0]!], now: NOW });
+    const boosted = backfillReadings({ devices: [{ ...devices[0]!, overLimitHoursAgo: [5] }], now: NOW });
+    const inHour = (rs: typeof plain) =>
+      rs
+        .filter((r) => Math.floor(NOW / 3_600_000) - Math.floor(Date.parse(r.timestamp) / 3_600_000) === 5)
+        .reduce((sum, r) => sum + r.value, 0);
+    // 07:00–08:00 UTC (5 clock hours before 12:34) holds 6 ten-minute readings: 1.3 × 2.5 kWh more.
+    expect(inHour(boosted) - inHour(plain)).toBeCloseTo(1.3 * 2.5, 3);
+    expect(inHour(boosted)).toBeGreaterThan(2.5);
+    expect(boosted.length).toBe(plain.length);
+  });
+
+  it('has a daily rhythm and crosses the limit in the chosen hours, seldom otherwise', () => {
+    const heat = backfillReadings({ devices: [{ ...devices[0]!, overLimitHoursAgo: [3, 30] }], now: NOW });
     const byHour = new Map<number, number>();
     for (const r of heat) {
       const hour = Math.floor(Date.parse(r.timestamp) / 3_600_000);
       byHour.set(hour, (byHour.get(hour) ?? 0) + r.value);
     }
     const over = [...byHour.values()].filter((kwh) => kwh > 2.5).length;
-    expect(over).toBeGreaterThan(0);
-    expect(over).toBeLessThan(byHour.size / 10);
+    expect(over).toBeGreaterThanOrEqual(2);
+    expect(over).toBeLessThan(byHour.size / 20);
     // Evenings (19:00 Bucharest = 17:00 UTC in winter) use more than nights (04:00 = 02:00 UTC).
     const at = (utcHour: number) =>
       [...byHour].filter(([h]) => h % 24 === utcHour).reduce((s, [, kwh]) => s + kwh, 0);

@@ -19,6 +19,12 @@ export interface BackfillDevice {
   maxHourlyKwh: number;
   /** Stops reporting this long before `now` (ms); unset: reports up to now. */
   silentSinceMs?: number;
+  /**
+   * Clock hours before the current one (0 = the current hour) in which an interval meter draws 1.3×
+   * its hourly limit on top of its usual energy: over-limit hours the alert views
+   * and the overview can show.
+   */
+  overLimitHoursAgo?: number[];
 }
 
 export interface BackfillOptions {
@@ -50,12 +56,22 @@ export function backfillReadings(opts: Omit<BackfillOptions, 'sink'>): Reading[]
       seed: deviceSeed(opts.seed ?? 1, device.id),
       intervalMs,
       timeZone: device.timeZone,
-      scale: (0.85 * device.maxHourlyKwh) / PEAK_MEAN_KW,
+      // Evening peaks near 60% of the limit: history crosses it in a spike or a chosen hour,
+      // not every evening (a real device is not over its limit daily).
+      scale: (0.6 * device.maxHourlyKwh) / PEAK_MEAN_KW,
     });
     const meter = new GeneratedMeter(profile, device.meterKind);
     const until = device.silentSinceMs === undefined ? last : now - device.silentSinceMs;
+    const boosted = new Set(device.meterKind === 'interval' ? (device.overLimitHoursAgo ?? []) : []);
     for (let at = first; at <= until; at += intervalMs) {
-      readings.push(toWire({ deviceId: device.id, at, value: meter.read(at).value }));
+      const { value } = meter.read(at);
+      // Whole clock hours (the demo zones' hours start on UTC hours), so the energy lands in one hour.
+      const extra = boosted.has(Math.floor(now / 3_600_000) - Math.floor(at / 3_600_000))
+        ? (1.3 * device.maxHourlyKwh * intervalMs) / 3_600_000
+        : 0;
+      readings.push(
+        toWire({ deviceId: device.id, at, value: Math.round((value + extra) * 10_000) / 10_000 }),
+      );
     }
   }
   // Time order across devices: the shard actors see history as it would have arrived.
