@@ -111,6 +111,7 @@ describe('demo', () => {
     await client.page.getByRole('button', { name: 'Day', exact: true }).click();
     await client.page.getByTestId('consumption-chart').waitFor();
     await client.page.getByTestId('total-cost').waitFor();
+    await showConsumption(client.page);
     await shot(client.page, 'client-device-day-cost');
     for (const p of pages) expect(p.problems).toEqual([]);
   });
