@@ -67,7 +67,12 @@ describe('demo backfill', () => {
   it('sends in batches of at most 5000 with progress, and the same history twice (deduplicated by the server)', async () => {
     const batches: Reading[][] = [];
     const progress: Array<[number, number]> = [];
-    const sink = { send: async (r: readonly Reading[]) => (batches.push([...r]), { accepted: r.length }) };
+    const sink = {
+      send: async (r: readonly Reading[]) => {
+        batches.push([...r]);
+        return { accepted: r.length };
+      },
+    };
     const sent = await backfillDemo({ devices, now: NOW, sink, onProgress: (s, t) => progress.push([s, t]) });
     expect(batches.every((b) => b.length <= 5000)).toBe(true);
     expect(batches.flat()).toHaveLength(sent);
