@@ -91,7 +91,9 @@ export async function main(argv: string[]): Promise<void> {
     }
     const { openConfiguredDatabase } = await import('./processes.ts');
     const { removeDemo } = await import('./demo.ts');
+    const { migrate } = await import('../db/migrate.ts');
     const db = await openConfiguredDatabase(config);
+    await migrate(db.sql); // a data directory that never ran still answers "nothing to remove"
     const removed = await removeDemo(db.sql);
     await db.close();
     console.log(`Demo removed: ${removed.devices} devices, ${removed.users} user.`);
