@@ -87,7 +87,7 @@ export async function startApiRole({
   const fleetLive = new FleetLive({
     admins: adminSocketsOf(realtime.io),
     summary: () => fleetSummary(db.sql),
-    onError: (err) => log.warn({ err }, 'fleet summary not sent'),
+    onError: (err) => log.warn({ err }, 'fleet summary not sent; retrying every second'),
   }).start();
   const port = await listen(server, config);
   log.info({ port, host: config.HOST, ms: Math.round(performance.now() - started) }, 'api listening');

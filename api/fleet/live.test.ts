@@ -46,6 +46,26 @@ describe('FleetLive', () => {
     expect(queries).toBe(4);
   });
 
+  it('reports an outage once, not every second, and again after a recovery', async () => {
+    let fail = true;
+    const errors: unknown[] = [];
+    const live = new FleetLive({
+      admins: { present: () => true, emit: () => {} },
+      summary: async () => {
+        if (fail) throw new Error('db away');
+        return summary(1);
+      },
+      onError: (err) => errors.push(err),
+    });
+    for (let i = 0; i < 5; i++) await live.tick();
+    expect(errors).toHaveLength(1);
+    fail = false;
+    await live.tick();
+    fail = true;
+    await live.tick();
+    expect(errors).toHaveLength(2);
+  });
+
   it('never overlaps a slow query, and survives a failing one', async () => {
     let release: () => void = () => {};
     let calls = 0;

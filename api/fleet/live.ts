@@ -3,7 +3,8 @@
  * changed, each api node sends `fleet:summary` to the admins connected to it
  * (a local emit: every node serves its own sockets, so nothing is sent twice
  * and a node with no admin connected runs no query at all). A tick never
- * overlaps the previous one; a failed query is logged and retried next tick.
+ * overlaps the previous one; a failed query is retried next tick and reported
+ * once per outage (not once a second while the database is away).
  */
 import type { Server } from 'socket.io';
 import { ADMINS_ROOM } from '../../core/rooms.ts';
@@ -20,6 +21,7 @@ export interface FleetLiveOptions {
   summary: () => Promise<FleetSummary>;
   /** Minimum time between two sends; default 1000 ms (docs/API.md: at most once a second). */
   intervalMs?: number;
+  /** The first failure after a success (an outage is reported once). */
   onError?: (err: unknown) => void;
 }
 
@@ -28,6 +30,7 @@ export class FleetLive {
   #timer: NodeJS.Timeout | undefined;
   #running = false;
   #last = '';
+  #failing = false;
 
   constructor(opts: FleetLiveOptions) {
     this.#opts = opts;
@@ -54,12 +57,14 @@ export class FleetLive {
     try {
       const summary = await this.#opts.summary();
       const json = JSON.stringify(summary);
+      this.#failing = false;
       if (json !== this.#last) {
         this.#last = json;
         this.#opts.admins.emit(summary);
       }
     } catch (err) {
-      this.#opts.onError?.(err);
+      if (!this.#failing) this.#opts.onError?.(err);
+      this.#failing = true;
     } finally {
       this.#running = false;
     }
