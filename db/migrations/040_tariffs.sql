@@ -11,3 +11,9 @@
 alter table devices add column tariff jsonb;
 alter table readings add column cost numeric;
 alter table hourly add column cost numeric;
+
+-- A configuration already in force (applied_config, migration 011) was reached
+-- with no tariff: say so, so that a tariff PATCH racing queued readings leaves
+-- them unpriced (the actor reads the applied tariff, not the edited row's).
+update devices set applied_config = applied_config || '{"tariff": null}'::jsonb
+where applied_config is not null and not (applied_config ? 'tariff');
