@@ -13,7 +13,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { LiveTotal } from '../core/events.ts';
-import { formatIsoWithOffset, hourEndOf, hourStartOf } from '../core/time.ts';
+import { priceAt } from '../core/tariff.ts';
+import {
+  dayStart,
+  formatIsoWithOffset,
+  hourEndOf,
+  hourStartOf,
+  localDateOf,
+  nextDayStart,
+} from '../core/time.ts';
 import { isExceeded, projectHour, shouldWarnProjected } from './limits.ts';
 import { cumulativeEnergy, intervalEnergy, roundKwh } from './meter.ts';
 import type {
@@ -123,6 +131,7 @@ export class DeviceActor {
     }
     for (const [ts, value] of fresh) this.#applyFresh(config, ts, value, msg);
     applied += fresh.length;
+    if (applied > 0) this.#reportLive(config, msg);
     return {
       applied,
       duplicates,
@@ -145,6 +154,36 @@ export class DeviceActor {
       projectedKwh: this.#projection(config, now),
       at: new Date(now).toISOString(),
     };
+  }
+
+  /** The price of `hour` under the tariff in force (undefined: no tariff, not priced). */
+  #price(config: DeviceConfig, hour: number): number | undefined {
+    return config.tariff ? priceAt(config.tariff, hour, config.timeZone) : undefined;
+  }
+
+  #day: { hour: number; start: number; end: number } | null = null;
+
+  /** Where the device stands after this job: its open hour and that hour's local day. */
+  #reportLive(config: DeviceConfig, msg: ApplyReadings) {
+    if (Number.isNaN(this.#hourStart)) return;
+    if (this.#day?.hour !== this.#hourStart) {
+      const date = localDateOf(this.#hourStart, config.timeZone);
+      this.#day = {
+        hour: this.#hourStart,
+        start: dayStart(date, config.timeZone),
+        end: nextDayStart(date, config.timeZone),
+      };
+    }
+    msg.batch.live ??= new Map();
+    msg.batch.live.set(this.id, {
+      deviceId: this.id,
+      maxHourlyKwh: config.maxHourlyKwh,
+      lastTs: this.#lastTs,
+      hourStart: this.#hourStart,
+      hourEnd: hourEndOf(this.#hourStart, config.timeZone),
+      dayStart: this.#day.start,
+      dayEnd: this.#day.end,
+    });
   }
 
   #projection(config: DeviceConfig, now: number): number {
@@ -174,8 +213,9 @@ export class DeviceActor {
     this.#window.add(ts, kwh);
     this.#lastTs = ts;
     this.#lastValue = value;
-    msg.batch.inserts.push({ deviceId: this.id, ts, value, kwh });
-    addHour(msg.batch, this.id, hour, kwh, 1);
+    const price = this.#price(config, hour);
+    msg.batch.inserts.push({ deviceId: this.id, ts, value, kwh, price });
+    addHour(msg.batch, this.id, hour, kwh, 1, price);
     this.#checkOpenHour(config, msg);
   }
 
@@ -226,9 +266,10 @@ export class DeviceActor {
       const delta = r.isNew ? kwh : roundKwh(kwh - r.kwh);
       if (!r.isNew && delta === 0) continue;
       const hour = hourStartOf(r.ts, config.timeZone);
-      if (r.isNew) msg.batch.inserts.push({ deviceId: this.id, ts: r.ts, value: r.value, kwh });
-      else msg.batch.updates.push({ deviceId: this.id, ts: r.ts, kwh });
-      addHour(msg.batch, this.id, hour, delta, r.isNew ? 1 : 0);
+      const price = this.#price(config, hour);
+      if (r.isNew) msg.batch.inserts.push({ deviceId: this.id, ts: r.ts, value: r.value, kwh, price });
+      else msg.batch.updates.push({ deviceId: this.id, ts: r.ts, kwh, price });
+      addHour(msg.batch, this.id, hour, delta, r.isNew ? 1 : 0, price);
       if (r.ts > this.#lastTs - 3_600_000) this.#window.add(r.ts, delta);
       if (hour === this.#hourStart) {
         this.#hourKwh = roundKwh(this.#hourKwh + delta);
@@ -263,14 +304,21 @@ export class DeviceActor {
 
 export const hourKey = (deviceId: string, hourStart: number) => `${deviceId}|${hourStart}`;
 
-function addHour(batch: ShardBatch, deviceId: string, hourStart: number, kwh: number, readings: number) {
+function addHour(
+  batch: ShardBatch,
+  deviceId: string,
+  hourStart: number,
+  kwh: number,
+  readings: number,
+  price: number | undefined,
+) {
   const key = hourKey(deviceId, hourStart);
   const entry = batch.hours.get(key);
   if (entry) {
     entry.kwh = roundKwh(entry.kwh + kwh);
     entry.readings += readings;
   } else {
-    batch.hours.set(key, { deviceId, hourStart, kwh, readings });
+    batch.hours.set(key, { deviceId, hourStart, kwh, readings, price });
   }
 }
 

@@ -280,6 +280,8 @@ function snapshotOf(rows: DeviceRows): DeviceSnapshot {
           maxHourlyKwh: applied.maxHourlyKwh,
           meterKind: applied.meterKind,
           timeZone: applied.timeZone,
+          // A configure message queued before tariffs existed leaves the tariff as it was.
+          ...(applied.tariff !== undefined ? { tariff: applied.tariff } : {}),
         }
       : { ...rows.config },
     recent,

@@ -5,11 +5,15 @@
  * actors/memory-store.ts; actors/store.suite.ts holds both to one contract.
  */
 
+import type { Tariff } from '../core/tariff.ts';
+
 /** The configuration that decides how a device's readings count. */
 export interface CountingConfig {
   maxHourlyKwh: number;
   timeZone: string;
   meterKind: 'interval' | 'cumulative';
+  /** Prices readings from here on in shard order; absent in messages queued before tariffs existed. */
+  tariff?: Tariff | null;
   /** devices.config_version of this configuration; an older one never overrides a newer. */
   version: number;
 }
@@ -21,6 +25,8 @@ export interface DeviceConfig {
   maxHourlyKwh: number;
   meterKind: 'interval' | 'cumulative';
   timeZone: string;
+  /** The tariff in force (null or absent: readings are not priced). */
+  tariff?: Tariff | null;
 }
 
 export interface StoredReading {
@@ -73,12 +79,33 @@ export interface ShardBatch {
    * stored per-reading energy in the new zone. Past alerts keep their hour.
    */
   configs: ConfigChange[];
-  inserts: Array<{ deviceId: string; ts: number; value: number; kwh: number }>;
+  /** `price`: per kWh, of the period in force at the local start of the reading's hour (absent: no tariff). */
+  inserts: Array<{ deviceId: string; ts: number; value: number; kwh: number; price?: number | undefined }>;
   /** Corrected energies of already stored readings (a late reading of a cumulative meter splits an interval). */
-  updates: Array<{ deviceId: string; ts: number; kwh: number }>;
-  /** Energy and reading-count deltas per device and hour start. */
-  hours: Map<string, { deviceId: string; hourStart: number; kwh: number; readings: number }>;
+  updates: Array<{ deviceId: string; ts: number; kwh: number; price?: number | undefined }>;
+  /** Energy and reading-count deltas per device and hour start (cost delta = kwh × price). */
+  hours: Map<
+    string,
+    { deviceId: string; hourStart: number; kwh: number; readings: number; price?: number | undefined }
+  >;
   alerts: NewAlert[];
+  /** Per device that took readings: where it stands now (the fleet summary's working set). */
+  live?: Map<string, DeviceLive>;
+}
+
+/**
+ * A device's latest reading, open (latest) local hour and that hour's local day,
+ * as instants; the store keeps the hour's and the day's totals beside them.
+ */
+export interface DeviceLive {
+  deviceId: string;
+  /** The limit in force (so "over the limit now" is read from the row alone). */
+  maxHourlyKwh: number;
+  lastTs: number;
+  hourStart: number;
+  hourEnd: number;
+  dayStart: number;
+  dayEnd: number;
 }
 
 export const emptyBatch = (): ShardBatch => ({
@@ -87,6 +114,7 @@ export const emptyBatch = (): ShardBatch => ({
   updates: [],
   hours: new Map(),
   alerts: [],
+  live: new Map(),
 });
 
 export class FencedError extends Error {

@@ -24,6 +24,7 @@ import { consumptionRoutes } from './consumption/index.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { deviceRoutes } from './devices/index.ts';
 import { ApiError, isDependencyOutage, unavailable } from './errors.ts';
+import { fleetRoutes } from './fleet/index.ts';
 import { contentSecurityPolicy } from './ops/csp.ts';
 import { requestDeadline } from './ops/request-deadline.ts';
 import { serveUi } from './ops/static-ui.ts';
@@ -141,6 +142,7 @@ export function createApp(
   app.route('/api/devices', consumptionRoutes(deps));
   app.route('/api/readings', readingRoutes(deps));
   app.route('/api/alerts', alertRoutes(deps));
+  app.route('/api/fleet', fleetRoutes(deps));
   app.route('/api/tokens', tokenRoutes(deps, ext.tokenHooks));
   for (const mount of ext.mount ?? []) mount(app);
 

@@ -5,6 +5,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import type { AlertEvent, LiveTotal as LiveTotalEvent, RuntimeEvents } from '../core/events.ts';
+import { isCurrency, minutesOf } from '../core/tariff.ts';
 import { canonicalTimeZone, isValidTimeZone } from '../core/time.ts';
 
 export const Uuid = z.uuid();
@@ -31,6 +32,46 @@ export type MeterKind = z.infer<typeof MeterKind>;
 /** Vendor payload formats a device's own MQTT topic may carry (API.md, Readings → MQTT). */
 export const MqttFormat = z.enum(['tasmota', 'shelly']);
 export type MqttFormat = z.infer<typeof MqttFormat>;
+/**
+ * A daily time-of-use schedule in the device's local time (docs/API.md, Devices):
+ * periods sorted, the first at 00:00, each on a whole local hour, prices ≥ 0.
+ */
+export const Tariff = z
+  .object({
+    currency: z.string().refine(isCurrency, 'must be an ISO 4217 currency code such as EUR'),
+    periods: z
+      .array(
+        z
+          .object({
+            from: z
+              .string()
+              .refine((v) => minutesOf(v) % 60 === 0, 'must be a whole local hour HH:00 (00:00 to 23:00)'),
+            pricePerKwh: z.number().min(0, 'must be 0 or more').max(1e6),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(24)
+      .superRefine((periods, ctx) => {
+        if (periods[0] && periods[0].from !== '00:00')
+          ctx.addIssue({
+            code: 'custom',
+            path: [0, 'from'],
+            message: 'the first period must start at 00:00',
+          });
+        for (let i = 1; i < periods.length; i++) {
+          if (!(minutesOf(periods[i]!.from) > minutesOf(periods[i - 1]!.from)))
+            ctx.addIssue({
+              code: 'custom',
+              path: [i, 'from'],
+              message: 'periods must be sorted by from, without repeats',
+            });
+        }
+      }),
+  })
+  .strict()
+  .openapi('Tariff');
+export type Tariff = z.infer<typeof Tariff>;
 
 export const Device = z
   .object({
@@ -42,6 +83,7 @@ export const Device = z
     meterKind: MeterKind,
     timeZone: z.string(),
     ownerId: Uuid.nullable(),
+    tariff: Tariff.nullable(),
     createdAt: IsoDateTime,
     mqttTopic: z.string().nullable(),
     mqttFormat: MqttFormat.nullable(),
@@ -70,7 +112,13 @@ export const Alert = z
 export type Alert = z.infer<typeof Alert>;
 
 export const ConsumptionEntry = z
-  .object({ start: IsoDateTime, kwh: z.number(), readings: z.number().int() })
+  .object({
+    start: IsoDateTime,
+    kwh: z.number(),
+    readings: z.number().int(),
+    /** kWh × the price in force at the entry's local start, rounded to the currency's minor unit; null without a tariff. */
+    cost: z.number().nullable(),
+  })
   .openapi('ConsumptionEntry');
 export type ConsumptionEntry = z.infer<typeof ConsumptionEntry>;
 
@@ -85,6 +133,9 @@ export const Consumption = z
     unit: z.literal('kWh'),
     maxHourlyKwh: z.number(),
     totalKwh: z.number(),
+    /** With a tariff: its currency, and Σ kWh × price rounded once to the minor unit; else null. */
+    currency: z.string().nullable(),
+    totalCost: z.number().nullable(),
     hours: z.array(ConsumptionEntry),
   })
   .openapi('Consumption');
@@ -158,6 +209,8 @@ export interface ServerToClientEvents {
   live: (live: RuntimeEvents['live']) => void;
   'device:updated': (device: Device) => void;
   'device:deleted': (payload: { id: string }) => void;
+  /** To admins: the fleet summary, at most once a second, when it changed. */
+  'fleet:summary': (summary: FleetSummary) => void;
   'chat:message': (message: ChatMessage) => void;
   'chat:typing': (payload: { conversationId: string; userId: string; role: Role; typing: boolean }) => void;
   'chat:read': (payload: { conversationId: string; userId: string; upTo: string }) => void;
@@ -237,6 +290,7 @@ const DeviceFields = {
   timeZone: TimeZone,
   ownerId: Uuid.nullable(),
   ...MqttFields,
+  tariff: Tariff.nullable(),
 };
 
 export const CreateDevice = z
@@ -250,6 +304,7 @@ export const CreateDevice = z
     ownerId: Uuid.nullable().default(null),
     mqttTopic: MqttFields.mqttTopic.default(null),
     mqttFormat: MqttFields.mqttFormat.default(null),
+    tariff: Tariff.nullable().default(null),
   })
   .strict()
   .openapi('CreateDevice');
@@ -287,3 +342,28 @@ export const AuditEntry = z
 /** `GET /alerts?status=`. */
 export const AlertStatus = z.enum(['open', 'acknowledged', 'all']);
 export type AlertStatus = z.infer<typeof AlertStatus>;
+
+/** `GET /api/fleet/summary` (admin): the fleet right now (docs/API.md, Fleet). */
+export const FleetSummary = z
+  .object({
+    devices: z.number().int(),
+    assigned: z.number().int(),
+    reporting: z.number().int(),
+    silent: z.number().int(),
+    overLimitNow: z.number().int(),
+    liveKwh: z.number(),
+    todayKwh: z.number(),
+    alertsLast24h: z.array(
+      z.object({
+        hourStart: IsoDateTime,
+        exceeded: z.number().int(),
+        projected: z.number().int(),
+        silent: z.number().int(),
+      }),
+    ),
+    top: z.array(
+      z.object({ deviceId: Uuid, name: z.string(), todayKwh: z.number(), maxHourlyKwh: z.number() }),
+    ),
+  })
+  .openapi('FleetSummary');
+export type FleetSummary = z.infer<typeof FleetSummary>;

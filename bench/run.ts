@@ -8,6 +8,7 @@ import { TEST_DATABASE_URL } from '../api/testing.ts';
 import { benchActorMemory } from './actor-memory.ts';
 import { benchAlertLatency } from './alert-latency.ts';
 import { benchApi } from './api.ts';
+import { benchFleet } from './fleet.ts';
 import { benchCopy, benchEms, benchNaive, type IngestOptions, type IngestResult } from './ingest.ts';
 import { benchMqtt } from './mqtt.ts';
 import { benchSimulator } from './simulator.ts';
@@ -187,6 +188,19 @@ if (want('mqtt')) {
     say(
       `| ${r.name} | ${fmt(r.readings)} | ${fmt(r.messages)} | ${r.seconds.toFixed(2)} | ${fmt(r.perSecond)} |`,
     );
+}
+
+if (want('fleet')) {
+  const r = await benchFleet();
+  say('## Fleet summary');
+  say();
+  say(
+    `\`GET /api/fleet/summary\` through the app (auth, zod, JSON) against ${fmt(r.devices)} devices with their per-device live rows and ${fmt(r.alerts)} alerts of the last day; ${r.requests} requests one after another after a warm-up.`,
+  );
+  say();
+  say('| benchmark | p50 ms | p95 ms |');
+  say('|---|---:|---:|');
+  say(`| fleet summary at 100k devices | ${r.p50Ms.toFixed(1)} | ${r.p95Ms.toFixed(1)} |`);
   say();
 }
 

@@ -11,6 +11,8 @@ import { createApp } from '../api/app.ts';
 import { JwtService } from '../api/auth/jwt.ts';
 import { createLoginLimiter } from '../api/auth/throttle.ts';
 import type { AppDeps } from '../api/context.ts';
+import { adminSocketsOf, FleetLive } from '../api/fleet/live.ts';
+import { fleetSummary } from '../api/fleet/repo.ts';
 import { MqttIngest } from '../api/mqtt/ingest.ts';
 import { RedisDeviceInvalidations } from '../api/readings/device-invalidations.ts';
 import { exposeDroppedEvents } from '../api/realtime/gateway.ts';
@@ -105,6 +107,12 @@ export async function startApiRole({
   exposeDroppedEvents(metrics.registry, realtime);
   const mqtt = config.EMS_MQTT_URL ? await startMqttIngest(config, deps, metrics.registry) : undefined;
   if (mqtt) readinessChecks.push(mqtt.check);
+  // The admin overview stays live: at most one summary a second, only when it changed.
+  const fleetLive = new FleetLive({
+    admins: adminSocketsOf(realtime.io),
+    summary: () => fleetSummary(db.sql),
+    onError: (err) => log.warn({ err }, 'fleet summary not sent; retrying every second'),
+  }).start();
   const port = await listen(server, config);
   log.info({ port, host: config.HOST, ms: Math.round(performance.now() - started) }, 'api listening');
   return {
@@ -117,6 +125,7 @@ export async function startApiRole({
       const closed = closeListener(server);
       // A transport close, not a Socket.IO DISCONNECT: clients reconnect on their own, through the
       // load balancer, to a node that is still up (the listener no longer accepts them here).
+      fleetLive.stop();
       realtime.io.engine.close();
       await realtime.close();
       await closed;

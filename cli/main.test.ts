@@ -4,6 +4,9 @@
  * configuration mistakes, and a one-line message naming the bad variable.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -91,6 +94,21 @@ describe('ems', () => {
     expect(run.code).toBe(2);
     expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(run.stderr).toContain('DATABASE_URL');
+  });
+
+  it('demo without --remove explains itself and exits 2; with it, removes the demo data (none here)', async () => {
+    const help = await ems(['demo']);
+    expect(help.code).toBe(2);
+    expect(help.stdout).toContain('Usage: ems demo --remove');
+    const dataDir = mkdtempSync(join(tmpdir(), 'ems-demo-remove-'));
+    try {
+      const run = await ems(['demo', '--remove'], { EMS_DATA_DIR: dataDir });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('Demo removed: 0 devices, 0 user.');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('a DATABASE_URL password is not printed when JWT_SECRET is missing', async () => {

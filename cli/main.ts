@@ -15,6 +15,7 @@ Commands:
   runtime    A runtime node (device actors for the shards it leases). Needs DATABASE_URL and REDIS_URL.
   migrate    Apply pending database migrations and exit.
   simulate   Stream meter readings to an EMS server (see: ems simulate --help).
+  demo       ems demo --remove: delete the demo client and its devices made by "ems start --demo".
 
 Run "ems <command> --help" for the options of a command. Configuration comes from the
 environment (PORT, HOST, DATABASE_URL, REDIS_URL, EMS_DATA_DIR, JWT_SECRET, EMS_ADMIN_USERNAME,
@@ -25,12 +26,13 @@ const HELP: Record<string, string> = {
   start: `Usage: ems start [--demo] [--build-ui]
 
 Runs the whole system in one process on PORT (default 8080).
-  --demo       create a demo client ("demo" / "demo-password") with a few devices and feed them
-               gentle simulated readings, so the dashboard is alive at once
+  --demo       create a demo client ("demo" / "demo-password") with a few devices, backfill their
+               last 35 days through the ingest path and keep them live ("ems demo --remove" undoes it)
   --build-ui   build the dashboard first if ui/dist is missing (npm start does this)`,
   api: 'Usage: ems api\n\nRuns an api node: REST, dashboard and Socket.IO on PORT. Requires DATABASE_URL, REDIS_URL and JWT_SECRET.',
   runtime:
     'Usage: ems runtime\n\nRuns a runtime node that leases shards and hosts their device actors. Requires DATABASE_URL and REDIS_URL.\nWith PORT set, it answers /healthz, /readyz and /metrics there.',
+  demo: 'Usage: ems demo --remove\n\nDeletes the demo client ("demo") and its tagged devices, with their readings and alerts.',
   migrate:
     'Usage: ems migrate\n\nApplies pending migrations (to DATABASE_URL, or the embedded database in EMS_DATA_DIR) and exits.',
 };
@@ -55,7 +57,7 @@ export async function main(argv: string[]): Promise<void> {
     console.log(HELP[command]);
     return;
   }
-  const known = command === 'start' ? ['--demo', '--build-ui'] : [];
+  const known = command === 'start' ? ['--demo', '--build-ui'] : command === 'demo' ? ['--remove'] : [];
   const unknown = rest.find((a) => !known.includes(a));
   if (unknown) {
     console.error(`ems ${command}: unknown option "${unknown}"\n\n${HELP[command]}`);
@@ -80,6 +82,23 @@ export async function main(argv: string[]): Promise<void> {
     throw err;
   }
   const log = createLogger(config.EMS_LOG_LEVEL, `ems-${command}`);
+
+  if (command === 'demo') {
+    if (!rest.includes('--remove')) {
+      console.log(HELP.demo);
+      process.exitCode = 2;
+      return;
+    }
+    const { openConfiguredDatabase } = await import('./processes.ts');
+    const { removeDemo } = await import('./demo.ts');
+    const { migrate } = await import('../db/migrate.ts');
+    const db = await openConfiguredDatabase(config);
+    await migrate(db.sql); // a data directory that never ran still answers "nothing to remove"
+    const removed = await removeDemo(db.sql);
+    await db.close();
+    console.log(`Demo removed: ${removed.devices} devices, ${removed.users} user.`);
+    return;
+  }
 
   if (command === 'migrate') {
     const { openConfiguredDatabase } = await import('./processes.ts');

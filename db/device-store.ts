@@ -13,6 +13,7 @@ import {
   type ConfigChange,
   type CountingConfig,
   type DeviceConfig,
+  type DeviceLive,
   type DeviceSnapshot,
   type DeviceStore,
   DuplicateReadingError,
@@ -22,7 +23,7 @@ import {
   type ShardBatch,
   type StoredReading,
 } from '../actors/store.ts';
-import { hourStartOf } from '../core/time.ts';
+import { dayStart, hourEndOf, hourStartOf, localDateOf, nextDayStart } from '../core/time.ts';
 import type { Sql } from './connect.ts';
 
 type Tuple = [number, number, number | string];
@@ -51,6 +52,7 @@ export class PostgresDeviceStore implements DeviceStore {
         coalesce((d.applied_config->>'maxHourlyKwh')::float8, d.max_hourly_kwh) as "maxHourlyKwh",
         coalesce(d.applied_config->>'meterKind', d.meter_kind) as "meterKind",
         coalesce(d.applied_config->>'timeZone', d.time_zone) as "timeZone",
+        case when d.applied_config ? 'tariff' then d.applied_config->'tariff' else d.tariff end as tariff,
         w.recent, (extract(epoch from h.hour_start) * 1000)::float8 as "hourStart",
         h.kwh as "hourKwh", h.readings as "hourReadings", a.kinds as "hourAlerts"
       from devices d
@@ -75,6 +77,7 @@ export class PostgresDeviceStore implements DeviceStore {
           maxHourlyKwh: r.maxHourlyKwh,
           meterKind: r.meterKind,
           timeZone: r.timeZone,
+          ...(r.tariff ? { tariff: r.tariff } : {}),
         },
         recent: (r.recent ?? []).map(([ts, value, kwh]) => ({ ts, value, kwh: Number(kwh) })),
         openHour:
@@ -156,6 +159,8 @@ export class PostgresDeviceStore implements DeviceStore {
     const hours = items.flatMap((i) => [...i.batch.hours.values()]);
     const al = items.flatMap((i) => i.batch.alerts);
     const configs = items.flatMap((i) => i.batch.configs);
+    const live = items.flatMap((i) => [...(i.batch.live?.values() ?? [])]);
+    const price = (p: number | undefined) => (p === undefined ? null : String(p));
     const created = await this.#sql.begin(async (tx) => {
       // Configuration first, in shard order before this job's readings (a job carries
       // either; see ShardProcessor). The fence check below still guards all of it.
@@ -164,32 +169,36 @@ export class PostgresDeviceStore implements DeviceStore {
       // connection, in order): one round trip plus COMMIT. The fence check comes first and
       // holds the shards' row locks; if it finds a newer epoch, everything rolls back.
       const none = Promise.resolve([] as unknown[]);
-      const [fenced, inserted, , , alerts] = await Promise.all([
+      const [fenced, inserted, , , alerts, ,] = await Promise.all([
         tx`update shard_fences f set jobs = f.jobs + 1, updated_at = now()
           from unnest(${items.map((i) => i.shard)}::int[], ${items.map((i) => i.epoch)}::bigint[]) as x(s, e)
           where f.shard = x.s and f.epoch = x.e returning f.shard, f.epoch`,
         ins.length === 0
           ? none
-          : tx`insert into readings (device_id, ts, value, kwh)
-          select d, to_timestamp(t / 1000.0), v, k from unnest(
+          : tx`insert into readings (device_id, ts, value, kwh, cost)
+          select d, to_timestamp(t / 1000.0), v, k, k * p from unnest(
             ${ins.map((r) => r.deviceId)}::uuid[], ${ins.map((r) => r.ts)}::float8[],
-            ${ins.map((r) => r.value)}::float8[], ${ins.map((r) => String(r.kwh))}::numeric[]
-          ) as x(d, t, v, k)
+            ${ins.map((r) => r.value)}::float8[], ${ins.map((r) => String(r.kwh))}::numeric[],
+            ${ins.map((r) => price(r.price))}::numeric[]
+          ) as x(d, t, v, k, p)
           on conflict (device_id, ts) do nothing returning 1`,
         up.length === 0
           ? none
-          : tx`update readings r set kwh = x.k from unnest(
-            ${up.map((r) => r.deviceId)}::uuid[], ${up.map((r) => r.ts)}::float8[], ${up.map((r) => String(r.kwh))}::numeric[]
-          ) as x(d, t, k) where r.device_id = x.d and r.ts = to_timestamp(x.t / 1000.0)`,
+          : tx`update readings r set kwh = x.k, cost = x.k * x.p from unnest(
+            ${up.map((r) => r.deviceId)}::uuid[], ${up.map((r) => r.ts)}::float8[], ${up.map((r) => String(r.kwh))}::numeric[],
+            ${up.map((r) => price(r.price))}::numeric[]
+          ) as x(d, t, k, p) where r.device_id = x.d and r.ts = to_timestamp(x.t / 1000.0)`,
         hours.length === 0
           ? none
-          : tx`insert into hourly (device_id, hour_start, kwh, readings)
-          select d, to_timestamp(h / 1000.0), k, n from unnest(
+          : tx`insert into hourly (device_id, hour_start, kwh, readings, cost)
+          select d, to_timestamp(h / 1000.0), k, n, k * p from unnest(
             ${hours.map((h) => h.deviceId)}::uuid[], ${hours.map((h) => h.hourStart)}::float8[],
-            ${hours.map((h) => String(h.kwh))}::numeric[], ${hours.map((h) => h.readings)}::int[]
-          ) as x(d, h, k, n)
+            ${hours.map((h) => String(h.kwh))}::numeric[], ${hours.map((h) => h.readings)}::int[],
+            ${hours.map((h) => price(h.price))}::numeric[]
+          ) as x(d, h, k, n, p)
           on conflict (device_id, hour_start) do update
-            set kwh = hourly.kwh + excluded.kwh, readings = hourly.readings + excluded.readings`,
+            set kwh = hourly.kwh + excluded.kwh, readings = hourly.readings + excluded.readings,
+              cost = case when excluded.cost is null then hourly.cost else coalesce(hourly.cost, 0) + excluded.cost end`,
         al.length === 0
           ? none
           : tx<{ id: string }[]>`with ins as (
@@ -202,6 +211,8 @@ export class PostgresDeviceStore implements DeviceStore {
         returning id, created_at),
         outbox as (insert into alert_outbox (alert_id, created_at) select id, created_at from ins)
         select id, (extract(epoch from created_at) * 1000)::float8 as "createdAt" from ins`,
+        // After the hourly rows (statements run in order): the fleet summary's row per device.
+        live.length === 0 ? none : upsertLive(tx as unknown as Sql, live),
       ]);
       // Every item's own (shard, epoch) must hold the fence: two items of one shard with
       // different epochs cannot both pass on the strength of one matching row.
@@ -249,8 +260,55 @@ async function applyConfig(tx: Sql, change: ConfigChange): Promise<void> {
     }
   }
   await tx`update devices set applied_config = ${tx.json(config as never)} where id = ${change.deviceId}`;
+  await tx`update device_live set max_hourly_kwh = ${config.maxHourlyKwh} where device_id = ${change.deviceId}`;
   const fromZone = current?.timeZone ?? row.zone;
-  if (fromZone !== config.timeZone) await rebucket(tx, change.deviceId, config.timeZone);
+  if (fromZone !== config.timeZone) {
+    await rebucket(tx, change.deviceId, config.timeZone);
+    await reliveAfterRebucket(tx, change.deviceId, config.timeZone, config.maxHourlyKwh);
+  }
+}
+
+/**
+ * Writes each device's `device_live` row: the open hour's and its local day's totals
+ * read back from `hourly` (already updated in this transaction), so the row is exact
+ * whatever mix of fresh and late readings the job held.
+ */
+function upsertLive(tx: Sql, live: DeviceLive[]) {
+  return tx`insert into device_live (device_id, max_hourly_kwh, last_ts, hour_start, hour_end, hour_kwh, day_start, day_end, day_kwh)
+    select x.d, x.m, to_timestamp(x.l / 1000.0), to_timestamp(x.hs / 1000.0), to_timestamp(x.he / 1000.0),
+      coalesce((select kwh from hourly where device_id = x.d and hour_start = to_timestamp(x.hs / 1000.0)), 0),
+      to_timestamp(x.ds / 1000.0), to_timestamp(x.de / 1000.0),
+      coalesce((select sum(kwh) from hourly where device_id = x.d
+        and hour_start >= to_timestamp(x.ds / 1000.0) and hour_start < to_timestamp(x.de / 1000.0)), 0)
+    from unnest(
+      ${live.map((l) => l.deviceId)}::uuid[], ${live.map((l) => l.maxHourlyKwh)}::float8[], ${live.map((l) => l.lastTs)}::float8[],
+      ${live.map((l) => l.hourStart)}::float8[], ${live.map((l) => l.hourEnd)}::float8[],
+      ${live.map((l) => l.dayStart)}::float8[], ${live.map((l) => l.dayEnd)}::float8[]
+    ) as x(d, m, l, hs, he, ds, de)
+    on conflict (device_id) do update set max_hourly_kwh = excluded.max_hourly_kwh, last_ts = excluded.last_ts, hour_start = excluded.hour_start,
+      hour_end = excluded.hour_end, hour_kwh = excluded.hour_kwh, day_start = excluded.day_start,
+      day_end = excluded.day_end, day_kwh = excluded.day_kwh`;
+}
+
+/** A zone change moves the open hour and "today": the live row is cut again in the new zone. */
+async function reliveAfterRebucket(tx: Sql, deviceId: string, zone: string, limit: number): Promise<void> {
+  const [latest] = await tx<{ h: number; l: number }[]>`
+    select (extract(epoch from max(hour_start)) * 1000)::float8 as h,
+      (select (extract(epoch from max(ts)) * 1000)::float8 from readings where device_id = ${deviceId}) as l
+    from hourly where device_id = ${deviceId}`;
+  if (!latest || latest.h === null || latest.l === null) return;
+  const date = localDateOf(latest.h, zone);
+  await upsertLive(tx, [
+    {
+      deviceId,
+      maxHourlyKwh: limit,
+      lastTs: latest.l,
+      hourStart: latest.h,
+      hourEnd: hourEndOf(latest.h, zone),
+      dayStart: dayStart(date, zone),
+      dayEnd: nextDayStart(date, zone),
+    },
+  ]);
 }
 
 async function rebucket(tx: Sql, deviceId: string, zone: string): Promise<void> {
@@ -260,9 +318,11 @@ async function rebucket(tx: Sql, deviceId: string, zone: string): Promise<void> 
   await tx`delete from hourly where device_id = ${deviceId}`;
   if (hours.length === 0) return;
   // Sums in numeric, exact; the i-th hour start belongs to the i-th reading in ts order.
-  await tx`insert into hourly (device_id, hour_start, kwh, readings)
-    select ${deviceId}, to_timestamp(x.h / 1000.0), sum(r.kwh), count(*)::int
-    from (select kwh, row_number() over (order by ts) as i from readings where device_id = ${deviceId}) r
+  // A reading keeps the cost it was priced at (history is never re-priced); sum() of
+  // no priced reading is null, as for an hour counted without a tariff.
+  await tx`insert into hourly (device_id, hour_start, kwh, readings, cost)
+    select ${deviceId}, to_timestamp(x.h / 1000.0), sum(r.kwh), count(*)::int, sum(r.cost)
+    from (select kwh, cost, row_number() over (order by ts) as i from readings where device_id = ${deviceId}) r
     join unnest(${hours}::float8[]) with ordinality as x(h, i) on x.i = r.i
     group by x.h`;
 }

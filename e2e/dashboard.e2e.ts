@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Device, User } from '../api/contract.ts';
+import { animationsDone, seriousA11yViolations } from './a11y.ts';
 import {
   ADMIN_PASSWORD,
   api,
@@ -50,6 +51,7 @@ async function dismissToasts(page: Page): Promise<void> {
 }
 
 async function shot(page: Page, name: string): Promise<void> {
+  await animationsDone(page);
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
 }
 
@@ -110,6 +112,10 @@ describe('dashboard', () => {
     admin = await openPage(browser, ems.url);
     const page = admin.page;
     await signIn(page, 'admin', ADMIN_PASSWORD);
+    // Administrators land on the fleet overview.
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.getByTestId('fleet-tiles').waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
     await page.getByRole('heading', { name: 'Users' }).waitFor();
 
     await page.getByRole('button', { name: '+ New user' }).click();
@@ -149,6 +155,16 @@ describe('dashboard', () => {
     );
     device = devices.items.find((d) => d.name === 'Heat pump')!;
     expect(device).toMatchObject({ maxHourlyKwh: 1, meterKind: 'interval', timeZone: 'Europe/Berlin' });
+    // A night/day tariff, before any reading: the client's charts show what the energy cost.
+    await api(ems.url, adminToken, 'PATCH', `/devices/${device.id}`, {
+      tariff: {
+        currency: 'EUR',
+        periods: [
+          { from: '00:00', pricePerKwh: 0.18 },
+          { from: '07:00', pricePerKwh: 0.32 },
+        ],
+      },
+    });
 
     await page.getByRole('button', { name: 'Issue ingest token for Heat pump' }).click();
     const token = await page.getByTestId('issued-token').inputValue();
@@ -226,10 +242,12 @@ describe('dashboard', () => {
     const csv = await readFile((await download.path())!, 'utf8');
     const rows = csv.trimEnd().split('\n');
     expect(rows[0]).toBe(
-      'device,start,local_date,local_label,time_zone,kwh,readings,max_hourly_kwh,over_limit',
+      'device,start,local_date,local_label,time_zone,kwh,readings,max_hourly_kwh,over_limit,cost,currency',
     );
     expect(rows.length - 1).toBe(Number(await chart.getAttribute('data-bars')));
-    expect(rows.some((r) => /,1\.3\d*,\d+,1,true$/.test(r))).toBe(true);
+    // 1.3 kWh at the night or the day price, in euros.
+    expect(rows.some((r) => /,1\.3\d*,\d+,1,true,0\.\d+,EUR$/.test(r))).toBe(true);
+    await page.getByTestId('total-cost').waitFor();
 
     await page.getByTestId('alert-bell').click();
     const panel = page.getByRole('region', { name: 'Open alerts' });
@@ -285,9 +303,12 @@ describe('dashboard', () => {
     await page.goto(`/devices/${device.id}?period=day&date=2026-10-25`);
     const chart = page.getByTestId('consumption-chart');
     await chart.and(page.locator('[data-bars="25"]')).waitFor();
+    // The chart's text alternative: the same bars as a table.
+    await chart.getByTestId('chart-as-table').click();
     expect(await chart.locator('tbody tr').filter({ hasText: '2026-10-25 02:00' }).count()).toBe(2);
     await page.goto(`/devices/${device.id}?period=day&date=2026-03-29`);
     await chart.and(page.locator('[data-bars="23"]')).waitFor();
+    await chart.getByTestId('chart-as-table').click();
     expect(await chart.locator('tbody tr').filter({ hasText: '2026-03-29 02:00' }).count()).toBe(0);
     await page.getByRole('button', { name: 'Month' }).click();
     await chart.and(page.locator('[data-bars="31"]')).waitFor();
@@ -380,6 +401,37 @@ describe('dashboard', () => {
     await cp.locator('[data-testid=message].assistant').first().waitFor();
     await cp.getByText('The assistant is thinking…').waitFor({ state: 'detached' });
     await shot(cp, 'client-chat');
+  });
+
+  it('compares a week with the one before, in kWh and cost', async () => {
+    const page = client.page;
+    await page.goto(`/devices/${device.id}?period=week`);
+    await page.getByTestId('consumption-chart').waitFor();
+    await page.getByTestId('compare').filter({ hasText: 'vs last week' }).waitFor();
+    await page.getByTestId('total-cost').waitFor();
+  });
+
+  it('has no serious or critical accessibility violations on any main page (axe, WCAG 2.1 AA)', async () => {
+    const pages: Array<[WatchedPage, string, string | RegExp]> = [
+      [admin, '/admin', 'Overview'],
+      [admin, '/admin/users', 'Users'],
+      [admin, '/admin/devices', 'Devices'],
+      [admin, `/devices/${device.id}`, 'Heat pump'],
+      [admin, '/admin/alerts', 'Alerts'],
+      [admin, `/admin/chat/${clientUser.id}`, 'Chat'],
+      [client, '/my', /Ada/],
+      [client, `/devices/${device.id}?period=week`, 'Heat pump'],
+      [client, '/support', 'Support'],
+    ];
+    const found: string[] = [];
+    for (const [who, path, heading] of pages) {
+      await who.page.goto(path);
+      await who.page.getByRole('heading', { name: heading, level: 1 }).first().waitFor();
+      await who.page.waitForLoadState('networkidle');
+      await animationsDone(who.page);
+      for (const v of await seriousA11yViolations(who.page)) found.push(`${path}: ${v}`);
+    }
+    expect(found).toEqual([]);
   });
 
   it('raised no uncaught page errors', () => {

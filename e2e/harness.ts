@@ -45,14 +45,15 @@ export interface EmsServer {
   stop(): Promise<void>;
 }
 
-export async function startEms(): Promise<EmsServer> {
+/** `args`: extra options of `ems start`, e.g. ['--demo']. */
+export async function startEms(args: string[] = []): Promise<EmsServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'ems-e2e-'));
   const logs: string[] = [];
   // Single-process mode with the embedded database, whatever the developer's shell exports.
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of ['DATABASE_URL', 'REDIS_URL', 'GEMINI_API_KEY', 'JWT_SECRET']) delete env[key];
-  const child: ChildProcess = spawn(process.execPath, ['bin/ems.mjs', 'start'], {
+  const child: ChildProcess = spawn(process.execPath, ['bin/ems.mjs', 'start', ...args], {
     cwd: ROOT,
     env: {
       ...env,
@@ -127,6 +128,8 @@ export async function openPage(
     viewport,
     timezoneId: 'Europe/Berlin',
     locale: 'en-GB',
+    // What a user who asks for less motion gets; screenshots never catch a transition.
+    reducedMotion: 'reduce',
   });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseURL });
   const page = await context.newPage();

@@ -5,6 +5,7 @@
  * `KeptOutput` for callers that capture what it prints.
  */
 export { type DemoSimulator, type DemoSimulatorOptions, startDemoSimulator } from './demo.ts';
+export { type BackfillDevice, backfillDemo } from './demo-backfill.ts';
 export { HttpSink, type HttpSinkOptions } from './http-sink.ts';
 export { KeptOutput } from './progress.ts';
 export { RedisSink, type RedisSinkOptions } from './redis-sink.ts';

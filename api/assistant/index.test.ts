@@ -67,6 +67,33 @@ const aliceAsks = (assistant: ReturnType<typeof createAssistant>, question: stri
   });
 
 describe('assistant', () => {
+  it('answers what a device cost from data: get_consumption returns the cost with a tariff', async () => {
+    const tariff = { currency: 'EUR', periods: [{ from: '00:00', pricePerKwh: 0.25 }] };
+    const pumpId = (await t.createDevice({ name: 'Heat pump', ownerId: alice.id, tariff })).id;
+    const hours = dayHours(yesterday, 'UTC');
+    await t.db.sql`insert into hourly (device_id, hour_start, kwh, readings, cost) values
+      (${pumpId}, ${new Date(hours[3]!)}, 1.5, 2, 0.375), (${pumpId}, ${new Date(hours[4]!)}, 0.002, 1, 0.0005)`;
+    fake.script((_req, i) =>
+      i === 0
+        ? { functionCall: { name: 'get_consumption', args: { deviceId: pumpId, date: yesterday } } }
+        : { text: 'Your heat pump cost 0.38 EUR yesterday.' },
+    );
+    const chat = chatWith(
+      createAssistant({ apiKey: 'test-key', model: 'gemini-test', baseUrl: fake.baseUrl }),
+    );
+    await chat.send(aliceActor(), {
+      conversationId: alice.id,
+      body: 'What did my heat pump cost yesterday?',
+      toAssistant: true,
+    });
+    await chat.idle();
+    const fr = fake.requests[1]!.body.contents.at(-1).parts[0].functionResponse;
+    expect(fr.response).toMatchObject({ currency: 'EUR', totalCost: 0.38, totalKwh: 1.502 });
+    expect(fr.response.hours[3]).toEqual({ start: expect.any(String), kwh: 1.5, cost: 0.38 });
+    expect(fr.response.hours[0].cost).toBe(0);
+    await t.request('DELETE', `/api/devices/${pumpId}`);
+  });
+
   it('answers with the client’s own consumption through a function-call round trip', async () => {
     fake.script((_req, i) =>
       i === 0

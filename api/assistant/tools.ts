@@ -10,8 +10,8 @@ import { dayHours, isValidLocalDate } from '../../core/time.ts';
 import type { Sql } from '../../db/connect.ts';
 import { listAlerts, toAlert } from '../alerts/repo.ts';
 import { bucketEntries } from '../consumption/buckets.ts';
-import { storedHours } from '../consumption/repo.ts';
-import { type DeviceRow, findDevice, listDevices } from '../devices/repo.ts';
+import { priced } from '../consumption/cost.ts';
+import { type DeviceRow, listDevices } from '../devices/repo.ts';
 
 export const toolDeclarations: FunctionDeclaration[] = [
   {
@@ -23,7 +23,7 @@ export const toolDeclarations: FunctionDeclaration[] = [
   {
     name: 'get_consumption',
     description:
-      "Energy used by one of the client's devices on one local calendar day, hour by hour (kWh), with the day's total and the device's hourly limit.",
+      "Energy used by one of the client's devices on one local calendar day, hour by hour (kWh), with the day's total and the device's hourly limit; with a tariff also what it cost (currency, totalCost and each hour's cost, rounded to the currency's minor unit).",
     parametersJsonSchema: {
       type: 'object',
       properties: {
@@ -80,6 +80,7 @@ interface OwnDevice {
   maxHourlyKwh: number;
   meterKind: string;
   timeZone: string;
+  currency?: string | null;
 }
 
 /** What the model sees of a device: no owner, no bookkeeping. */
@@ -115,18 +116,25 @@ async function consumption(
 ): Promise<ToolResult> {
   if (typeof deviceId !== 'string' || !UUID_RE.test(deviceId)) return NOT_YOURS;
   if (typeof date !== 'string' || !isValidLocalDate(date)) return { error: 'date must be YYYY-MM-DD' };
-  const device = await findDevice(sql, deviceId);
-  if (!device || device.ownerId !== clientId) return NOT_YOURS;
+  const devices = await sql<
+    OwnDevice[]
+  >`select id, name, max_hourly_kwh as "maxHourlyKwh", time_zone as "timeZone", tariff->>'currency' as currency
+    from devices where id = ${deviceId} and owner_id = ${clientId}`;
+  const device = devices[0];
+  if (!device) return NOT_YOURS;
   const starts = dayHours(date, device.timeZone);
   if (starts.length === 0) return { error: 'date is not a calendar date' };
   const to = starts[starts.length - 1]! + 3_600_000;
-  const rows = await storedHours(sql, device.id, starts[0]!, to);
+  const rows = await sql<{ t: Date; kwh: number; n: number; cost: string | null }[]>`
+    select hour_start as t, kwh, readings as n, cost::text as cost from hourly
+    where device_id = ${device.id} and hour_start >= ${new Date(starts[0]!)} and hour_start < ${new Date(to)}`;
   const entries = bucketEntries(
     starts.map((start, i) => ({ start, end: starts[i + 1] ?? to })),
-    rows.map((r) => ({ at: r.t.getTime(), kwh: Number(r.kwh), readings: r.n })),
+    rows.map((r) => ({ at: r.t.getTime(), kwh: Number(r.kwh), readings: r.n, cost: r.cost })),
     device.timeZone,
   );
   const total = entries.reduce((sum, e) => sum + e.kwhExact, 0n);
+  const money = priced(entries, device.currency ?? null);
   return {
     deviceId: device.id,
     deviceName: device.name,
@@ -135,7 +143,9 @@ async function consumption(
     unit: 'kWh',
     maxHourlyKwh: device.maxHourlyKwh,
     totalKwh: Number(total) / 1e9,
-    hours: entries.map((e) => ({ start: e.start, kwh: e.kwh })),
+    currency: money.currency,
+    totalCost: money.totalCost,
+    hours: money.hours.map((e) => ({ start: e.start, kwh: e.kwh, cost: e.cost })),
   };
 }
 

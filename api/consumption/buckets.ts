@@ -5,6 +5,7 @@
  * stored value of any size (Postgres `numeric` text included) can never make
  * a read endpoint fail.
  */
+import { addDecimal, type Decimal, parseDecimal, ZERO } from '../../core/tariff.ts';
 import { formatIsoWithOffset } from '../../core/time.ts';
 
 export interface Bucket {
@@ -17,6 +18,8 @@ export interface EnergyRow {
   /** A number, or the text Postgres gives for `numeric` (exact). */
   kwh: number | string;
   readings: number;
+  /** Exact kWh × price (Postgres `numeric` text); null or absent: not priced. */
+  cost?: string | null;
 }
 
 export interface Entry {
@@ -24,6 +27,8 @@ export interface Entry {
   kwh: number;
   readings: number;
   kwhExact: bigint;
+  /** Exact sum of the priced rows' cost; null when none was priced. */
+  costExact: Decimal | null;
 }
 
 const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/i;
@@ -63,7 +68,7 @@ export function nanoToKwh(nano: bigint): number {
 }
 
 export function bucketEntries(buckets: Bucket[], rows: EnergyRow[], zone: string): Entry[] {
-  const sums = buckets.map(() => ({ nano: 0n, readings: 0 }));
+  const sums = buckets.map(() => ({ nano: 0n, readings: 0, cost: null as Decimal | null }));
   const sorted = [...rows].sort((a, b) => a.at - b.at);
   let i = 0;
   for (const row of sorted) {
@@ -72,11 +77,14 @@ export function bucketEntries(buckets: Bucket[], rows: EnergyRow[], zone: string
     if (row.at < buckets[i]!.start) continue;
     sums[i]!.nano += nanoOf(row.kwh);
     sums[i]!.readings += row.readings;
+    if (row.cost !== null && row.cost !== undefined)
+      sums[i]!.cost = addDecimal(sums[i]!.cost ?? ZERO, parseDecimal(row.cost));
   }
   return buckets.map((b, k) => ({
     start: formatIsoWithOffset(b.start, zone),
     kwh: nanoToKwh(sums[k]!.nano),
     readings: sums[k]!.readings,
     kwhExact: sums[k]!.nano,
+    costExact: sums[k]!.cost,
   }));
 }

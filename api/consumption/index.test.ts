@@ -68,8 +68,8 @@ describe('a day', () => {
       { deviceId: device.id, timestamp: '2026-01-15T22:30:00Z', value: 4 },
     ]);
     const day = await consumption(device.id, 'date=2026-01-15');
-    expect(day.hours[0]).toEqual({ start: '2026-01-15T00:00:00+02:00', kwh: 0.75, readings: 2 });
-    expect(day.hours[23]).toEqual({ start: '2026-01-15T23:00:00+02:00', kwh: 1, readings: 1 });
+    expect(day.hours[0]).toEqual({ start: '2026-01-15T00:00:00+02:00', kwh: 0.75, readings: 2, cost: null });
+    expect(day.hours[23]).toEqual({ start: '2026-01-15T23:00:00+02:00', kwh: 1, readings: 1, cost: null });
     expect(day.hours.slice(1, 23).every((h) => h.kwh === 0)).toBe(true);
     expect(day.totalKwh).toBe(1.75);
     expect((await consumption(device.id, 'date=2026-01-16')).hours[0]!.kwh).toBe(4);
@@ -109,7 +109,7 @@ describe('a day', () => {
     expect(ktm.timeZone).toBe('Asia/Kathmandu');
     expect(ktm.hours).toHaveLength(24);
     expect(ktm.hours[0]!.start).toBe('2026-02-11T00:00:00+05:45');
-    expect(ktm.hours[4]).toEqual({ start: '2026-02-11T04:00:00+05:45', kwh: 1.5, readings: 1 });
+    expect(ktm.hours[4]).toEqual({ start: '2026-02-11T04:00:00+05:45', kwh: 1.5, readings: 1, cost: null });
     expect(ktm.totalKwh).toBe(1.5);
   });
 });
@@ -238,8 +238,8 @@ describe('on the embedded database (PGlite) too', () => {
     expect(res.status).toBe(200);
     const day = (await res.json()) as ConsumptionBody;
     expect(day.hours).toHaveLength(23);
-    expect(day.hours[1]).toEqual({ start: '2026-03-29T01:00:00+02:00', kwh: 0.5, readings: 1 });
-    expect(day.hours[3]).toEqual({ start: '2026-03-29T04:00:00+03:00', kwh: 2, readings: 1 });
+    expect(day.hours[1]).toEqual({ start: '2026-03-29T01:00:00+02:00', kwh: 0.5, readings: 1, cost: null });
+    expect(day.hours[3]).toEqual({ start: '2026-03-29T04:00:00+03:00', kwh: 2, readings: 1, cost: null });
     expect(day.totalKwh).toBe(2.5);
 
     const alerts = await e.request('GET', `/api/alerts?status=all&deviceId=${device.id}`, { token });

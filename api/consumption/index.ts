@@ -22,6 +22,7 @@ import { visibleDevice } from '../devices/repo.ts';
 import { ApiError } from '../errors.ts';
 import { bearer, errors, IdParam, json, newRouter } from '../router.ts';
 import { type Bucket, bucketEntries, nanoToKwh } from './buckets.ts';
+import { priced } from './cost.ts';
 import { storedHours, storedReadings } from './repo.ts';
 
 const MAX_HOURS = 24 * 93;
@@ -127,10 +128,12 @@ export function consumptionRoutes(deps: AppDeps) {
         at: sameZone ? r.t.getTime() : hourStartOf(r.t.getTime(), zone),
         kwh: r.kwh,
         readings: r.n,
+        cost: r.cost,
       })),
       zone,
     );
     const totalKwh = entries.reduce((sum, e) => sum + e.kwhExact, 0n);
+    const money = priced(entries, device.tariff?.currency ?? null);
     return c.json(
       {
         deviceId: device.id,
@@ -141,7 +144,9 @@ export function consumptionRoutes(deps: AppDeps) {
         unit: 'kWh' as const,
         maxHourlyKwh: device.maxHourlyKwh,
         totalKwh: nanoToKwh(totalKwh),
-        hours: entries.map(({ kwhExact: _, ...e }) => e),
+        currency: money.currency,
+        totalCost: money.totalCost,
+        hours: money.hours,
       },
       200,
     );
@@ -150,7 +155,11 @@ export function consumptionRoutes(deps: AppDeps) {
   return app;
 }
 
-function emptyDay(device: { id: string; maxHourlyKwh: number }, date: string, zone: string) {
+function emptyDay(
+  device: { id: string; maxHourlyKwh: number; tariff: { currency: string } | null },
+  date: string,
+  zone: string,
+) {
   return {
     deviceId: device.id,
     date,
@@ -158,6 +167,8 @@ function emptyDay(device: { id: string; maxHourlyKwh: number }, date: string, zo
     unit: 'kWh' as const,
     maxHourlyKwh: device.maxHourlyKwh,
     totalKwh: 0,
+    currency: device.tariff?.currency ?? null,
+    totalCost: device.tariff ? 0 : null,
     hours: [],
   };
 }

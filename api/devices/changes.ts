@@ -22,6 +22,7 @@ export function configureControl(device: DeviceRow & { configVersion: number }):
       maxHourlyKwh: device.maxHourlyKwh,
       timeZone: device.timeZone,
       meterKind: device.meterKind,
+      tariff: device.tariff,
       version: device.configVersion,
     },
   };

@@ -89,6 +89,23 @@ describe('configuration in reading order', () => {
   });
 });
 
+describe('a tariff change racing queued readings', () => {
+  it('prices readings answered before the PATCH with the old tariff, later ones with the new', async () => {
+    const euro = (price: number) => ({ currency: 'EUR', periods: [{ from: '00:00', pricePerKwh: price }] });
+    const device = await t.createDevice({ maxHourlyKwh: 100, tariff: euro(0.1) });
+    const ten = Date.parse('2026-03-10T10:00:00Z');
+    await post(device.id, ten, [1, 1, 1]); // 3 kWh in 10:00, queued under 0.10 €/kWh
+    await patch(device.id, { tariff: euro(0.5) });
+    await post(device.id, ten + 6 * STEP, [1, 1]); // 2 kWh in 11:00, under 0.50 €/kWh
+    await runBacklog();
+    const res = await t.request('GET', `/api/devices/${device.id}/consumption?date=2026-03-10`);
+    const day = (await res.json()) as { totalCost: number; hours: Array<{ cost: number | null }> };
+    expect(day.hours[10]!.cost).toBe(0.3);
+    expect(day.hours[11]!.cost).toBe(1);
+    expect(day.totalCost).toBe(1.3);
+  });
+});
+
 describe('a meter kind change racing queued readings', () => {
   it('keeps the kind the readings were sent under and puts the row back to it', async () => {
     const device = await t.createDevice({ meterKind: 'cumulative', maxHourlyKwh: 100 });

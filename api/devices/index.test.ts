@@ -28,6 +28,7 @@ describe('devices CRUD (admin)', () => {
       meterKind: 'interval',
       timeZone: 'UTC',
       ownerId: null,
+      tariff: null,
       createdAt: expect.any(String),
       mqttTopic: null,
       mqttFormat: null,

@@ -18,7 +18,7 @@ import { findUser } from '../users/repo.ts';
 import { configureControl, publishDeviceDeleted, publishDeviceUpdated, sendControl } from './changes.ts';
 import { assertMqttFields, conflictOnTopic } from './mqtt-fields.ts';
 import { DEVICE_COLUMNS, type DeviceRow, listDevices, toDevice, visibleDevice } from './repo.ts';
-import { updateDevice } from './update.ts';
+import { isConfigChange, updateDevice } from './update.ts';
 
 const ListQuery = Paging.extend({
   ownerId: Uuid.optional(),
@@ -119,10 +119,10 @@ export function deviceRoutes(deps: AppDeps) {
     assertMqttFields({ ...body, meterKind });
     await assertClientOwner(deps, body.ownerId);
     const rows = await sql<DeviceRow[]>`insert into devices
-        (id, name, description, address, max_hourly_kwh, meter_kind, time_zone, owner_id, mqtt_topic, mqtt_format)
+        (id, name, description, address, max_hourly_kwh, meter_kind, time_zone, owner_id, mqtt_topic, mqtt_format, tariff)
       values (${randomUUID()}, ${body.name}, ${body.description}, ${body.address}, ${body.maxHourlyKwh},
         ${meterKind}, ${body.timeZone ?? canonicalTimeZone(deps.defaultTimeZone) ?? deps.defaultTimeZone}, ${body.ownerId},
-        ${body.mqttTopic}, ${body.mqttFormat})
+        ${body.mqttTopic}, ${body.mqttFormat}, ${body.tariff ? sql.json(body.tariff as never) : null})
       returning ${sql.unsafe(DEVICE_COLUMNS)}`.catch(conflictOnTopic);
     const device = rows[0]!;
     await audit(c, me)('device.create', device.id, { name: body.name });
@@ -143,7 +143,7 @@ export function deviceRoutes(deps: AppDeps) {
     const { before, device } = await updateDevice(sql, id, body);
     // Configuration that decides how readings count travels in shard order (changes.ts);
     // always re-sent when given, so a PATCH retried after a 503 still reaches the actor.
-    if (body.maxHourlyKwh !== undefined || body.timeZone !== undefined || body.meterKind !== undefined) {
+    if (isConfigChange(body)) {
       await sendControl(deps, [configureControl(device)]);
     } else if (before.ownerId !== device.ownerId || before.name !== device.name) {
       await sendControl(deps, [{ deviceId: id, op: 'reload' }]);

@@ -1,7 +1,7 @@
 /** Devices in Postgres, and the mapping from rows to the API's `device`. */
 
 import type { Sql } from '../../db/connect.ts';
-import type { Device } from '../contract.ts';
+import type { Device, Tariff } from '../contract.ts';
 import { notFound } from '../errors.ts';
 
 export interface DeviceRow {
@@ -13,13 +13,14 @@ export interface DeviceRow {
   meterKind: 'interval' | 'cumulative';
   timeZone: string;
   ownerId: string | null;
+  tariff: Tariff | null;
   createdAt: Date;
   mqttTopic: string | null;
   mqttFormat: 'tasmota' | 'shelly' | null;
 }
 
 export const DEVICE_COLUMNS = `id, name, description, address, max_hourly_kwh as "maxHourlyKwh",
-  meter_kind as "meterKind", time_zone as "timeZone", owner_id as "ownerId", created_at as "createdAt",
+  meter_kind as "meterKind", time_zone as "timeZone", owner_id as "ownerId", tariff, created_at as "createdAt",
   mqtt_topic as "mqttTopic", mqtt_format as "mqttFormat"`;
 
 /** The API's `device`; the row's bookkeeping (`configVersion`, see update.ts) stays inside. */

@@ -7,6 +7,7 @@
  * (the actor moves on when the configure control message reaches it).
  */
 import type { Sql } from '../../db/connect.ts';
+import type { Tariff } from '../contract.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { assertMqttFields, conflictOnTopic } from './mqtt-fields.ts';
 import { DEVICE_COLUMNS, type DeviceRow } from './repo.ts';
@@ -21,6 +22,7 @@ export interface DeviceChanges {
   ownerId?: string | null | undefined;
   mqttTopic?: string | null | undefined;
   mqttFormat?: 'tasmota' | 'shelly' | null | undefined;
+  tariff?: Tariff | null | undefined;
 }
 
 export type VersionedDeviceRow = DeviceRow & { configVersion: number };
@@ -31,7 +33,7 @@ export async function updateDevice(
   body: DeviceChanges,
 ): Promise<{ before: DeviceRow; device: VersionedDeviceRow }> {
   const set = (k: keyof DeviceChanges) => body[k] !== undefined;
-  const configChange = set('maxHourlyKwh') || set('timeZone') || set('meterKind');
+  const configChange = isConfigChange(body);
   return (await sql.begin(async (tx) => {
     const [before] = await tx.unsafe<DeviceRow[]>(
       `select ${DEVICE_COLUMNS} from devices where id = $1 for update`,
@@ -69,12 +71,24 @@ export async function updateDevice(
         owner_id = case when ${set('ownerId')} then ${body.ownerId ?? null}::uuid else owner_id end,
         mqtt_topic = case when ${set('mqttTopic')} then ${body.mqttTopic ?? null}::text else mqtt_topic end,
         mqtt_format = case when ${set('mqttFormat')} then ${body.mqttFormat ?? null}::text else mqtt_format end,
+        tariff = case when ${set('tariff')} then ${body.tariff ? tx.json(body.tariff as never) : null}::jsonb else tariff end,
         applied_config = case when ${configChange} then coalesce(applied_config, jsonb_build_object(
-          'maxHourlyKwh', max_hourly_kwh, 'timeZone', time_zone, 'meterKind', meter_kind, 'version', config_version))
+          'maxHourlyKwh', max_hourly_kwh, 'timeZone', time_zone, 'meterKind', meter_kind, 'tariff', tariff,
+          'version', config_version))
           else applied_config end,
         config_version = config_version + case when ${configChange} then 1 else 0 end
       where id = ${id}
       returning ${sql.unsafe(DEVICE_COLUMNS)}, config_version::int as "configVersion"`.catch(conflictOnTopic);
     return { before, device: rows[0]! };
   })) as { before: DeviceRow; device: VersionedDeviceRow };
+}
+
+/** Fields of the counting configuration (CountingConfig): they travel in shard order. */
+export function isConfigChange(body: DeviceChanges): boolean {
+  return (
+    body.maxHourlyKwh !== undefined ||
+    body.timeZone !== undefined ||
+    body.meterKind !== undefined ||
+    body.tariff !== undefined
+  );
 }

@@ -29,13 +29,13 @@ describe('routes', () => {
     expect(router.currentRoute.value.name).toBe('dashboard');
   });
 
-  it('starts administrators on the user list', async () => {
+  it('starts administrators on the fleet overview', async () => {
     tokenStorage.set('jwt');
     useSession().token = 'jwt';
     fakeFetch({ 'GET /api/auth/me': () => ({ body: aUser({ role: 'admin' }) }) });
     const router = createAppRouter();
     await router.push('/');
-    expect(router.currentRoute.value.name).toBe('admin-users');
+    expect(router.currentRoute.value.name).toBe('admin-overview');
   });
 
   it('returns to sign-in when a stored token is no longer accepted', async () => {

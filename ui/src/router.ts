@@ -27,7 +27,7 @@ const routes: RouteRecordRaw[] = [
       {
         path: '',
         name: 'home',
-        redirect: () => (useSession().isAdmin ? { name: 'admin-users' } : { name: 'dashboard' }),
+        redirect: () => (useSession().isAdmin ? { name: 'admin-overview' } : { name: 'dashboard' }),
       },
       {
         path: 'my',
@@ -47,6 +47,12 @@ const routes: RouteRecordRaw[] = [
         name: 'support',
         component: () => import('./views/client/SupportView.vue'),
         meta: { role: 'client', title: 'Support' },
+      },
+      {
+        path: 'admin',
+        name: 'admin-overview',
+        component: () => import('./views/admin/OverviewView.vue'),
+        meta: { role: 'admin', title: 'Overview' },
       },
       {
         path: 'admin/users',

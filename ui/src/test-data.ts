@@ -29,6 +29,7 @@ export function aDevice(over: Partial<Device> = {}): Device {
     meterKind: 'cumulative',
     timeZone: 'Europe/Berlin',
     ownerId: null,
+    tariff: null,
     createdAt: '2026-01-01T00:00:00Z',
     mqttTopic: null,
     mqttFormat: null,

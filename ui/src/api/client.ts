@@ -14,6 +14,7 @@ import type {
   CreateDevice,
   CreateUser,
   Device,
+  FleetSummary,
   IngestToken,
   IngestTokenInfo as IngestTokenInfoSchema,
   List,
@@ -85,6 +86,10 @@ export const consumptionApi = {
     request<Consumption>('GET', `/devices/${deviceId}/consumption`, { query: { date } }),
   range: (deviceId: string, from: string, to: string, interval: 'hour' | 'day') =>
     request<Consumption>('GET', `/devices/${deviceId}/consumption`, { query: { from, to, interval } }),
+};
+
+export const fleetApi = {
+  summary: () => request<FleetSummary>('GET', '/fleet/summary'),
 };
 
 export const alertsApi = {

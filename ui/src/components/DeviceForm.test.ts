@@ -60,3 +60,52 @@ describe('DeviceForm (editing)', () => {
     expect(wrapper.find('[data-testid=meter-kind-note]').exists()).toBe(false);
   });
 });
+
+describe('DeviceForm (tariff)', () => {
+  it('sends a tariff set on a new device, with periods by whole local hour', async () => {
+    const submit = vi.fn(async (_input: unknown) => ({}));
+    const wrapper = mount(DeviceForm, { props: { clients: [], submit } });
+    await wrapper.get('#device-name').setValue('Boiler');
+    await wrapper.get('[data-testid=tariff-on]').setValue(true);
+    await wrapper.get('#tariff-currency').setValue('gbp');
+    await wrapper.get('button.btn-sm:not(.btn-ghost)').trigger('click'); // + Add a period
+    await wrapper.get('[aria-label="Period 2 starts at"]').setValue('07:00');
+    await wrapper.get('[aria-label="Period 2 price per kWh"]').setValue('0.31');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(submit).toHaveBeenCalledWith(
+      expect.objectContaining({
+        tariff: {
+          currency: 'GBP',
+          periods: [
+            { from: '00:00', pricePerKwh: 0.25 },
+            { from: '07:00', pricePerKwh: 0.31 },
+          ],
+        },
+      }),
+    );
+  });
+
+  it('leaves an unchanged tariff out of an edit, and shows the server’s detail beside a period', async () => {
+    const priced = aDevice({
+      tariff: {
+        currency: 'EUR',
+        periods: [
+          { from: '00:00', pricePerKwh: 0.1 },
+          { from: '07:00', pricePerKwh: 0.3 },
+        ],
+      },
+    });
+    const submit = vi.fn(async (_input: unknown) => {
+      throw new ApiError(400, 'invalid_request', 'Invalid request', [
+        { path: 'tariff.periods.1.from', message: 'periods must be sorted by from, without repeats' },
+      ]);
+    });
+    const wrapper = mount(DeviceForm, { props: { device: priced, clients: [], submit } });
+    await wrapper.get('#device-name').setValue('Renamed');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(submit.mock.calls[0]![0]).not.toHaveProperty('tariff');
+    expect(wrapper.get('[data-testid=tariff-editor]').text()).toContain('periods must be sorted');
+  });
+});

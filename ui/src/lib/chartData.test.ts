@@ -8,8 +8,19 @@ function dayOf(date: string, timeZone: string, kwhByIndex: Record<number, number
     start: new Date(t).toISOString(),
     kwh: kwhByIndex[i] ?? 0,
     readings: kwhByIndex[i] ? 4 : 0,
+    cost: null,
   }));
-  return { deviceId: 'd', date, timeZone, unit: 'kWh', maxHourlyKwh: limit, totalKwh: 0, hours };
+  return {
+    deviceId: 'd',
+    date,
+    timeZone,
+    unit: 'kWh',
+    maxHourlyKwh: limit,
+    totalKwh: 0,
+    currency: null,
+    totalCost: null,
+    hours,
+  };
 }
 
 describe('shapeConsumption for a day', () => {
@@ -68,6 +79,8 @@ describe('shapeConsumption on core hour boundaries', () => {
       unit: 'kWh',
       maxHourlyKwh: 2,
       totalKwh: 0,
+      currency: null,
+      totalCost: null,
       hours: [],
     };
     const shape = shapeConsumption(empty);
@@ -86,7 +99,9 @@ describe('openHourOf', () => {
     unit: 'kWh',
     maxHourlyKwh: 2,
     totalKwh: 0,
-    hours: starts.map((start, i) => ({ start, kwh: i + 1, readings: 1 })),
+    currency: null,
+    totalCost: null,
+    hours: starts.map((start, i) => ({ start, kwh: i + 1, readings: 1, cost: null })),
   });
 
   it('picks the hour that contains now, even after a half-hour one', () => {
@@ -109,9 +124,20 @@ describe('shapeConsumption for a range of days', () => {
       start: new Date(dayStart(d, tz)).toISOString(),
       kwh: 30 + i,
       readings: 96,
+      cost: null,
     }));
     const shape = shapeConsumption(
-      { deviceId: 'd', timeZone: tz, unit: 'kWh', maxHourlyKwh: 2, totalKwh: 93, hours, interval: 'day' },
+      {
+        deviceId: 'd',
+        timeZone: tz,
+        unit: 'kWh',
+        maxHourlyKwh: 2,
+        totalKwh: 93,
+        currency: null,
+        totalCost: null,
+        hours,
+        interval: 'day',
+      },
       'day',
     );
     expect(shape.bars.map((b) => b.label)).toEqual(['Sat 24', 'Sun 25', 'Mon 26']);
@@ -127,12 +153,68 @@ describe('toCsv', () => {
     const lines = toCsv(shape, 'Heat pump, "garage"').trimEnd().split('\n');
     expect(lines).toHaveLength(26);
     expect(lines[0]).toBe(
-      'device,start,local_date,local_label,time_zone,kwh,readings,max_hourly_kwh,over_limit',
+      'device,start,local_date,local_label,time_zone,kwh,readings,max_hourly_kwh,over_limit,cost,currency',
     );
     expect(lines[3]).toBe(
-      '"Heat pump, ""garage""",2026-10-25T00:00:00.000Z,2026-10-25,02:00,Europe/Berlin,3,4,2.5,true',
+      '"Heat pump, ""garage""",2026-10-25T00:00:00.000Z,2026-10-25,02:00,Europe/Berlin,3,4,2.5,true,,',
     );
-    expect(lines[4]).toContain(',02:00,Europe/Berlin,0,0,2.5,false');
+    expect(lines[4]).toContain(',02:00,Europe/Berlin,0,0,2.5,false,,');
+  });
+
+  it("carries each bar's cost and the currency when the device has a tariff", () => {
+    const day = dayOf('2026-01-10', 'UTC', { 7: 2 });
+    const priced: Consumption = {
+      ...day,
+      currency: 'EUR',
+      totalCost: 0.6,
+      hours: day.hours.map((h, i) => ({ ...h, cost: i === 7 ? 0.6 : 0 })),
+    };
+    const shape = shapeConsumption(priced);
+    expect(shape.totalCost).toBe(0.6);
+    const lines = toCsv(shape, 'Pump').trimEnd().split('\n');
+    expect(lines[8]).toMatch(/,2,4,2,false,0\.6,EUR$/);
+    expect(lines[1]).toMatch(/,0,EUR$/);
+  });
+});
+
+describe('compare with the previous period', () => {
+  const period = (first: string, kwh: number[], totalCost: number | null): Consumption => ({
+    deviceId: 'd',
+    from: `${first}T00:00:00Z`,
+    interval: 'day',
+    timeZone: 'UTC',
+    unit: 'kWh',
+    maxHourlyKwh: 2,
+    totalKwh: kwh.reduce((a, b) => a + b, 0),
+    currency: totalCost === null ? null : 'EUR',
+    totalCost,
+    hours: kwh.map((k, i) => ({
+      start: new Date(Date.parse(`${first}T00:00:00Z`) + i * 86_400_000).toISOString(),
+      kwh: k,
+      readings: 1,
+      cost: null,
+    })),
+  });
+
+  it('lays the previous week over day by day, with the difference in kWh and cost', () => {
+    const shape = shapeConsumption(
+      period('2026-01-12', [1, 2, 3, 4, 5, 6, 7], 8.4),
+      'day',
+      period('2026-01-05', [2, 2, 2, 2, 2, 2, 2], 4.2),
+    );
+    expect(shape.bars.map((b) => b.previousKwh)).toEqual([2, 2, 2, 2, 2, 2, 2]);
+    expect(shape.previous).toEqual({ totalKwh: 14, totalCost: 4.2, diffKwh: 14, diffCost: 4.2 });
+  });
+
+  it('has no overlay past the end of a shorter previous month, and no cost difference without tariffs', () => {
+    const shape = shapeConsumption(
+      period('2026-01-01', [1, 1, 1], null),
+      'day',
+      period('2025-12-01', [1, 1], null),
+    );
+    expect(shape.bars.map((b) => b.previousKwh)).toEqual([1, 1, null]);
+    expect(shape.previous?.diffKwh).toBe(1);
+    expect(shape.previous?.diffCost).toBeNull();
   });
 
   it('neutralises text cells a spreadsheet would run as a formula (= + - @), not numbers', () => {

@@ -19,8 +19,21 @@ export interface Bar {
   localDate: string;
   kwh: number;
   readings: number;
+  /** What it cost (rounded by the server once per entry); null without a tariff. */
+  cost: number | null;
   /** Only hourly bars can be over the hourly limit. */
   overLimit: boolean;
+  /** The same position in the previous period (day n of last week / month), when compared. */
+  previousKwh: number | null;
+}
+
+/** The period before, for the compare overlay: totals and their difference. */
+export interface PreviousPeriod {
+  totalKwh: number;
+  totalCost: number | null;
+  /** This period minus the previous one. */
+  diffKwh: number;
+  diffCost: number | null;
 }
 
 export interface ChartShape {
@@ -30,8 +43,12 @@ export interface ChartShape {
   /** The limit line, only for hourly bars. */
   limitKwh: number | null;
   totalKwh: number;
+  /** The tariff's currency and the period's cost (the server's total, rounded once); null without. */
+  currency: string | null;
+  totalCost: number | null;
   peak: Bar | null;
   overLimitCount: number;
+  previous: PreviousPeriod | null;
 }
 
 /**
@@ -48,14 +65,23 @@ function round(kwh: number): number {
   return Math.round(kwh * 1000) / 1000;
 }
 
-export function shapeConsumption(data: Consumption, interval: ChartInterval = 'hour'): ChartShape {
+/**
+ * `previous` (week and month views): the period before, laid over bar by bar — day 1
+ * on day 1 — so a month of 31 days against one of 30 has no overlay on its last day.
+ */
+export function shapeConsumption(
+  data: Consumption,
+  interval: ChartInterval = 'hour',
+  previous: Consumption | null = null,
+): ChartShape {
   const { timeZone } = data;
-  const byInstant = new Map<number, { kwh: number; readings: number; start: string }>();
+  const byInstant = new Map<number, { kwh: number; readings: number; start: string; cost: number | null }>();
   for (const entry of data.hours) {
     byInstant.set(new Date(entry.start).getTime(), {
       kwh: Number.isFinite(entry.kwh) ? entry.kwh : 0,
       readings: entry.readings,
       start: entry.start,
+      cost: entry.cost ?? null,
     });
   }
 
@@ -69,16 +95,19 @@ export function shapeConsumption(data: Consumption, interval: ChartInterval = 'h
   const limitKwh = interval === 'hour' ? data.maxHourlyKwh : null;
   const bars = [...instants]
     .sort((a, b) => a - b)
-    .map((t): Bar => {
+    .map((t, i): Bar => {
       const entry = byInstant.get(t);
       const kwh = round(entry?.kwh ?? 0);
+      const before = previous?.hours[i];
       return {
         start: entry?.start ?? new Date(t).toISOString(),
         label: interval === 'hour' ? hourLabel(t, timeZone) : dayLabel(t, timeZone),
         localDate: localDateOf(t, timeZone),
         kwh,
         readings: entry?.readings ?? 0,
+        cost: entry ? entry.cost : (data.currency ?? null) === null ? null : 0,
         overLimit: limitKwh !== null && kwh > limitKwh,
+        previousKwh: before ? round(before.kwh) : null,
       };
     });
 
@@ -86,15 +115,38 @@ export function shapeConsumption(data: Consumption, interval: ChartInterval = 'h
     (best, bar) => (best === null || bar.kwh > best.kwh ? bar : best),
     null,
   );
+  const totalKwh = round(bars.reduce((sum, bar) => sum + bar.kwh, 0));
+  const currency = data.currency ?? null;
+  const totalCost = data.totalCost ?? null;
   return {
     bars,
     interval,
     timeZone,
     limitKwh,
-    totalKwh: round(bars.reduce((sum, bar) => sum + bar.kwh, 0)),
+    totalKwh,
+    currency,
+    totalCost,
     peak: peak && peak.kwh > 0 ? peak : null,
     overLimitCount: bars.filter((b) => b.overLimit).length,
+    previous: previous ? comparePrevious(totalKwh, totalCost, previous) : null,
   };
+}
+
+function comparePrevious(totalKwh: number, totalCost: number | null, previous: Consumption): PreviousPeriod {
+  const prevKwh = round(previous.hours.reduce((sum, h) => sum + (Number.isFinite(h.kwh) ? h.kwh : 0), 0));
+  const prevCost = previous.totalCost ?? null;
+  return {
+    totalKwh: prevKwh,
+    totalCost: prevCost,
+    diffKwh: round(totalKwh - prevKwh),
+    // Both totals are already rounded to the minor unit: only float noise to drop.
+    diffCost: totalCost !== null && prevCost !== null ? Math.round((totalCost - prevCost) * 1e6) / 1e6 : null,
+  };
+}
+
+/** "€12.40" in the currency's own minor units. */
+export function moneyLabel(amount: number, currency: string): string {
+  return new Intl.NumberFormat('en-GB', { style: 'currency', currency }).format(amount);
 }
 
 /**
@@ -121,6 +173,8 @@ export function toCsv(shape: ChartShape, deviceName: string): string {
     'readings',
     'max_hourly_kwh',
     'over_limit',
+    'cost',
+    'currency',
   ];
   const rows = shape.bars.map((bar) =>
     [
@@ -133,6 +187,8 @@ export function toCsv(shape: ChartShape, deviceName: string): string {
       bar.readings,
       shape.limitKwh ?? '',
       bar.overLimit,
+      bar.cost ?? '',
+      shape.currency ?? '',
     ]
       .map(csvField)
       .join(','),

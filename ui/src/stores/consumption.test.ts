@@ -14,8 +14,19 @@ function day(deviceId: string, date: string, timeZone: string, kwh = 0): Consump
     start: new Date(t).toISOString(),
     kwh,
     readings: 0,
+    cost: null,
   }));
-  return { deviceId, date, timeZone, unit: 'kWh', maxHourlyKwh: 2, totalKwh: kwh * hours.length, hours };
+  return {
+    deviceId,
+    date,
+    timeZone,
+    unit: 'kWh',
+    maxHourlyKwh: 2,
+    totalKwh: kwh * hours.length,
+    currency: null,
+    totalCost: null,
+    hours,
+  };
 }
 
 describe('periodRange', () => {
@@ -64,6 +75,44 @@ describe('consumption store', () => {
     await store.show(device, { period: 'week', date: '2026-10-21' });
     expect(fake.calls[1]!.query.get('from')).toBe('2026-10-18T22:00:00.000Z'); // Mon 19 Oct, still CEST
     expect(fake.calls[1]!.query.get('to')).toBe('2026-10-25T23:00:00.000Z'); // Mon 26 Oct CET: this week has 7*24+1 hours
+  });
+
+  it('also asks for the previous week or month, for the compare overlay, and never for a day', async () => {
+    const device = aDevice({ timeZone: 'UTC' });
+    const fake = fakeFetch({
+      'GET /api/devices/:id/consumption': (call) => {
+        const from = call.query.get('from') ?? '';
+        const kwh = from.startsWith('2026-01-12') ? 3 : 1;
+        return {
+          body: {
+            deviceId: device.id,
+            timeZone: 'UTC',
+            unit: 'kWh',
+            maxHourlyKwh: 2,
+            totalKwh: kwh * 7,
+            currency: 'EUR',
+            totalCost: kwh * 7 * 0.5,
+            interval: 'day',
+            hours: Array.from({ length: 7 }, (_, i) => ({
+              start: new Date(Date.parse(from) + i * 86_400_000).toISOString(),
+              kwh,
+              readings: 1,
+              cost: kwh * 0.5,
+            })),
+          },
+        };
+      },
+    });
+    const store = useConsumption();
+    await store.show(device, { period: 'week', date: '2026-01-14' });
+    expect(fake.calls.map((c) => c.query.get('from')).sort()).toEqual([
+      '2026-01-05T00:00:00.000Z',
+      '2026-01-12T00:00:00.000Z',
+    ]);
+    expect(store.shape?.previous).toEqual({ totalKwh: 7, totalCost: 3.5, diffKwh: 14, diffCost: 7 });
+    expect(store.shape?.bars[0]?.previousKwh).toBe(1);
+    await store.setPeriod('day');
+    expect(store.previous).toBeNull();
   });
 
   it('steps days and months on the calendar', async () => {

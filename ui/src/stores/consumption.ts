@@ -36,12 +36,14 @@ export const useConsumption = defineStore('consumption', () => {
   const period = ref<Period>('day');
   const date = ref<string>('');
   const data = ref<Consumption | null>(null);
+  /** Week and month views: the period before, for the compare overlay (null on a day, or if it failed). */
+  const previous = ref<Consumption | null>(null);
   const loading = ref(false);
   const error = ref<string | null>(null);
   let latest = 0;
 
   const shape = computed<ChartShape | null>(() =>
-    data.value ? shapeConsumption(data.value, period.value === 'day' ? 'hour' : 'day') : null,
+    data.value ? shapeConsumption(data.value, period.value === 'day' ? 'hour' : 'day', previous.value) : null,
   );
   const isToday = computed(() => device.value !== null && date.value === todayIn(device.value.timeZone));
 
@@ -53,19 +55,29 @@ export const useConsumption = defineStore('consumption', () => {
     error.value = null;
     try {
       let answer: Consumption;
+      let before: Consumption | null = null;
       if (period.value === 'day') {
         answer = await consumptionApi.day(d.id, date.value);
       } else {
-        const { first, next } = periodRange(period.value, date.value);
-        const from = new Date(dayStart(first, d.timeZone)).toISOString();
-        const to = new Date(dayStart(next, d.timeZone)).toISOString();
-        answer = await consumptionApi.range(d.id, from, to, 'day');
+        const range = (date: string) => {
+          const { first, next } = periodRange(period.value, date);
+          const from = new Date(dayStart(first, d.timeZone)).toISOString();
+          const to = new Date(dayStart(next, d.timeZone)).toISOString();
+          return consumptionApi.range(d.id, from, to, 'day');
+        };
+        // The previous period is a comparison, not the view: without it the chart still shows.
+        [answer, before] = await Promise.all([
+          range(date.value),
+          range(stepPeriod(period.value, date.value, -1)).catch(() => null),
+        ]);
       }
       if (ticket !== latest) return; // the user moved on to another day meanwhile
       data.value = answer;
+      previous.value = before;
     } catch (e) {
       if (ticket === latest) {
         data.value = null;
+        previous.value = null;
         error.value = messageOf(e);
       }
     } finally {
@@ -79,7 +91,10 @@ export const useConsumption = defineStore('consumption', () => {
     if (options.period) period.value = options.period;
     if (options.date) date.value = options.date;
     else if (!sameDevice || !date.value) date.value = todayIn(next.timeZone);
-    if (!sameDevice) data.value = null;
+    if (!sameDevice) {
+      data.value = null;
+      previous.value = null;
+    }
     await load();
   }
 
@@ -115,6 +130,7 @@ export const useConsumption = defineStore('consumption', () => {
     period,
     date,
     data,
+    previous,
     loading,
     error,
     shape,

@@ -12,6 +12,7 @@ import { isToastWorthy, useAlerts } from './alerts.ts';
 import { useChat } from './chat.ts';
 import { useConsumption } from './consumption.ts';
 import { useDevices } from './devices.ts';
+import { useFleet } from './fleet.ts';
 import { useSession } from './session.ts';
 import { useToasts } from './toasts.ts';
 
@@ -33,6 +34,7 @@ export const useRealtime = defineStore('realtime', () => {
       status.value = 'online';
       if (everConnected) {
         void alerts.fetchOpen();
+        if (session.isAdmin) void useFleet().fetch();
         void chat.refreshActive();
       }
       everConnected = true;
@@ -75,6 +77,7 @@ export const useRealtime = defineStore('realtime', () => {
       devices.applyLive(total);
       consumption.applyLive(total);
     });
+    socket.on('fleet:summary', (summary) => useFleet().apply(summary));
     socket.on('device:updated', (device) => devices.upsert(device));
     socket.on('device:deleted', ({ id }) => devices.forget(id));
     socket.on('chat:message', (message) => {
