@@ -17,7 +17,7 @@ import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging } from '../r
 import { findUser } from '../users/repo.ts';
 import { configureControl, publishDeviceDeleted, publishDeviceUpdated, sendControl } from './changes.ts';
 import { assertMqttFields, conflictOnTopic } from './mqtt-fields.ts';
-import { DEVICE_COLUMNS, type DeviceRow, listDevices, toDevice, visibleDevice } from './repo.ts';
+import { deleteDevice, insertDevice, listDevices, toDevice, visibleDevice, type Within } from './repo.ts';
 import { isConfigChange, updateDevice } from './update.ts';
 
 const ListQuery = Paging.extend({
@@ -100,10 +100,16 @@ export function deviceRoutes(deps: AppDeps) {
 
   // Audited after the write (not yet in its transaction: the integrator moves these into the
   // transactions the integrity work introduces here).
+  /** The audit entry of a device change, written in that change's transaction. */
   const audit =
-    (c: Parameters<typeof clientAddress>[0], me: { id: string; username: string }) =>
-    (action: 'device.create' | 'device.update' | 'device.delete', id: string, details = {}) =>
-      recordAudit(sql, {
+    (
+      c: Parameters<typeof clientAddress>[0],
+      me: { id: string; username: string },
+      action: 'device.create' | 'device.update' | 'device.delete',
+      details: Record<string, unknown> = {},
+    ): Within =>
+    (tx, id) =>
+      recordAudit(tx, {
         actor: { id: me.id, username: me.username },
         action,
         targetType: 'device',
@@ -118,14 +124,23 @@ export function deviceRoutes(deps: AppDeps) {
     const meterKind = body.meterKind ?? (body.mqttFormat ? 'cumulative' : 'interval');
     assertMqttFields({ ...body, meterKind });
     await assertClientOwner(deps, body.ownerId);
-    const rows = await sql<DeviceRow[]>`insert into devices
-        (id, name, description, address, max_hourly_kwh, meter_kind, time_zone, owner_id, mqtt_topic, mqtt_format, tariff)
-      values (${randomUUID()}, ${body.name}, ${body.description}, ${body.address}, ${body.maxHourlyKwh},
-        ${meterKind}, ${body.timeZone ?? canonicalTimeZone(deps.defaultTimeZone) ?? deps.defaultTimeZone}, ${body.ownerId},
-        ${body.mqttTopic}, ${body.mqttFormat}, ${body.tariff ? sql.json(body.tariff as never) : null})
-      returning ${sql.unsafe(DEVICE_COLUMNS)}`.catch(conflictOnTopic);
-    const device = rows[0]!;
-    await audit(c, me)('device.create', device.id, { name: body.name });
+    const device = await insertDevice(
+      sql,
+      {
+        id: randomUUID(),
+        name: body.name,
+        description: body.description,
+        address: body.address,
+        maxHourlyKwh: body.maxHourlyKwh,
+        meterKind,
+        timeZone: body.timeZone ?? canonicalTimeZone(deps.defaultTimeZone) ?? deps.defaultTimeZone,
+        ownerId: body.ownerId,
+        mqttTopic: body.mqttTopic,
+        mqttFormat: body.mqttFormat,
+        tariff: body.tariff ?? null,
+      },
+      audit(c, me, 'device.create', { name: body.name }),
+    ).catch(conflictOnTopic);
     publishDeviceUpdated(deps, device, null);
     return c.json(toDevice(device), 201);
   });
@@ -140,7 +155,12 @@ export function deviceRoutes(deps: AppDeps) {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
     await assertClientOwner(deps, body.ownerId);
-    const { before, device } = await updateDevice(sql, id, body);
+    const { before, device } = await updateDevice(
+      sql,
+      id,
+      body,
+      audit(c, me, 'device.update', { fields: Object.keys(body).sort() }),
+    );
     // Configuration that decides how readings count travels in shard order (changes.ts);
     // always re-sent when given, so a PATCH retried after a 503 still reaches the actor.
     if (isConfigChange(body)) {
@@ -148,7 +168,6 @@ export function deviceRoutes(deps: AppDeps) {
     } else if (before.ownerId !== device.ownerId || before.name !== device.name) {
       await sendControl(deps, [{ deviceId: id, op: 'reload' }]);
     }
-    await audit(c, me)('device.update', id, { fields: Object.keys(body).sort() });
     publishDeviceUpdated(deps, device, before.ownerId);
     return c.json(toDevice(device), 200);
   });
@@ -156,17 +175,14 @@ export function deviceRoutes(deps: AppDeps) {
   app.openapi(routes.remove, async (c) => {
     const me = requireAdmin(c);
     const { id } = c.req.valid('param');
-    const rows = await sql<
-      { ownerId: string | null }[]
-    >`delete from devices where id = ${id} returning owner_id as "ownerId"`;
-    if (!rows[0]) throw notFound('Device');
+    const removed = await deleteDevice(sql, id, audit(c, me, 'device.delete'));
+    if (!removed) throw notFound('Device');
     // Every api node refuses the device's readings from now on (API.md: within 2 s).
     await (deps.deviceInvalidations ?? processDeviceInvalidations)
       .publish(id)
       .catch((err) => deps.log.warn({ err, deviceId: id }, 'device invalidation not published'));
-    await audit(c, me)('device.delete', id);
     await sendControl(deps, [{ deviceId: id, op: 'deleted' }]);
-    publishDeviceDeleted(deps, id, rows[0].ownerId);
+    publishDeviceDeleted(deps, id, removed.ownerId);
     return c.body(null, 204);
   });
 

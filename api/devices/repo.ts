@@ -1,6 +1,7 @@
 /** Devices in Postgres, and the mapping from rows to the API's `device`. */
 
 import type { Sql } from '../../db/connect.ts';
+import type { Runner } from '../audit/repo.ts';
 import type { Device, Tariff } from '../contract.ts';
 import { notFound } from '../errors.ts';
 
@@ -73,4 +74,49 @@ export async function visibleDevice(
   const device = await findDevice(sql, id);
   if (!device || (user.role !== 'admin' && device.ownerId !== user.id)) throw notFound('Device');
   return device;
+}
+
+/** A transaction's runner, for work that must commit with the device change (its audit entry). */
+export type Within = (tx: Runner, deviceId: string) => Promise<void>;
+
+export interface NewDeviceRow {
+  id: string;
+  name: string;
+  description: string;
+  address: string;
+  maxHourlyKwh: number;
+  meterKind: 'interval' | 'cumulative';
+  timeZone: string;
+  ownerId: string | null;
+  mqttTopic: string | null;
+  mqttFormat: string | null;
+  tariff: Tariff | null;
+}
+
+/** Inserts a device and runs `within` in the same transaction (all or nothing). */
+export async function insertDevice(sql: Sql, d: NewDeviceRow, within: Within): Promise<DeviceRow> {
+  return (await sql.begin(async (tx) => {
+    const [device] = await tx<DeviceRow[]>`insert into devices
+        (id, name, description, address, max_hourly_kwh, meter_kind, time_zone, owner_id, mqtt_topic, mqtt_format, tariff)
+      values (${d.id}, ${d.name}, ${d.description}, ${d.address}, ${d.maxHourlyKwh}, ${d.meterKind}, ${d.timeZone},
+        ${d.ownerId}, ${d.mqttTopic}, ${d.mqttFormat}, ${d.tariff ? tx.json(d.tariff as never) : null})
+      returning ${tx.unsafe(DEVICE_COLUMNS)}`;
+    await within(tx, device!.id);
+    return device!;
+  })) as DeviceRow;
+}
+
+/** Deletes a device (readings, hours, alerts and tokens cascade) with `within` in the same transaction; null when absent. */
+export async function deleteDevice(
+  sql: Sql,
+  id: string,
+  within: Within,
+): Promise<{ ownerId: string | null } | null> {
+  return (await sql.begin(async (tx) => {
+    const [row] = await tx<{ ownerId: string | null }[]>`delete from devices where id = ${id}
+      returning owner_id as "ownerId"`;
+    if (!row) return null;
+    await within(tx, id);
+    return row;
+  })) as { ownerId: string | null } | null;
 }

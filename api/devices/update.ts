@@ -10,7 +10,7 @@ import type { Sql } from '../../db/connect.ts';
 import type { Tariff } from '../contract.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { assertMqttFields, conflictOnTopic } from './mqtt-fields.ts';
-import { DEVICE_COLUMNS, type DeviceRow } from './repo.ts';
+import { DEVICE_COLUMNS, type DeviceRow, type Within } from './repo.ts';
 
 export interface DeviceChanges {
   name?: string | undefined;
@@ -31,6 +31,7 @@ export async function updateDevice(
   sql: Sql,
   id: string,
   body: DeviceChanges,
+  within: Within = async () => {},
 ): Promise<{ before: DeviceRow; device: VersionedDeviceRow }> {
   const set = (k: keyof DeviceChanges) => body[k] !== undefined;
   const configChange = isConfigChange(body);
@@ -79,6 +80,7 @@ export async function updateDevice(
         config_version = config_version + case when ${configChange} then 1 else 0 end
       where id = ${id}
       returning ${sql.unsafe(DEVICE_COLUMNS)}, config_version::int as "configVersion"`.catch(conflictOnTopic);
+    await within(tx, id);
     return { before, device: rows[0]! };
   })) as { before: DeviceRow; device: VersionedDeviceRow };
 }
