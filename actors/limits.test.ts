@@ -130,6 +130,8 @@ describe('the device actor at a steady pace below its limit', () => {
     commit: async () => [],
     markPublished: async () => {},
     claimUnpublished: async () => [],
+    dueSilent: async () => [],
+    raiseSilent: async () => [],
   } as DeviceStore;
 
   it.each([

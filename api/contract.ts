@@ -45,11 +45,12 @@ export const Device = z
     createdAt: IsoDateTime,
     mqttTopic: z.string().nullable(),
     mqttFormat: MqttFormat.nullable(),
+    silentAfterMinutes: z.number().int().nullable(),
   })
   .openapi('Device');
 export type Device = z.infer<typeof Device>;
 
-export const AlertKind = z.enum(['exceeded', 'projected']);
+export const AlertKind = z.enum(['exceeded', 'projected', 'silent']);
 export type AlertKind = z.infer<typeof AlertKind>;
 
 export const Alert = z
@@ -228,6 +229,13 @@ export const MqttFields = {
   mqttFormat: MqttFormat.nullable(),
 };
 
+/** Minutes without a reading before a `silent` alert (API.md, Devices): 5 minutes to a week. */
+const SilentAfterMinutes = z
+  .number()
+  .int('must be a whole number of minutes')
+  .min(5, 'must be at least 5 (minutes)')
+  .max(10080, 'must be at most 10080 (a week, in minutes)');
+
 const DeviceFields = {
   name: z.string().trim().min(1).max(200),
   description: z.string().max(2000),
@@ -237,6 +245,7 @@ const DeviceFields = {
   timeZone: TimeZone,
   ownerId: Uuid.nullable(),
   ...MqttFields,
+  silentAfterMinutes: SilentAfterMinutes.nullable(),
 };
 
 export const CreateDevice = z
@@ -250,6 +259,7 @@ export const CreateDevice = z
     ownerId: Uuid.nullable().default(null),
     mqttTopic: MqttFields.mqttTopic.default(null),
     mqttFormat: MqttFields.mqttFormat.default(null),
+    silentAfterMinutes: DeviceFields.silentAfterMinutes.default(null),
   })
   .strict()
   .openapi('CreateDevice');

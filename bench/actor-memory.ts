@@ -33,6 +33,8 @@ export async function benchActorMemory(count: number) {
     commit: async () => [],
     markPublished: async () => {},
     claimUnpublished: async () => [],
+    dueSilent: async () => [],
+    raiseSilent: async () => [],
   };
   const processor = new ShardProcessor({ shards: 1, store, events: { emit: () => {} }, idleMs: 0 });
   const ids = Array.from({ length: count }, () => randomUUID());

@@ -19,6 +19,8 @@ import {
   type NewAlert,
   type PendingAlert,
   type ShardBatch,
+  type SilentAlert,
+  type SilentDevice,
   type StoredReading,
 } from '../actors/store.ts';
 import { hourStartOf } from '../core/time.ts';
@@ -67,7 +69,7 @@ export class PostgresDeviceStore implements DeviceStore {
         select hour_start, kwh, readings from hourly where device_id = d.id order by hour_start desc limit 1
       ) h on true
       left join lateral (
-        select array_agg(kind) as kinds from alerts where device_id = d.id and hour_start = h.hour_start
+        select array_agg(kind) as kinds from alerts where device_id = d.id and hour_start = h.hour_start and kind <> 'silent'
       ) a on true
       where d.id = any(${deviceIds}::uuid[])`;
     for (const r of rows) {
@@ -145,6 +147,52 @@ export class PostgresDeviceStore implements DeviceStore {
     return rows.map((r) => ({ ...r, kwh: Number(r.kwh) }));
   }
 
+  async dueSilent(now: number, limit: number): Promise<SilentDevice[]> {
+    const rows = await this.#sql<SilentDevice[]>`
+      select d.id as "deviceId", (extract(epoch from d.silent_since) * 1000)::float8 as since,
+        (extract(epoch from d.silent_due_at) * 1000)::float8 as "dueAt",
+        ${this.#sql.unsafe(SILENT_AFTER_SQL)} as "silentAfterMinutes",
+        coalesce((d.applied_config->>'maxHourlyKwh')::float8, d.max_hourly_kwh) as "maxHourlyKwh",
+        coalesce(d.applied_config->>'timeZone', d.time_zone) as "timeZone"
+      from devices d
+      where d.silent_due_at <= to_timestamp(${now} / 1000.0) and d.silent_since is not null
+      order by d.silent_due_at limit ${limit}`;
+    return rows.filter((r) => r.silentAfterMinutes !== null);
+  }
+
+  async raiseSilent(shard: number, epoch: number, alerts: SilentAlert[]): Promise<NewAlert[]> {
+    if (alerts.length === 0) return [];
+    const stored = await this.#sql.begin(async (tx) => {
+      const fenced = await tx`update shard_fences set updated_at = now()
+        where shard = ${shard} and epoch = ${epoch} returning shard`;
+      if (fenced.length === 0) throw new FencedError(shard, epoch);
+      // Only devices still silent since the silence the sweep saw (a reading committed
+      // meanwhile started a new one); they stop being due whether or not the alert is new.
+      const still = await tx<{ id: string }[]>`update devices d set silent_due_at = null
+        from unnest(${alerts.map((a) => a.deviceId)}::uuid[], ${alerts.map((a) => a.since)}::float8[]) as x(d, s)
+        where d.id = x.d and d.silent_since = to_timestamp(x.s / 1000.0) returning d.id`;
+      const ids = new Set(still.map((r) => r.id));
+      const al = alerts.filter((a) => ids.has(a.deviceId));
+      if (al.length === 0) return [];
+      return tx<{ id: string; createdAt: number }[]>`with ins as (
+        insert into alerts (id, device_id, kind, hour_start, kwh, max_hourly_kwh, late, silent_since)
+        select x.id, x.d, 'silent', to_timestamp(x.h / 1000.0), 0, x.m, false, to_timestamp(x.s / 1000.0) from unnest(
+          ${al.map((a) => a.id)}::uuid[], ${al.map((a) => a.deviceId)}::uuid[], ${al.map((a) => a.hourStart)}::float8[],
+          ${al.map((a) => a.maxHourlyKwh)}::float8[], ${al.map((a) => a.since)}::float8[]
+        ) as x(id, d, h, m, s)
+        on conflict (device_id, silent_since) where kind = 'silent' do nothing
+        returning id, created_at),
+        outbox as (insert into alert_outbox (alert_id, created_at) select id, created_at from ins)
+        select id, (extract(epoch from created_at) * 1000)::float8 as "createdAt" from ins`;
+    });
+    const created = new Map(
+      (stored as Array<{ id: string; createdAt: number }>).map((r) => [r.id, r.createdAt]),
+    );
+    return alerts
+      .filter((a) => created.has(a.id))
+      .map(({ since: _, ...a }) => ({ ...a, createdAt: created.get(a.id)! }));
+  }
+
   async commit(shard: number, epoch: number, batch: ShardBatch): Promise<NewAlert[]> {
     return (await this.commitMany([{ shard, epoch, batch }]))[0]!;
   }
@@ -202,7 +250,7 @@ export class PostgresDeviceStore implements DeviceStore {
           ${al.map((a) => a.id)}::uuid[], ${al.map((a) => a.deviceId)}::uuid[], ${al.map((a) => a.kind)}::text[],
           ${al.map((a) => new Date(a.hourStart).toISOString())}::timestamptz[], ${al.map((a) => String(a.kwh))}::numeric[],
           ${al.map((a) => a.maxHourlyKwh)}::float8[], ${al.map((a) => (a.late ? 't' : 'f'))}::text[]::bool[]
-        ) on conflict (device_id, hour_start, kind) do nothing
+        ) on conflict (device_id, hour_start, kind) where kind <> 'silent' do nothing
         returning id, created_at),
         outbox as (insert into alert_outbox (alert_id, created_at) select id, created_at from ins)
         select id, (extract(epoch from created_at) * 1000)::float8 as "createdAt" from ins`,
@@ -215,6 +263,8 @@ export class PostgresDeviceStore implements DeviceStore {
       const lost = items.find((i) => !ok.has(`${i.shard}|${i.epoch}`));
       if (lost) throw new FencedError(lost.shard, lost.epoch);
       if (inserted.length !== ins.length) throw new DuplicateReadingError();
+      if (ins.length > 0)
+        await readingsEndSilence(tx as unknown as Sql, [...new Set(ins.map((r) => r.deviceId))]);
       return new Map((alerts as Array<{ id: string; createdAt: number }>).map((r) => [r.id, r.createdAt]));
     });
     const stored = created as Map<string, number>;
@@ -222,6 +272,26 @@ export class PostgresDeviceStore implements DeviceStore {
       i.batch.alerts.filter((a) => stored.has(a.id)).map((a) => ({ ...a, createdAt: stored.get(a.id)! })),
     );
   }
+}
+
+/** The silence limit in force: the applied configuration's when it has one, else the row's. */
+const SILENT_AFTER_SQL = `(case when d.applied_config ? 'silentAfterMinutes'
+  then (d.applied_config->>'silentAfterMinutes')::int else d.silent_after_minutes end)`;
+
+/**
+ * Each device that got a reading starts a new silence at this commit, and its
+ * open `silent` alerts are acknowledged: the reading that ends a silence
+ * acknowledges it in its own transaction (API.md, Alerts).
+ */
+async function readingsEndSilence(tx: Sql, deviceIds: string[]): Promise<void> {
+  await Promise.all([
+    // Whole milliseconds: the sweep hands `since` back as epoch ms to find the same silence.
+    tx`update devices d set silent_since = date_trunc('milliseconds', now()),
+        silent_due_at = date_trunc('milliseconds', now()) + ${tx.unsafe(SILENT_AFTER_SQL)} * interval '1 minute'
+      where d.id = any(${deviceIds}::uuid[])`,
+    tx`update alerts set acknowledged_at = now()
+      where device_id = any(${deviceIds}::uuid[]) and kind = 'silent' and acknowledged_at is null`,
+  ]);
 }
 
 /**
@@ -253,6 +323,15 @@ async function applyConfig(tx: Sql, change: ConfigChange): Promise<void> {
     }
   }
   await tx`update devices set applied_config = ${tx.json(config as never)} where id = ${change.deviceId}`;
+  // The silence in progress is measured against the limit now in force; a first limit
+  // starts one now. A silence already alerted stays alerted (one alert per silence).
+  await tx`update devices d set silent_since = coalesce(d.silent_since, date_trunc('milliseconds', now()))
+    where d.id = ${change.deviceId} and ${tx.unsafe(SILENT_AFTER_SQL)} is not null`;
+  await tx`update devices d set silent_due_at = case
+      when exists (select 1 from alerts a where a.device_id = d.id and a.kind = 'silent'
+        and a.silent_since = d.silent_since) then null
+      else d.silent_since + ${tx.unsafe(SILENT_AFTER_SQL)} * interval '1 minute' end
+    where d.id = ${change.deviceId}`;
   const fromZone = current?.timeZone ?? row.zone;
   if (fromZone !== config.timeZone) await rebucket(tx, change.deviceId, config.timeZone);
 }

@@ -23,6 +23,7 @@ export function configureControl(device: DeviceRow & { configVersion: number }):
       timeZone: device.timeZone,
       meterKind: device.meterKind,
       version: device.configVersion,
+      silentAfterMinutes: device.silentAfterMinutes,
     },
   };
 }

@@ -119,10 +119,11 @@ export function deviceRoutes(deps: AppDeps) {
     assertMqttFields({ ...body, meterKind });
     await assertClientOwner(deps, body.ownerId);
     const rows = await sql<DeviceRow[]>`insert into devices
-        (id, name, description, address, max_hourly_kwh, meter_kind, time_zone, owner_id, mqtt_topic, mqtt_format)
+        (id, name, description, address, max_hourly_kwh, meter_kind, time_zone, owner_id, mqtt_topic, mqtt_format,
+         silent_after_minutes)
       values (${randomUUID()}, ${body.name}, ${body.description}, ${body.address}, ${body.maxHourlyKwh},
         ${meterKind}, ${body.timeZone ?? canonicalTimeZone(deps.defaultTimeZone) ?? deps.defaultTimeZone}, ${body.ownerId},
-        ${body.mqttTopic}, ${body.mqttFormat})
+        ${body.mqttTopic}, ${body.mqttFormat}, ${body.silentAfterMinutes})
       returning ${sql.unsafe(DEVICE_COLUMNS)}`.catch(conflictOnTopic);
     const device = rows[0]!;
     await audit(c, me)('device.create', device.id, { name: body.name });

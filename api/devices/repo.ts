@@ -16,11 +16,12 @@ export interface DeviceRow {
   createdAt: Date;
   mqttTopic: string | null;
   mqttFormat: 'tasmota' | 'shelly' | null;
+  silentAfterMinutes: number | null;
 }
 
 export const DEVICE_COLUMNS = `id, name, description, address, max_hourly_kwh as "maxHourlyKwh",
   meter_kind as "meterKind", time_zone as "timeZone", owner_id as "ownerId", created_at as "createdAt",
-  mqtt_topic as "mqttTopic", mqtt_format as "mqttFormat"`;
+  mqtt_topic as "mqttTopic", mqtt_format as "mqttFormat", silent_after_minutes as "silentAfterMinutes"`;
 
 /** The API's `device`; the row's bookkeeping (`configVersion`, see update.ts) stays inside. */
 export const toDevice = (r: DeviceRow & { configVersion?: number }): Device => {

@@ -21,6 +21,7 @@ export interface DeviceChanges {
   ownerId?: string | null | undefined;
   mqttTopic?: string | null | undefined;
   mqttFormat?: 'tasmota' | 'shelly' | null | undefined;
+  silentAfterMinutes?: number | null | undefined;
 }
 
 export type VersionedDeviceRow = DeviceRow & { configVersion: number };
@@ -31,7 +32,9 @@ export async function updateDevice(
   body: DeviceChanges,
 ): Promise<{ before: DeviceRow; device: VersionedDeviceRow }> {
   const set = (k: keyof DeviceChanges) => body[k] !== undefined;
-  const configChange = set('maxHourlyKwh') || set('timeZone') || set('meterKind');
+  // The silence limit is part of the counting configuration: it applies in shard order too.
+  const configChange =
+    set('maxHourlyKwh') || set('timeZone') || set('meterKind') || set('silentAfterMinutes');
   return (await sql.begin(async (tx) => {
     const [before] = await tx.unsafe<DeviceRow[]>(
       `select ${DEVICE_COLUMNS} from devices where id = $1 for update`,
@@ -69,8 +72,11 @@ export async function updateDevice(
         owner_id = case when ${set('ownerId')} then ${body.ownerId ?? null}::uuid else owner_id end,
         mqtt_topic = case when ${set('mqttTopic')} then ${body.mqttTopic ?? null}::text else mqtt_topic end,
         mqtt_format = case when ${set('mqttFormat')} then ${body.mqttFormat ?? null}::text else mqtt_format end,
+        silent_after_minutes = case when ${set('silentAfterMinutes')} then ${body.silentAfterMinutes ?? null}::int
+          else silent_after_minutes end,
         applied_config = case when ${configChange} then coalesce(applied_config, jsonb_build_object(
-          'maxHourlyKwh', max_hourly_kwh, 'timeZone', time_zone, 'meterKind', meter_kind, 'version', config_version))
+          'maxHourlyKwh', max_hourly_kwh, 'timeZone', time_zone, 'meterKind', meter_kind, 'version', config_version,
+          'silentAfterMinutes', silent_after_minutes))
           else applied_config end,
         config_version = config_version + case when ${configChange} then 1 else 0 end
       where id = ${id}
