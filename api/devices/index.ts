@@ -144,7 +144,12 @@ export function deviceRoutes(deps: AppDeps) {
     const { before, device } = await updateDevice(sql, id, body);
     // Configuration that decides how readings count travels in shard order (changes.ts);
     // always re-sent when given, so a PATCH retried after a 503 still reaches the actor.
-    if (body.maxHourlyKwh !== undefined || body.timeZone !== undefined || body.meterKind !== undefined) {
+    if (
+      body.maxHourlyKwh !== undefined ||
+      body.timeZone !== undefined ||
+      body.meterKind !== undefined ||
+      body.silentAfterMinutes !== undefined
+    ) {
       await sendControl(deps, [configureControl(device)]);
     } else if (before.ownerId !== device.ownerId || before.name !== device.name) {
       await sendControl(deps, [{ deviceId: id, op: 'reload' }]);
