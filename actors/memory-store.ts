@@ -260,11 +260,14 @@ export class MemoryDeviceStore implements DeviceStore {
     }
     // Every device that got a reading starts a new silence; its open silent alerts are acknowledged.
     const now = this.#now();
+    // Only watched devices track their silence (as the Postgres store).
     for (const id of new Set(batches.flatMap((b) => b.inserts.map((r) => r.deviceId)))) {
       const rows = this.#devices.get(id)!;
       const minutes = silentAfterOf(rows);
-      rows.silentSince = now;
-      rows.silentDueAt = minutes ? now + minutes * 60_000 : null;
+      if (minutes) {
+        rows.silentSince = now;
+        rows.silentDueAt = now + minutes * 60_000;
+      }
       for (const silence of rows.silences.values()) silence.acknowledged = true;
     }
     for (const b of batches) {
@@ -309,6 +312,7 @@ export class MemoryDeviceStore implements DeviceStore {
 function applyConfig(rows: DeviceRows, change: ConfigChange, now: number): void {
   const current = rows.applied;
   if (current && current.version >= change.config.version) return;
+  const wasWatched = silentAfterOf(rows) !== null;
   let config = change.config;
   const kind = current?.meterKind ?? rows.config.meterKind;
   if (config.meterKind !== kind && rows.readings.length > 0) {
@@ -318,7 +322,7 @@ function applyConfig(rows: DeviceRows, change: ConfigChange, now: number): void 
   rows.applied = { ...config };
   // The silence in progress is measured against the new limit; a first limit starts one now.
   const minutes = silentAfterOf(rows);
-  if (minutes && rows.silentSince === null) rows.silentSince = now;
+  if (minutes && !wasWatched) rows.silentSince = now;
   const alerted = rows.silentSince !== null && rows.silences.has(rows.silentSince);
   rows.silentDueAt = minutes && !alerted ? rows.silentSince! + minutes * 60_000 : null;
   const fromZone = current?.timeZone ?? rows.config.timeZone;

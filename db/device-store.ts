@@ -216,6 +216,7 @@ export class PostgresDeviceStore implements DeviceStore {
       // connection, in order): one round trip plus COMMIT. The fence check comes first and
       // holds the shards' row locks; if it finds a newer epoch, everything rolls back.
       const none = Promise.resolve([] as unknown[]);
+      const touched = [...new Set(ins.map((r) => r.deviceId))];
       const [fenced, inserted, , , alerts] = await Promise.all([
         tx`update shard_fences f set jobs = f.jobs + 1, updated_at = now()
           from unnest(${items.map((i) => i.shard)}::int[], ${items.map((i) => i.epoch)}::bigint[]) as x(s, e)
@@ -254,6 +255,7 @@ export class PostgresDeviceStore implements DeviceStore {
         returning id, created_at),
         outbox as (insert into alert_outbox (alert_id, created_at) select id, created_at from ins)
         select id, (extract(epoch from created_at) * 1000)::float8 as "createdAt" from ins`,
+        touched.length === 0 ? none : readingsEndSilence(tx as unknown as Sql, touched),
       ]);
       // Every item's own (shard, epoch) must hold the fence: two items of one shard with
       // different epochs cannot both pass on the strength of one matching row.
@@ -263,8 +265,6 @@ export class PostgresDeviceStore implements DeviceStore {
       const lost = items.find((i) => !ok.has(`${i.shard}|${i.epoch}`));
       if (lost) throw new FencedError(lost.shard, lost.epoch);
       if (inserted.length !== ins.length) throw new DuplicateReadingError();
-      if (ins.length > 0)
-        await readingsEndSilence(tx as unknown as Sql, [...new Set(ins.map((r) => r.deviceId))]);
       return new Map((alerts as Array<{ id: string; createdAt: number }>).map((r) => [r.id, r.createdAt]));
     });
     const stored = created as Map<string, number>;
@@ -283,12 +283,13 @@ const SILENT_AFTER_SQL = `(case when d.applied_config ? 'silentAfterMinutes'
  * open `silent` alerts are acknowledged: the reading that ends a silence
  * acknowledges it in its own transaction (API.md, Alerts).
  */
-async function readingsEndSilence(tx: Sql, deviceIds: string[]): Promise<void> {
-  await Promise.all([
+async function readingsEndSilence(tx: Sql, deviceIds: string[]): Promise<unknown[]> {
+  return Promise.all([
     // Whole milliseconds: the sweep hands `since` back as epoch ms to find the same silence.
+    // Only watched devices: the rest of the fleet pays no row update on the reading path.
     tx`update devices d set silent_since = date_trunc('milliseconds', now()),
         silent_due_at = date_trunc('milliseconds', now()) + ${tx.unsafe(SILENT_AFTER_SQL)} * interval '1 minute'
-      where d.id = any(${deviceIds}::uuid[])`,
+      where d.id = any(${deviceIds}::uuid[]) and ${tx.unsafe(SILENT_AFTER_SQL)} is not null`,
     tx`update alerts set acknowledged_at = now()
       where device_id = any(${deviceIds}::uuid[]) and kind = 'silent' and acknowledged_at is null`,
   ]);
@@ -302,9 +303,15 @@ async function readingsEndSilence(tx: Sql, deviceIds: string[]): Promise<void> {
  */
 async function applyConfig(tx: Sql, change: ConfigChange): Promise<void> {
   const [row] = await tx<
-    { applied: CountingConfig | null; zone: string; kind: CountingConfig['meterKind'] }[]
+    {
+      applied: CountingConfig | null;
+      zone: string;
+      kind: CountingConfig['meterKind'];
+      silentAfter: number | null;
+    }[]
   >`
-    select applied_config as applied, time_zone as zone, meter_kind as kind from devices
+    select applied_config as applied, time_zone as zone, meter_kind as kind,
+      ${tx.unsafe(SILENT_AFTER_SQL)} as "silentAfter" from devices d
     where id = ${change.deviceId} for update`;
   if (!row) return; // deleted meanwhile
   const current = row.applied;
@@ -323,10 +330,13 @@ async function applyConfig(tx: Sql, change: ConfigChange): Promise<void> {
     }
   }
   await tx`update devices set applied_config = ${tx.json(config as never)} where id = ${change.deviceId}`;
-  // The silence in progress is measured against the limit now in force; a first limit
-  // starts one now. A silence already alerted stays alerted (one alert per silence).
-  await tx`update devices d set silent_since = coalesce(d.silent_since, date_trunc('milliseconds', now()))
-    where d.id = ${change.deviceId} and ${tx.unsafe(SILENT_AFTER_SQL)} is not null`;
+  // The silence in progress is measured against the limit now in force; a limit put in force
+  // where there was none starts one now. A silence already alerted stays alerted (one alert
+  // per silence).
+  // Silences are only tracked while a limit is in force: a device gets watched from now.
+  if (row.silentAfter === null)
+    await tx`update devices d set silent_since = date_trunc('milliseconds', now())
+      where d.id = ${change.deviceId} and ${tx.unsafe(SILENT_AFTER_SQL)} is not null`;
   await tx`update devices d set silent_due_at = case
       when exists (select 1 from alerts a where a.device_id = d.id and a.kind = 'silent'
         and a.silent_since = d.silent_since) then null
