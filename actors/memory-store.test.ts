@@ -8,6 +8,7 @@ registerStoreSuite('memory', async () => {
     store,
     addDevice: async (config) => store.putDevice(config),
     deleteDevice: async (id) => store.deleteDevice(id),
+    silentAlerts: async (id) => store.silentAlertsOf(id),
     teardown: async () => {},
   };
 });

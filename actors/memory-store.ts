@@ -29,6 +29,8 @@ import {
   type NewAlert,
   type PendingAlert,
   type ShardBatch,
+  type SilentAlert,
+  type SilentDevice,
   type StoredReading,
 } from './store.ts';
 
@@ -41,8 +43,13 @@ interface DeviceRows {
   /** Ascending by ts; (device, ts) is unique. */
   readings: StoredReading[];
   hourly: Map<number, { kwh: number; readings: number }>;
-  /** Alert kinds per hour start, in insertion order. */
+  /** Alert kinds per hour start, in insertion order (exceeded and projected). */
   alerts: Map<number, AlertKind[]>;
+  /** devices.silent_since / silent_due_at (see db/migrations/060_silent_meters.sql). */
+  silentSince: number | null;
+  silentDueAt: number | null;
+  /** `silent` alerts by the silence's start (one per silence), and whether acknowledged. */
+  silences: Map<number, { id: string; acknowledged: boolean }>;
 }
 
 export interface MemoryDeviceStoreOptions {
@@ -75,13 +82,63 @@ export class MemoryDeviceStore implements DeviceStore {
   putDevice(config: DeviceConfig): void {
     const rows = this.#devices.get(config.id);
     if (rows) rows.config = { ...config };
-    else
+    else {
+      // As the insert trigger does: a device created with a limit is watched from now.
+      const since = config.silentAfterMinutes ? this.#now() : null;
       this.#devices.set(config.id, {
         config: { ...config },
         readings: [],
         hourly: new Map(),
         alerts: new Map(),
+        silentSince: since,
+        silentDueAt: since === null ? null : since + config.silentAfterMinutes! * 60_000,
+        silences: new Map(),
       });
+    }
+  }
+
+  /** The device's `silent` alerts, oldest silence first (tests: acknowledgement is not in the interface). */
+  silentAlertsOf(deviceId: string): Array<{ id: string; since: number; acknowledged: boolean }> {
+    const silences = this.#devices.get(deviceId)?.silences ?? new Map();
+    return [...silences].sort((a, b) => a[0] - b[0]).map(([since, a]) => ({ since, ...a }));
+  }
+
+  async dueSilent(now: number, limit: number): Promise<SilentDevice[]> {
+    const due: SilentDevice[] = [];
+    for (const [id, rows] of this.#devices) {
+      if (rows.silentDueAt === null || rows.silentSince === null || rows.silentDueAt > now) continue;
+      const minutes = silentAfterOf(rows);
+      if (!minutes) continue;
+      due.push({
+        deviceId: id,
+        since: rows.silentSince,
+        dueAt: rows.silentDueAt,
+        silentAfterMinutes: minutes,
+        maxHourlyKwh: rows.applied?.maxHourlyKwh ?? rows.config.maxHourlyKwh,
+        timeZone: rows.applied?.timeZone ?? rows.config.timeZone,
+      });
+    }
+    return due.sort((a, b) => a.dueAt - b.dueAt).slice(0, limit);
+  }
+
+  async raiseSilent(shard: number, epoch: number, alerts: SilentAlert[]): Promise<NewAlert[]> {
+    if (this.#fences.get(shard) !== epoch) throw new FencedError(shard, epoch);
+    const createdAt = this.#now();
+    const stored: NewAlert[] = [];
+    for (const a of alerts) {
+      const rows = this.#devices.get(a.deviceId);
+      // A reading committed since the sweep read it started a new silence: nothing to raise.
+      if (!rows || rows.silentSince !== a.since) continue;
+      rows.silentDueAt = null;
+      if (rows.silences.has(a.since)) continue;
+      if (this.#alertIds.has(a.id)) throw new Error(`alert id ${a.id} is already stored`);
+      rows.silences.set(a.since, { id: a.id, acknowledged: false });
+      const { since: _, ...alert } = a;
+      this.#alertIds.set(a.id, a.deviceId);
+      this.#outbox.set(a.id, { alert: { ...alert, createdAt }, claimedUntil: 0 });
+      stored.push({ ...alert, createdAt });
+    }
+    return stored;
   }
 
   /** Removes a device and, as the foreign keys cascade, its readings, hours and alerts. */
@@ -193,13 +250,25 @@ export class MemoryDeviceStore implements DeviceStore {
     // Writes, in the order the Postgres store sends its statements: configuration first.
     for (const change of batches.flatMap((b) => b.configs)) {
       const rows = this.#devices.get(change.deviceId);
-      if (rows) applyConfig(rows, change); // a device deleted meanwhile: nothing to configure
+      if (rows) applyConfig(rows, change, this.#now()); // a device deleted meanwhile: nothing to configure
     }
     for (const b of batches) {
       for (const r of b.inserts) {
         const readings = this.#devices.get(r.deviceId)!.readings;
         readings.splice(lowerBound(readings, r.ts), 0, { ts: r.ts, value: r.value, kwh: r.kwh });
       }
+    }
+    // Every device that got a reading starts a new silence; its open silent alerts are acknowledged.
+    const now = this.#now();
+    // Only watched devices track their silence (as the Postgres store).
+    for (const id of new Set(batches.flatMap((b) => b.inserts.map((r) => r.deviceId)))) {
+      const rows = this.#devices.get(id)!;
+      const minutes = silentAfterOf(rows);
+      if (minutes) {
+        rows.silentSince = now;
+        rows.silentDueAt = now + minutes * 60_000;
+      }
+      for (const silence of rows.silences.values()) silence.acknowledged = true;
     }
     for (const b of batches) {
       for (const u of b.updates) {
@@ -240,9 +309,10 @@ export class MemoryDeviceStore implements DeviceStore {
  * A meter kind never changes under stored readings (they keep the kind they were sent
  * under); a zone change re-buckets the hours from the stored per-reading energy.
  */
-function applyConfig(rows: DeviceRows, change: ConfigChange): void {
+function applyConfig(rows: DeviceRows, change: ConfigChange, now: number): void {
   const current = rows.applied;
   if (current && current.version >= change.config.version) return;
+  const wasWatched = silentAfterOf(rows) !== null;
   let config = change.config;
   const kind = current?.meterKind ?? rows.config.meterKind;
   if (config.meterKind !== kind && rows.readings.length > 0) {
@@ -250,6 +320,11 @@ function applyConfig(rows: DeviceRows, change: ConfigChange): void {
     rows.config = { ...rows.config, meterKind: kind };
   }
   rows.applied = { ...config };
+  // The silence in progress is measured against the new limit; a first limit starts one now.
+  const minutes = silentAfterOf(rows);
+  if (minutes && !wasWatched) rows.silentSince = now;
+  const alerted = rows.silentSince !== null && rows.silences.has(rows.silentSince);
+  rows.silentDueAt = minutes && !alerted ? rows.silentSince! + minutes * 60_000 : null;
   const fromZone = current?.timeZone ?? rows.config.timeZone;
   if (fromZone === config.timeZone) return;
   rows.hourly = new Map();
@@ -261,6 +336,12 @@ function applyConfig(rows: DeviceRows, change: ConfigChange): void {
       row.readings++;
     } else rows.hourly.set(start, { kwh: r.kwh, readings: 1 });
   }
+}
+
+/** The silence limit in force: the applied configuration's, else the row's. */
+function silentAfterOf(rows: DeviceRows): number | null {
+  if (rows.applied && 'silentAfterMinutes' in rows.applied) return rows.applied.silentAfterMinutes ?? null;
+  return rows.config.silentAfterMinutes ?? null;
 }
 
 /** Recent readings (the last 60 minutes up to the latest), the newest hour row and its alert kinds. */
@@ -286,7 +367,9 @@ function snapshotOf(rows: DeviceRows): DeviceSnapshot {
       : { ...rows.config },
     recent,
     openHour: open === null || !hour ? null : { start: open, kwh: hour.kwh, readings: hour.readings },
-    openHourAlerts: open === null ? [] : [...(rows.alerts.get(open) ?? [])],
+    // `rows.alerts` holds per-hour kinds only (silent alerts are in `silences`).
+    openHourAlerts:
+      open === null ? [] : ([...(rows.alerts.get(open) ?? [])] as DeviceSnapshot['openHourAlerts']),
   };
 }
 

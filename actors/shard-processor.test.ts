@@ -347,3 +347,128 @@ describe('replaying sensor.csv as a cumulative meter (as api/readings/reading-pa
     });
   });
 });
+
+describe('silent meters', () => {
+  const BERLIN = 'Europe/Berlin';
+
+  function silentSetup(clock: { now: number }) {
+    const store = new MemoryDeviceStore({ now: () => clock.now });
+    const published: Published[] = [];
+    const errors: unknown[] = [];
+    const node = () => {
+      const processor = new ShardProcessor({
+        shards: SHARDS,
+        store,
+        events: { emit: (rooms, event, payload) => void published.push({ rooms, event, payload }) },
+        now: () => clock.now,
+        sweepEveryMs: 0,
+        silenceEveryMs: 0,
+        onError: (err) => errors.push(err),
+      });
+      processors.push(processor);
+      return processor;
+    };
+    return { store, published, errors, node };
+  }
+
+  it('raise one alert per silence on the shard holder, without activating the actor; the next reading acknowledges it', async () => {
+    const clock = { now: T0 };
+    const { store, published, node } = silentSetup(clock);
+    const processor = node();
+    const owner = randomUUID();
+    const d = {
+      id: randomUUID(),
+      name: 'fridge',
+      ownerId: owner,
+      maxHourlyKwh: 2,
+      meterKind: 'interval' as const,
+    };
+    store.putDevice({ ...d, timeZone: BERLIN, silentAfterMinutes: 5 });
+    const shard = shardOf(d.id, SHARDS);
+    await processor.onAcquired(shard, 1);
+    await processor.processPayload(shard, { readings: [[d.id, T0, 0.1]] }, 1);
+    await processor.system.passivate(d.id);
+
+    clock.now = T0 + 4 * MIN;
+    expect(await processor.sweepSilent()).toEqual([]);
+    clock.now = T0 + 6 * MIN;
+    const [raised, ...more] = await processor.sweepSilent();
+    expect(more).toEqual([]);
+    expect(raised).toMatchObject({ deviceId: d.id, kind: 'silent', kwh: 0, maxHourlyKwh: 2, late: false });
+    expect(raised!.hourStart).toBe(T0); // the local hour the silence became due in (10:05Z)
+    expect(processor.system.isResident(d.id)).toBe(false);
+    const alerts = published.filter((p) => p.event === 'alert');
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.rooms).toEqual(ownerRooms(owner));
+    expect(alerts[0]!.payload).toMatchObject({
+      id: raised!.id,
+      kind: 'silent',
+      deviceName: 'fridge',
+      hourStart: '2026-03-10T11:00:00+01:00',
+      acknowledgedAt: null,
+    });
+    expect(await store.claimUnpublished(0, 1, 100)).toEqual([]); // pushed and marked
+
+    clock.now = T0 + 9 * MIN;
+    expect(await processor.sweepSilent()).toEqual([]); // the same silence: once
+    await processor.processPayload(shard, { readings: [[d.id, T0 + 9 * MIN, 0.1]] }, 1);
+    expect(store.silentAlertsOf(d.id).map((a) => a.acknowledged)).toEqual([true]);
+
+    clock.now = T0 + 15 * MIN; // silent again since 10:09
+    const again = await processor.sweepSilent();
+    expect(again.map((a) => a.kind)).toEqual(['silent']);
+    expect(again[0]!.id).not.toBe(raised!.id);
+    expect(store.silentAlertsOf(d.id).map((a) => a.acknowledged)).toEqual([true, false]);
+  });
+
+  it('leave devices of shards this node does not hold to their holder', async () => {
+    const clock = { now: T0 };
+    const { store, node } = silentSetup(clock);
+    const processor = node();
+    const d = randomUUID();
+    store.putDevice({
+      id: d,
+      name: 'm',
+      ownerId: null,
+      maxHourlyKwh: 1,
+      meterKind: 'interval',
+      timeZone: 'UTC',
+      silentAfterMinutes: 5,
+    });
+    const shard = shardOf(d, SHARDS);
+    await processor.onAcquired((shard + 1) % SHARDS, 1);
+    clock.now = T0 + 10 * MIN;
+    expect(await processor.sweepSilent()).toEqual([]);
+    await processor.onAcquired(shard, 1);
+    expect((await processor.sweepSilent()).map((a) => a.deviceId)).toEqual([d]);
+  });
+
+  it('are raised once across a shard move: the old holder is fenced off, the new one raises it, a repeat adds nothing', async () => {
+    const clock = { now: T0 };
+    const { store, published, errors, node } = silentSetup(clock);
+    const a = node();
+    const b = node();
+    const d = randomUUID();
+    store.putDevice({
+      id: d,
+      name: 'm',
+      ownerId: null,
+      maxHourlyKwh: 1,
+      meterKind: 'interval',
+      timeZone: 'UTC',
+      silentAfterMinutes: 5,
+    });
+    const shard = shardOf(d, SHARDS);
+    await a.onAcquired(shard, 1);
+    await b.onAcquired(shard, 2); // a's lease ran out; it has not noticed yet
+    clock.now = T0 + 6 * MIN;
+    expect(await a.sweepSilent()).toEqual([]);
+    expect(errors[0]).toBeInstanceOf(FencedError);
+    expect((await b.sweepSilent()).map((x) => x.deviceId)).toEqual([d]);
+    expect(await b.sweepSilent()).toEqual([]);
+    await a.onAcquired(shard, 3); // and back
+    expect(await a.sweepSilent()).toEqual([]);
+    expect(store.silentAlertsOf(d)).toHaveLength(1);
+    expect(published.filter((p) => p.event === 'alert')).toHaveLength(1);
+  });
+});

@@ -16,8 +16,10 @@
  * swept up again by any node when the pushing node died (invariant 3).
  */
 
+import { randomUUID } from 'node:crypto';
 import { alertEvent, type LiveTotal } from '../core/events.ts';
 import { ownerRooms } from '../core/rooms.ts';
+import { hourStartOf } from '../core/time.ts';
 import { ActorSystem } from '../runtime/actor-system.ts';
 import { shardOf } from '../runtime/placement.ts';
 import type { ErrorReporter, EventPublisher, ShardHandler, ShardJob } from '../runtime/types.ts';
@@ -31,6 +33,7 @@ import {
   FencedError,
   type NewAlert,
   type PendingAlert,
+  type SilentAlert,
 } from './store.ts';
 
 export interface ShardProcessorOptions {
@@ -52,6 +55,8 @@ export interface ShardProcessorOptions {
   sweepAfterMs?: number;
   /** How long a sweeper's claim on unpublished alerts keeps other sweepers off them (default 30 s). */
   sweepClaimMs?: number;
+  /** How often this node looks for silent devices of the shards it holds (default 15 000 ms; 0: never). */
+  silenceEveryMs?: number;
 }
 
 export interface ProcessStats {
@@ -80,6 +85,8 @@ export class ShardProcessor implements ShardHandler {
   readonly #liveTimer: ReturnType<typeof setInterval>;
   readonly #sweepTimer: ReturnType<typeof setInterval> | null;
   #sweeping = false;
+  readonly #silenceTimer: ReturnType<typeof setInterval> | null;
+  #silenceSweeping = false;
   /** Per held shard: the lease epoch of the grant and the epoch the store fenced it with. */
   readonly #epochs = new Map<number, { lease: number; fence: number }>();
   readonly committer: GroupCommitter | null;
@@ -93,6 +100,8 @@ export class ShardProcessor implements ShardHandler {
     alerts: 0,
     /** Alerts pushed again by the sweeper (their node died before pushing). */
     swept: 0,
+    /** `silent` alerts this node stored. */
+    silent: 0,
     failures: 0,
     msLoad: 0,
     msApply: 0,
@@ -108,6 +117,7 @@ export class ShardProcessor implements ShardHandler {
       sweepEveryMs: 5000,
       sweepAfterMs: 10_000,
       sweepClaimMs: 30_000,
+      silenceEveryMs: 15_000,
       ...options,
     };
     const store = this.#opts.store;
@@ -130,6 +140,11 @@ export class ShardProcessor implements ShardHandler {
     this.#sweepTimer =
       this.#opts.sweepEveryMs > 0 ? setInterval(() => void this.sweep(), this.#opts.sweepEveryMs) : null;
     this.#sweepTimer?.unref?.();
+    this.#silenceTimer =
+      this.#opts.silenceEveryMs > 0
+        ? setInterval(() => void this.sweepSilent(), this.#opts.silenceEveryMs)
+        : null;
+    this.#silenceTimer?.unref?.();
   }
 
   async onAcquired(shard: number, epoch: number): Promise<void> {
@@ -257,6 +272,70 @@ export class ShardProcessor implements ShardHandler {
     }
   }
 
+  /**
+   * Silent meters: raises one `silent` alert for each device of a shard this
+   * node holds whose silence is due. Reads the devices table (resident and
+   * passivated devices alike; no actor is activated), writes per shard in a
+   * transaction fenced with that shard's epoch, so a node that lost the shard
+   * writes nothing, and the alert's key (device, silence start) makes a repeat
+   * by the next holder a no-op: one alert per silence, across failover. Stored
+   * with an outbox entry like every alert, then pushed.
+   */
+  async sweepSilent(): Promise<NewAlert[]> {
+    if (this.#silenceSweeping || this.#epochs.size === 0) return [];
+    this.#silenceSweeping = true;
+    const raised: NewAlert[] = [];
+    try {
+      const now = this.#opts.now();
+      const due = await this.#opts.store.dueSilent(now, 1000);
+      const byShard = new Map<number, SilentAlert[]>();
+      for (const d of due) {
+        const shard = shardOf(d.deviceId, this.#opts.shards);
+        if (!this.#epochs.has(shard)) continue; // another node's shard
+        const alert: SilentAlert = {
+          id: randomUUID(),
+          deviceId: d.deviceId,
+          kind: 'silent',
+          hourStart: hourStartOf(d.dueAt, d.timeZone),
+          kwh: 0,
+          maxHourlyKwh: d.maxHourlyKwh,
+          late: false,
+          since: d.since,
+        };
+        const list = byShard.get(shard);
+        if (list) list.push(alert);
+        else byShard.set(shard, [alert]);
+      }
+      for (const [shard, alerts] of byShard) {
+        const held = this.#epochs.get(shard);
+        if (!held) continue;
+        try {
+          raised.push(...(await this.#opts.store.raiseSilent(shard, held.fence, alerts)));
+        } catch (err) {
+          this.#opts.onError?.(err, { where: 'silence sweep', shard });
+        }
+      }
+      this.totals.silent += raised.length;
+      this.totals.alerts += raised.length;
+      const pushed = await Promise.all(raised.map((alert) => this.#publishStored(alert, now)));
+      await this.#markPublished(raised.filter((_, i) => pushed[i]).map((a) => a.id));
+      return raised;
+    } catch (err) {
+      this.#opts.onError?.(err, { where: 'silence sweep' });
+      return raised;
+    } finally {
+      this.#silenceSweeping = false;
+    }
+  }
+
+  /** Pushes an alert whose device may not be resident: its name and owner come from the store. */
+  async #publishStored(alert: NewAlert, now: number): Promise<boolean> {
+    if (this.#ownerOf(alert.deviceId)) return this.#publishAlert(alert, now);
+    const snapshot = (await this.#opts.store.loadMany([alert.deviceId])).get(alert.deviceId);
+    if (!snapshot) return false;
+    return this.#pushAlert(alert, snapshot.config, now);
+  }
+
   async #markPublished(ids: string[]) {
     if (ids.length === 0) return;
     // A failure here only means the sweeper pushes it again later: at least once.
@@ -269,6 +348,7 @@ export class ShardProcessor implements ShardHandler {
   async close(): Promise<void> {
     clearInterval(this.#liveTimer);
     if (this.#sweepTimer) clearInterval(this.#sweepTimer);
+    if (this.#silenceTimer) clearInterval(this.#silenceTimer);
     this.#flushLive(true);
     await this.system.close();
   }

@@ -18,6 +18,8 @@ import {
   FencedError,
   type NewAlert,
   type ShardBatch,
+  type SilentAlert,
+  type SilentDevice,
 } from './store.ts';
 import { addHour, addReading, deviceConfig } from './testing.ts';
 
@@ -27,6 +29,8 @@ export interface StoreHarness {
   addDevice(config: DeviceConfig): Promise<void>;
   /** Deletes a device (Postgres: its `devices` row; readings, hours and alerts cascade). */
   deleteDevice(id: string): Promise<void>;
+  /** The device's `silent` alerts, oldest silence first (acknowledgement is not in the interface). */
+  silentAlerts(deviceId: string): Promise<Array<{ id: string; since: number; acknowledged: boolean }>>;
   teardown(): Promise<void>;
 }
 
@@ -448,6 +452,107 @@ export function registerStoreSuite(name: string, open: () => Promise<StoreHarnes
         await store.markPublished([stored!.id]);
         await pause(20);
         expect(await claimFor(d.id, 1)).toEqual([]);
+      });
+    });
+
+    describe('silent meters', () => {
+      const dueOf = async (deviceId: string, inMinutes: number) =>
+        (await store.dueSilent(Date.now() + inMinutes * MIN, 100_000)).filter((d) => d.deviceId === deviceId);
+      const silentAlert = (d: SilentDevice): SilentAlert => ({
+        id: randomUUID(),
+        deviceId: d.deviceId,
+        kind: 'silent',
+        hourStart: hourOf(d.dueAt),
+        kwh: 0,
+        maxHourlyKwh: d.maxHourlyKwh,
+        late: false,
+        since: d.since,
+      });
+      const counting = (over: Partial<CountingConfig> & { version: number }): CountingConfig => ({
+        maxHourlyKwh: 10,
+        timeZone: 'UTC',
+        meterKind: 'interval',
+        ...over,
+      });
+
+      it('a device with a limit is due once it passed, gets one alert per silence, with an outbox entry', async () => {
+        const d = await device({ silentAfterMinutes: 5, maxHourlyKwh: 3 });
+        const shard = await claim();
+        expect(await dueOf(d.id, 4)).toEqual([]);
+        const [due] = await dueOf(d.id, 6);
+        expect(due).toMatchObject({
+          deviceId: d.id,
+          silentAfterMinutes: 5,
+          maxHourlyKwh: 3,
+          timeZone: 'UTC',
+        });
+        expect(due!.dueAt - due!.since).toBe(5 * MIN);
+
+        const stored = await store.raiseSilent(shard, 1, [silentAlert(due!)]);
+        expect(stored).toHaveLength(1);
+        expect(stored[0]).toMatchObject({ deviceId: d.id, kind: 'silent', kwh: 0, maxHourlyKwh: 3 });
+        expect(stored[0]).not.toHaveProperty('since');
+        expect(typeof stored[0]!.createdAt).toBe('number');
+        expect(await dueOf(d.id, 6)).toEqual([]); // no longer due
+        // The same silence again (a repeated sweep, a new lease holder): nothing more.
+        expect(await store.raiseSilent(shard, 1, [silentAlert(due!)])).toEqual([]);
+        expect(await harness.silentAlerts(d.id)).toEqual([
+          { id: stored[0]!.id, since: due!.since, acknowledged: false },
+        ]);
+        const owed = (await store.claimUnpublished(0, 60_000, 10_000)).filter((p) => p.deviceId === d.id);
+        expect(owed.map((p) => p.id)).toEqual([stored[0]!.id]);
+        // Not an hour alert: the open hour's exceeded/projected dedupe does not see it.
+        expect((await store.loadMany([d.id])).get(d.id)?.openHourAlerts).toEqual([]);
+      });
+
+      it('the next reading acknowledges the alert and starts a new silence; a stale sweep raises nothing', async () => {
+        const d = await device({ silentAfterMinutes: 5 });
+        const shard = await claim();
+        const [first] = await dueOf(d.id, 6);
+        await store.raiseSilent(shard, 1, [silentAlert(first!)]);
+        await new Promise((r) => setTimeout(r, 5));
+        await store.commit(shard, 1, addReading(emptyBatch(), d.id, T0, 1));
+        expect((await harness.silentAlerts(d.id)).map((a) => a.acknowledged)).toEqual([true]);
+
+        const [second] = await dueOf(d.id, 6);
+        expect(second!.since).toBeGreaterThan(first!.since);
+        // A sweep that read the device before a reading arrived must not raise it.
+        const fresh = await device({ silentAfterMinutes: 5 });
+        const [seen] = await dueOf(fresh.id, 6);
+        await new Promise((r) => setTimeout(r, 5));
+        await store.commit(shard, 1, addReading(emptyBatch(), fresh.id, T0, 1));
+        expect(await store.raiseSilent(shard, 1, [silentAlert(seen!)])).toEqual([]);
+        expect(await harness.silentAlerts(fresh.id)).toEqual([]);
+
+        expect(await store.raiseSilent(shard, 1, [silentAlert(second!)])).toHaveLength(1);
+        expect((await harness.silentAlerts(d.id)).map((a) => a.acknowledged)).toEqual([true, false]);
+      });
+
+      it('are fenced: a stale epoch stores nothing and leaves the device due', async () => {
+        const d = await device({ silentAfterMinutes: 5 });
+        const shard = await claim(1);
+        await store.fence(shard, 2); // a new lease holder
+        const [due] = await dueOf(d.id, 6);
+        await expect(store.raiseSilent(shard, 1, [silentAlert(due!)])).rejects.toBeInstanceOf(FencedError);
+        expect(await harness.silentAlerts(d.id)).toEqual([]);
+        expect(await dueOf(d.id, 6)).toHaveLength(1);
+      });
+
+      it('the limit follows the configuration in shard order: set, changed, cleared', async () => {
+        const d = await device();
+        const shard = await claim();
+        expect(await dueOf(d.id, 60 * 24 * 8)).toEqual([]); // no limit: never silent
+        const configure = (config: CountingConfig) => ({
+          ...emptyBatch(),
+          configs: [{ deviceId: d.id, config }],
+        });
+        await store.commit(shard, 1, configure(counting({ version: 1, silentAfterMinutes: 30 })));
+        expect(await dueOf(d.id, 20)).toEqual([]);
+        expect(await dueOf(d.id, 31)).toHaveLength(1);
+        await store.commit(shard, 1, configure(counting({ version: 2, silentAfterMinutes: 10 })));
+        expect(await dueOf(d.id, 11)).toHaveLength(1);
+        await store.commit(shard, 1, configure(counting({ version: 3, silentAfterMinutes: null })));
+        expect(await dueOf(d.id, 60 * 24 * 8)).toEqual([]);
       });
     });
 

@@ -4,6 +4,7 @@
  * Postgres implementation is db/device-store.ts, the in-memory one
  * actors/memory-store.ts; actors/store.suite.ts holds both to one contract.
  */
+import type { AlertKind } from '../core/events.ts';
 
 import type { Tariff } from '../core/tariff.ts';
 
@@ -16,6 +17,8 @@ export interface CountingConfig {
   tariff?: Tariff | null;
   /** devices.config_version of this configuration; an older one never overrides a newer. */
   version: number;
+  /** Raise a `silent` alert after this many minutes without a reading (absent or null: never). */
+  silentAfterMinutes?: number | null;
 }
 
 export interface DeviceConfig {
@@ -27,6 +30,8 @@ export interface DeviceConfig {
   timeZone: string;
   /** The tariff in force (null or absent: readings are not priced). */
   tariff?: Tariff | null;
+  /** Silence limit of the row (tests create devices with it; in force until a configure says otherwise). */
+  silentAfterMinutes?: number | null;
 }
 
 export interface StoredReading {
@@ -42,20 +47,40 @@ export interface DeviceSnapshot {
   recent: StoredReading[];
   /** The hour of the latest reading, with its stored total. */
   openHour: { start: number; kwh: number; readings: number } | null;
-  /** Alert kinds already raised for the open hour. */
+  /** Alert kinds already raised for the open hour (`silent` alerts are per silence, not per hour). */
   openHourAlerts: Array<'exceeded' | 'projected'>;
 }
 
 export interface NewAlert {
   id: string;
   deviceId: string;
-  kind: 'exceeded' | 'projected';
+  kind: AlertKind;
   hourStart: number;
   kwh: number;
   maxHourlyKwh: number;
   late: boolean;
   /** When it was stored (set by the store on commit). */
   createdAt?: number;
+}
+
+/**
+ * A device whose silence is due: no reading since `since` (the commit of its
+ * latest reading, or when its silence limit came into force), for at least
+ * `silentAfterMinutes`. `dueAt` = since + the limit.
+ */
+export interface SilentDevice {
+  deviceId: string;
+  since: number;
+  dueAt: number;
+  silentAfterMinutes: number;
+  maxHourlyKwh: number;
+  timeZone: string;
+}
+
+/** A `silent` alert to store, keyed by its device and the silence's start (one per silence). */
+export interface SilentAlert extends NewAlert {
+  kind: 'silent';
+  since: number;
 }
 
 /** A configure control message reaching its device in shard order (see messages.ts). */
@@ -184,4 +209,20 @@ export interface DeviceStore {
    * `id`) and marks them published.
    */
   claimUnpublished(olderThanMs: number, claimMs: number, limit: number): Promise<PendingAlert[]>;
+  /**
+   * Silent meters. Every committed reading of a device starts a new silence
+   * (since = commit time) and acknowledges its open `silent` alerts in the same
+   * transaction; a configure starts the device's first silence if it has none.
+   * `dueSilent` lists up to `limit` devices, of all shards, whose silence is due
+   * at `now` and not yet alerted, oldest due first.
+   */
+  dueSilent(now: number, limit: number): Promise<SilentDevice[]>;
+  /**
+   * Stores `silent` alerts of one shard in one transaction fenced like `commit`
+   * (FencedError, nothing written). An alert is stored only if its device is
+   * still silent since `since` (no reading committed meanwhile) and no alert of
+   * that silence exists; each stored one gets an outbox entry and its device
+   * stops being due. Returns the alerts stored, with createdAt.
+   */
+  raiseSilent(shard: number, epoch: number, alerts: SilentAlert[]): Promise<NewAlert[]>;
 }

@@ -37,6 +37,8 @@ export function nullStore(overrides: Partial<DeviceStore> = {}): DeviceStore {
     commit: async () => [],
     markPublished: async () => {},
     claimUnpublished: async () => [],
+    dueSilent: async () => [],
+    raiseSilent: async () => [],
     ...overrides,
   };
 }

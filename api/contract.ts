@@ -87,11 +87,12 @@ export const Device = z
     createdAt: IsoDateTime,
     mqttTopic: z.string().nullable(),
     mqttFormat: MqttFormat.nullable(),
+    silentAfterMinutes: z.number().int().nullable(),
   })
   .openapi('Device');
 export type Device = z.infer<typeof Device>;
 
-export const AlertKind = z.enum(['exceeded', 'projected']);
+export const AlertKind = z.enum(['exceeded', 'projected', 'silent']);
 export type AlertKind = z.infer<typeof AlertKind>;
 
 export const Alert = z
@@ -281,6 +282,13 @@ export const MqttFields = {
   mqttFormat: MqttFormat.nullable(),
 };
 
+/** Minutes without a reading before a `silent` alert (API.md, Devices): 5 minutes to a week. */
+const SilentAfterMinutes = z
+  .number()
+  .int('must be a whole number of minutes')
+  .min(5, 'must be at least 5 (minutes)')
+  .max(10080, 'must be at most 10080 (a week, in minutes)');
+
 const DeviceFields = {
   name: z.string().trim().min(1).max(200),
   description: z.string().max(2000),
@@ -291,6 +299,7 @@ const DeviceFields = {
   ownerId: Uuid.nullable(),
   ...MqttFields,
   tariff: Tariff.nullable(),
+  silentAfterMinutes: SilentAfterMinutes.nullable(),
 };
 
 export const CreateDevice = z
@@ -305,6 +314,7 @@ export const CreateDevice = z
     mqttTopic: MqttFields.mqttTopic.default(null),
     mqttFormat: MqttFields.mqttFormat.default(null),
     tariff: Tariff.nullable().default(null),
+    silentAfterMinutes: DeviceFields.silentAfterMinutes.default(null),
   })
   .strict()
   .openapi('CreateDevice');

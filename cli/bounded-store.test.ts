@@ -31,6 +31,8 @@ describe('boundedStore', () => {
       commit: async () => [],
       markPublished: async () => {},
       claimUnpublished: async () => [],
+      dueSilent: async () => [],
+      raiseSilent: async () => [],
     });
     await expect(store.loadMany([])).resolves.toEqual(new Map());
     await expect(store.fence(1, 1)).rejects.toThrow('fenced');

@@ -9,7 +9,7 @@
  * all, a retried commit's identical readings make one of the two roll back
  * (the store refuses duplicate readings), so nothing counts twice (invariant 2).
  */
-import type { CommitItem, DeviceStore, NewAlert, ShardBatch } from '../actors/store.ts';
+import type { CommitItem, DeviceStore, NewAlert, ShardBatch, SilentAlert } from '../actors/store.ts';
 
 export class StoreCallTimeout extends Error {
   constructor(what: string, ms: number) {
@@ -38,6 +38,9 @@ export function boundedStore(inner: DeviceStore, ms = 5000): DeviceStore {
     markPublished: (ids: string[]) => bounded(inner.markPublished(ids), 'markPublished', ms),
     claimUnpublished: (olderThanMs: number, claimMs: number, limit: number) =>
       bounded(inner.claimUnpublished(olderThanMs, claimMs, limit), 'claimUnpublished', ms),
+    dueSilent: (now: number, limit: number) => bounded(inner.dueSilent(now, limit), 'dueSilent', ms),
+    raiseSilent: (shard: number, epoch: number, alerts: SilentAlert[]) =>
+      bounded(inner.raiseSilent(shard, epoch, alerts), 'raiseSilent', ms),
   };
   if (inner.commitMany) {
     const commitMany = inner.commitMany.bind(inner);

@@ -8,7 +8,12 @@
  */
 import { formatIsoWithOffset } from './time.ts';
 
-export type AlertKind = 'exceeded' | 'projected';
+/**
+ * `silent`: no reading for the device's `silentAfterMinutes`; one per silence,
+ * acknowledged by the device's next reading. Its `hourStart` is the local hour
+ * in which the silence became due (last reading + the limit), `kwh` is 0.
+ */
+export type AlertKind = 'exceeded' | 'projected' | 'silent';
 
 /** The `alert` event, and each item of `GET /api/alerts`. */
 export interface AlertEvent {

@@ -20,8 +20,9 @@ async function insertDevice(db: TestDb, c: DeviceConfig) {
   if (c.ownerId)
     await db.sql`insert into users (id, username, name, role, password_hash)
       values (${c.ownerId}, ${`u-${c.ownerId}`}, 'owner', 'client', 'x') on conflict do nothing`;
-  await db.sql`insert into devices (id, name, owner_id, max_hourly_kwh, meter_kind, time_zone)
-    values (${c.id}, ${c.name}, ${c.ownerId}, ${c.maxHourlyKwh}, ${c.meterKind}, ${c.timeZone})`;
+  await db.sql`insert into devices (id, name, owner_id, max_hourly_kwh, meter_kind, time_zone, silent_after_minutes)
+    values (${c.id}, ${c.name}, ${c.ownerId}, ${c.maxHourlyKwh}, ${c.meterKind}, ${c.timeZone},
+      ${c.silentAfterMinutes ?? null})`;
 }
 
 registerStoreSuite('postgres', async () => {
@@ -32,6 +33,11 @@ registerStoreSuite('postgres', async () => {
     async deleteDevice(id) {
       await db.sql`delete from devices where id = ${id}`;
     },
+    silentAlerts: (id) =>
+      db.sql<Array<{ id: string; since: number; acknowledged: boolean }>>`
+        select id, (extract(epoch from silent_since) * 1000)::float8 as since, acknowledged_at is not null as acknowledged
+        from alerts where device_id = ${id} and kind = 'silent' order by silent_since`,
+
     teardown: () => db.close(),
   };
 });

@@ -21,6 +21,8 @@ import {
   type NewAlert,
   type PendingAlert,
   type ShardBatch,
+  type SilentAlert,
+  type SilentDevice,
   type StoredReading,
 } from '../actors/store.ts';
 import { dayStart, hourEndOf, hourStartOf, localDateOf, nextDayStart } from '../core/time.ts';
@@ -65,7 +67,7 @@ export class PostgresDeviceStore implements DeviceStore {
         select hour_start, kwh, readings from hourly where device_id = d.id order by hour_start desc limit 1
       ) h on true
       left join lateral (
-        select array_agg(kind) as kinds from alerts where device_id = d.id and hour_start = h.hour_start
+        select array_agg(kind) as kinds from alerts where device_id = d.id and hour_start = h.hour_start and kind <> 'silent'
       ) a on true
       where d.id = any(${deviceIds}::uuid[])`;
     for (const r of rows) {
@@ -144,6 +146,52 @@ export class PostgresDeviceStore implements DeviceStore {
     return rows.map((r) => ({ ...r, kwh: Number(r.kwh) }));
   }
 
+  async dueSilent(now: number, limit: number): Promise<SilentDevice[]> {
+    const rows = await this.#sql<SilentDevice[]>`
+      select d.id as "deviceId", (extract(epoch from d.silent_since) * 1000)::float8 as since,
+        (extract(epoch from d.silent_due_at) * 1000)::float8 as "dueAt",
+        ${this.#sql.unsafe(SILENT_AFTER_SQL)} as "silentAfterMinutes",
+        coalesce((d.applied_config->>'maxHourlyKwh')::float8, d.max_hourly_kwh) as "maxHourlyKwh",
+        coalesce(d.applied_config->>'timeZone', d.time_zone) as "timeZone"
+      from devices d
+      where d.silent_due_at <= to_timestamp(${now} / 1000.0) and d.silent_since is not null
+      order by d.silent_due_at limit ${limit}`;
+    return rows.filter((r) => r.silentAfterMinutes !== null);
+  }
+
+  async raiseSilent(shard: number, epoch: number, alerts: SilentAlert[]): Promise<NewAlert[]> {
+    if (alerts.length === 0) return [];
+    const stored = await this.#sql.begin(async (tx) => {
+      const fenced = await tx`update shard_fences set updated_at = now()
+        where shard = ${shard} and epoch = ${epoch} returning shard`;
+      if (fenced.length === 0) throw new FencedError(shard, epoch);
+      // Only devices still silent since the silence the sweep saw (a reading committed
+      // meanwhile started a new one); they stop being due whether or not the alert is new.
+      const still = await tx<{ id: string }[]>`update devices d set silent_due_at = null
+        from unnest(${alerts.map((a) => a.deviceId)}::uuid[], ${alerts.map((a) => a.since)}::float8[]) as x(d, s)
+        where d.id = x.d and d.silent_since = to_timestamp(x.s / 1000.0) returning d.id`;
+      const ids = new Set(still.map((r) => r.id));
+      const al = alerts.filter((a) => ids.has(a.deviceId));
+      if (al.length === 0) return [];
+      return tx<{ id: string; createdAt: number }[]>`with ins as (
+        insert into alerts (id, device_id, kind, hour_start, kwh, max_hourly_kwh, late, silent_since)
+        select x.id, x.d, 'silent', to_timestamp(x.h / 1000.0), 0, x.m, false, to_timestamp(x.s / 1000.0) from unnest(
+          ${al.map((a) => a.id)}::uuid[], ${al.map((a) => a.deviceId)}::uuid[], ${al.map((a) => a.hourStart)}::float8[],
+          ${al.map((a) => a.maxHourlyKwh)}::float8[], ${al.map((a) => a.since)}::float8[]
+        ) as x(id, d, h, m, s)
+        on conflict (device_id, silent_since) where kind = 'silent' do nothing
+        returning id, created_at),
+        outbox as (insert into alert_outbox (alert_id, created_at) select id, created_at from ins)
+        select id, (extract(epoch from created_at) * 1000)::float8 as "createdAt" from ins`;
+    });
+    const created = new Map(
+      (stored as Array<{ id: string; createdAt: number }>).map((r) => [r.id, r.createdAt]),
+    );
+    return alerts
+      .filter((a) => created.has(a.id))
+      .map(({ since: _, ...a }) => ({ ...a, createdAt: created.get(a.id)! }));
+  }
+
   async commit(shard: number, epoch: number, batch: ShardBatch): Promise<NewAlert[]> {
     return (await this.commitMany([{ shard, epoch, batch }]))[0]!;
   }
@@ -169,7 +217,8 @@ export class PostgresDeviceStore implements DeviceStore {
       // connection, in order): one round trip plus COMMIT. The fence check comes first and
       // holds the shards' row locks; if it finds a newer epoch, everything rolls back.
       const none = Promise.resolve([] as unknown[]);
-      const [fenced, inserted, , , alerts, ,] = await Promise.all([
+      const touched = [...new Set(ins.map((r) => r.deviceId))];
+      const [fenced, inserted, , , alerts, , ,] = await Promise.all([
         tx`update shard_fences f set jobs = f.jobs + 1, updated_at = now()
           from unnest(${items.map((i) => i.shard)}::int[], ${items.map((i) => i.epoch)}::bigint[]) as x(s, e)
           where f.shard = x.s and f.epoch = x.e returning f.shard, f.epoch`,
@@ -207,12 +256,13 @@ export class PostgresDeviceStore implements DeviceStore {
           ${al.map((a) => a.id)}::uuid[], ${al.map((a) => a.deviceId)}::uuid[], ${al.map((a) => a.kind)}::text[],
           ${al.map((a) => new Date(a.hourStart).toISOString())}::timestamptz[], ${al.map((a) => String(a.kwh))}::numeric[],
           ${al.map((a) => a.maxHourlyKwh)}::float8[], ${al.map((a) => (a.late ? 't' : 'f'))}::text[]::bool[]
-        ) on conflict (device_id, hour_start, kind) do nothing
+        ) on conflict (device_id, hour_start, kind) where kind <> 'silent' do nothing
         returning id, created_at),
         outbox as (insert into alert_outbox (alert_id, created_at) select id, created_at from ins)
         select id, (extract(epoch from created_at) * 1000)::float8 as "createdAt" from ins`,
         // After the hourly rows (statements run in order): the fleet summary's row per device.
         live.length === 0 ? none : upsertLive(tx as unknown as Sql, live),
+        touched.length === 0 ? none : readingsEndSilence(tx as unknown as Sql, touched),
       ]);
       // Every item's own (shard, epoch) must hold the fence: two items of one shard with
       // different epochs cannot both pass on the strength of one matching row.
@@ -231,6 +281,27 @@ export class PostgresDeviceStore implements DeviceStore {
   }
 }
 
+/** The silence limit in force: the applied configuration's when it has one, else the row's. */
+const SILENT_AFTER_SQL = `(case when d.applied_config ? 'silentAfterMinutes'
+  then (d.applied_config->>'silentAfterMinutes')::int else d.silent_after_minutes end)`;
+
+/**
+ * Each device that got a reading starts a new silence at this commit, and its
+ * open `silent` alerts are acknowledged: the reading that ends a silence
+ * acknowledges it in its own transaction (API.md, Alerts).
+ */
+async function readingsEndSilence(tx: Sql, deviceIds: string[]): Promise<unknown[]> {
+  return Promise.all([
+    // Whole milliseconds: the sweep hands `since` back as epoch ms to find the same silence.
+    // Only watched devices: the rest of the fleet pays no row update on the reading path.
+    tx`update devices d set silent_since = date_trunc('milliseconds', now()),
+        silent_due_at = date_trunc('milliseconds', now()) + ${tx.unsafe(SILENT_AFTER_SQL)} * interval '1 minute'
+      where d.id = any(${deviceIds}::uuid[]) and ${tx.unsafe(SILENT_AFTER_SQL)} is not null`,
+    tx`update alerts set acknowledged_at = now()
+      where device_id = any(${deviceIds}::uuid[]) and kind = 'silent' and acknowledged_at is null`,
+  ]);
+}
+
 /**
  * Makes `change` the device's configuration in force unless a newer version
  * already is. A zone change re-buckets the device's hourly rows from the stored
@@ -239,9 +310,15 @@ export class PostgresDeviceStore implements DeviceStore {
  */
 async function applyConfig(tx: Sql, change: ConfigChange): Promise<void> {
   const [row] = await tx<
-    { applied: CountingConfig | null; zone: string; kind: CountingConfig['meterKind'] }[]
+    {
+      applied: CountingConfig | null;
+      zone: string;
+      kind: CountingConfig['meterKind'];
+      silentAfter: number | null;
+    }[]
   >`
-    select applied_config as applied, time_zone as zone, meter_kind as kind from devices
+    select applied_config as applied, time_zone as zone, meter_kind as kind,
+      ${tx.unsafe(SILENT_AFTER_SQL)} as "silentAfter" from devices d
     where id = ${change.deviceId} for update`;
   if (!row) return; // deleted meanwhile
   const current = row.applied;
@@ -261,6 +338,18 @@ async function applyConfig(tx: Sql, change: ConfigChange): Promise<void> {
   }
   await tx`update devices set applied_config = ${tx.json(config as never)} where id = ${change.deviceId}`;
   await tx`update device_live set max_hourly_kwh = ${config.maxHourlyKwh} where device_id = ${change.deviceId}`;
+  // The silence in progress is measured against the limit now in force; a limit put in force
+  // where there was none starts one now. A silence already alerted stays alerted (one alert
+  // per silence).
+  // Silences are only tracked while a limit is in force: a device gets watched from now.
+  if (row.silentAfter === null)
+    await tx`update devices d set silent_since = date_trunc('milliseconds', now())
+      where d.id = ${change.deviceId} and ${tx.unsafe(SILENT_AFTER_SQL)} is not null`;
+  await tx`update devices d set silent_due_at = case
+      when exists (select 1 from alerts a where a.device_id = d.id and a.kind = 'silent'
+        and a.silent_since = d.silent_since) then null
+      else d.silent_since + ${tx.unsafe(SILENT_AFTER_SQL)} * interval '1 minute' end
+    where d.id = ${change.deviceId}`;
   const fromZone = current?.timeZone ?? row.zone;
   if (fromZone !== config.timeZone) {
     await rebucket(tx, change.deviceId, config.timeZone);

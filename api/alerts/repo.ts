@@ -8,7 +8,7 @@ export interface AlertRow {
   deviceId: string;
   deviceName: string;
   ownerId: string | null;
-  kind: 'exceeded' | 'projected';
+  kind: Alert['kind'];
   hourStart: Date;
   kwh: number;
   maxHourlyKwh: number;

@@ -24,6 +24,7 @@ export function configureControl(device: DeviceRow & { configVersion: number }):
       meterKind: device.meterKind,
       tariff: device.tariff,
       version: device.configVersion,
+      silentAfterMinutes: device.silentAfterMinutes,
     },
   };
 }

@@ -32,6 +32,7 @@ describe('devices CRUD (admin)', () => {
       createdAt: expect.any(String),
       mqttTopic: null,
       mqttFormat: null,
+      silentAfterMinutes: null,
     });
     expect(await (await t.request('GET', `/api/devices/${device.id}`)).json()).toEqual(device);
 

@@ -138,6 +138,7 @@ export function deviceRoutes(deps: AppDeps) {
         mqttTopic: body.mqttTopic,
         mqttFormat: body.mqttFormat,
         tariff: body.tariff ?? null,
+        silentAfterMinutes: body.silentAfterMinutes,
       },
       audit(c, me, 'device.create', { name: body.name }),
     ).catch(conflictOnTopic);

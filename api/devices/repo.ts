@@ -18,11 +18,12 @@ export interface DeviceRow {
   createdAt: Date;
   mqttTopic: string | null;
   mqttFormat: 'tasmota' | 'shelly' | null;
+  silentAfterMinutes: number | null;
 }
 
 export const DEVICE_COLUMNS = `id, name, description, address, max_hourly_kwh as "maxHourlyKwh",
   meter_kind as "meterKind", time_zone as "timeZone", owner_id as "ownerId", tariff, created_at as "createdAt",
-  mqtt_topic as "mqttTopic", mqtt_format as "mqttFormat"`;
+  mqtt_topic as "mqttTopic", mqtt_format as "mqttFormat", silent_after_minutes as "silentAfterMinutes"`;
 
 /** The API's `device`; the row's bookkeeping (`configVersion`, see update.ts) stays inside. */
 export const toDevice = (r: DeviceRow & { configVersion?: number }): Device => {
@@ -91,15 +92,18 @@ export interface NewDeviceRow {
   mqttTopic: string | null;
   mqttFormat: string | null;
   tariff: Tariff | null;
+  silentAfterMinutes: number | null;
 }
 
 /** Inserts a device and runs `within` in the same transaction (all or nothing). */
 export async function insertDevice(sql: Sql, d: NewDeviceRow, within: Within): Promise<DeviceRow> {
   return (await sql.begin(async (tx) => {
     const [device] = await tx<DeviceRow[]>`insert into devices
-        (id, name, description, address, max_hourly_kwh, meter_kind, time_zone, owner_id, mqtt_topic, mqtt_format, tariff)
+        (id, name, description, address, max_hourly_kwh, meter_kind, time_zone, owner_id, mqtt_topic, mqtt_format,
+         tariff, silent_after_minutes)
       values (${d.id}, ${d.name}, ${d.description}, ${d.address}, ${d.maxHourlyKwh}, ${d.meterKind}, ${d.timeZone},
-        ${d.ownerId}, ${d.mqttTopic}, ${d.mqttFormat}, ${d.tariff ? tx.json(d.tariff as never) : null})
+        ${d.ownerId}, ${d.mqttTopic}, ${d.mqttFormat}, ${d.tariff ? tx.json(d.tariff as never) : null},
+        ${d.silentAfterMinutes})
       returning ${tx.unsafe(DEVICE_COLUMNS)}`;
     await within(tx, device!.id);
     return device!;

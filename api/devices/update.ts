@@ -23,6 +23,7 @@ export interface DeviceChanges {
   mqttTopic?: string | null | undefined;
   mqttFormat?: 'tasmota' | 'shelly' | null | undefined;
   tariff?: Tariff | null | undefined;
+  silentAfterMinutes?: number | null | undefined;
 }
 
 export type VersionedDeviceRow = DeviceRow & { configVersion: number };
@@ -73,9 +74,11 @@ export async function updateDevice(
         mqtt_topic = case when ${set('mqttTopic')} then ${body.mqttTopic ?? null}::text else mqtt_topic end,
         mqtt_format = case when ${set('mqttFormat')} then ${body.mqttFormat ?? null}::text else mqtt_format end,
         tariff = case when ${set('tariff')} then ${body.tariff ? tx.json(body.tariff as never) : null}::jsonb else tariff end,
+        silent_after_minutes = case when ${set('silentAfterMinutes')} then ${body.silentAfterMinutes ?? null}::int
+          else silent_after_minutes end,
         applied_config = case when ${configChange} then coalesce(applied_config, jsonb_build_object(
           'maxHourlyKwh', max_hourly_kwh, 'timeZone', time_zone, 'meterKind', meter_kind, 'tariff', tariff,
-          'version', config_version))
+          'version', config_version, 'silentAfterMinutes', silent_after_minutes))
           else applied_config end,
         config_version = config_version + case when ${configChange} then 1 else 0 end
       where id = ${id}
@@ -91,6 +94,7 @@ export function isConfigChange(body: DeviceChanges): boolean {
     body.maxHourlyKwh !== undefined ||
     body.timeZone !== undefined ||
     body.meterKind !== undefined ||
-    body.tariff !== undefined
+    body.tariff !== undefined ||
+    body.silentAfterMinutes !== undefined
   );
 }

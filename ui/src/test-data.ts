@@ -33,6 +33,7 @@ export function aDevice(over: Partial<Device> = {}): Device {
     createdAt: '2026-01-01T00:00:00Z',
     mqttTopic: null,
     mqttFormat: null,
+    silentAfterMinutes: null,
     ...over,
   };
 }

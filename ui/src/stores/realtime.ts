@@ -7,6 +7,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { closeSocket, type EmsSocket, openSocket } from '../api/socket.ts';
+import { alertLabels, isEnergyAlert } from '../lib/alertLabels.ts';
 import { kwhLabel } from '../lib/time.ts';
 import { isToastWorthy, useAlerts } from './alerts.ts';
 import { useChat } from './chat.ts';
@@ -56,14 +57,15 @@ export const useRealtime = defineStore('realtime', () => {
     socket.on('alert', (alert) => {
       // Every new alert goes to the bell; old backfill is not toasted, and a burst shows a few.
       if (!alerts.receive(alert) || !isToastWorthy(alert, Date.now())) return;
-      const what =
-        alert.kind === 'exceeded' ? 'is over its hourly limit' : 'is heading over its hourly limit';
+      const labels = alertLabels(alert.kind);
       toasts.pushGrouped(
         'alert',
         {
-          kind: alert.kind === 'exceeded' ? 'danger' : 'warning',
-          title: `${alert.deviceName} ${what}`,
-          body: `${kwhLabel(alert.kwh)} of ${kwhLabel(alert.maxHourlyKwh)} this hour`,
+          kind: labels.tone,
+          title: `${alert.deviceName} ${labels.toast}`,
+          body: isEnergyAlert(alert.kind)
+            ? `${kwhLabel(alert.kwh)} of ${kwhLabel(alert.maxHourlyKwh)} this hour`
+            : 'No reading arrived for the time set on the device.',
           to: `/devices/${alert.deviceId}`,
         },
         (more) => ({
