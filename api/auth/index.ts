@@ -33,7 +33,11 @@ const PasswordBody = z
   .strict()
   .openapi('ChangePassword');
 const ProfileBody = z
-  .object({ name: z.string().trim().min(1).max(200), email: z.email().max(320).nullable() })
+  .object({
+    name: z.string().trim().min(1).max(200),
+    email: z.email().max(320).nullable(),
+    notifyByEmail: z.boolean(),
+  })
   .partial()
   .strict()
   .openapi('UpdateProfile');
@@ -60,7 +64,7 @@ const routes = {
     method: 'patch',
     path: '/me',
     tags,
-    summary: 'Change my name or e-mail',
+    summary: 'Change my name, e-mail or alert e-mails (notifyByEmail)',
     security: bearer,
     request: jsonBody(ProfileBody),
     responses: { 200: json(User, 'The user'), ...errors(400, 401, 403) },
