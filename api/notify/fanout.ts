@@ -27,7 +27,8 @@ export async function fanOutAlerts(sql: Sql, opts: { mail: boolean; limit?: numb
     ).map((r) => r.id);
     const result: FanoutResult = { alerts: ids.length, deliveries: 0, emails: 0 };
     if (ids.length === 0) return result;
-    const alerts = await tx<AlertRow[]>`${tx.unsafe(ALERT_SELECT)} where a.id = any(${ids}::uuid[])`;
+    const alerts = await tx<AlertRow[]>`${tx.unsafe(ALERT_SELECT)} where a.id = any(${ids}::uuid[])
+      order by a.created_at, a.id`;
     for (const row of alerts) {
       const alert = toAlert(row);
       const payload = JSON.stringify({ type: 'alert.created', timestamp: alert.createdAt, data: alert });
