@@ -12,6 +12,7 @@ import { JwtService } from '../api/auth/jwt.ts';
 import { createLoginLimiter } from '../api/auth/throttle.ts';
 import type { AppDeps } from '../api/context.ts';
 import { MqttIngest } from '../api/mqtt/ingest.ts';
+import { Notifier } from '../api/notify/service.ts';
 import { RedisDeviceInvalidations } from '../api/readings/device-invalidations.ts';
 import { exposeDroppedEvents } from '../api/realtime/gateway.ts';
 import { createRealtimeSetup } from '../api/realtime/setup.ts';
@@ -92,7 +93,21 @@ export async function startApiRole({
     defaultTimeZone: config.EMS_DEFAULT_TIME_ZONE,
     readinessChecks,
     draining,
+    webhooks: { allowPrivate: config.EMS_WEBHOOK_ALLOW_PRIVATE, wake: () => notifier.webhooks.wake() },
   };
+  // Webhooks and alert e-mail from the alert outbox, on every api node (they share it by claims).
+  const notifier = new Notifier({
+    sql: db.sql,
+    log,
+    allowPrivate: config.EMS_WEBHOOK_ALLOW_PRIVATE,
+    smtp: config.EMS_SMTP_URL
+      ? {
+          url: config.EMS_SMTP_URL,
+          from: config.EMS_MAIL_FROM,
+          publicUrl: config.EMS_PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+        }
+      : undefined,
+  });
   const realtimeSetup = createRealtimeSetup();
   const { app, metrics } = createApp(deps, {
     mount: [(a) => realtimeSetup.mount(a, deps, config)],
@@ -105,6 +120,7 @@ export async function startApiRole({
   exposeDroppedEvents(metrics.registry, realtime);
   const mqtt = config.EMS_MQTT_URL ? await startMqttIngest(config, deps, metrics.registry) : undefined;
   if (mqtt) readinessChecks.push(mqtt.check);
+  notifier.start();
   const port = await listen(server, config);
   log.info({ port, host: config.HOST, ms: Math.round(performance.now() - started) }, 'api listening');
   return {
@@ -114,6 +130,7 @@ export async function startApiRole({
     metrics,
     async stop() {
       await mqtt?.stop().catch((err) => log.warn({ err }, 'mqtt: stop failed'));
+      await notifier.stop().catch((err) => log.warn({ err }, 'notify: stop failed'));
       const closed = closeListener(server);
       // A transport close, not a Socket.IO DISCONNECT: clients reconnect on their own, through the
       // load balancer, to a node that is still up (the listener no longer accepts them here).
