@@ -60,6 +60,9 @@ describe('webhooks', () => {
       description: 'ops',
       createdAt: expect.any(String),
     });
+    const found = await (await t.request('GET', '/api/webhooks?q=127.0.0.1:9')).json();
+    expect(found.items.map((h: { id: string }) => h.id)).toEqual([hook.id]);
+    expect((await (await t.request('GET', '/api/webhooks?q=nothing-like-it')).json()).total).toBe(0);
     // Another user's endpoint is "not found".
     const other = await t.createClient();
     expect((await t.request('DELETE', `/api/webhooks/${hook.id}`, { token: other.token })).status).toBe(404);

@@ -5,7 +5,7 @@
  * `failed` at delivery). Create and delete are audited in their transaction.
  */
 import { randomUUID } from 'node:crypto';
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { recordAudit } from '../audit/repo.ts';
 import { clientAddress } from '../auth/client-address.ts';
 import { requireUser } from '../auth/principal.ts';
@@ -59,9 +59,9 @@ const routes = {
     method: 'get',
     path: '/',
     tags,
-    summary: 'My webhook endpoints',
+    summary: 'My webhook endpoints (`q`: URL or description contains)',
     security: bearer,
-    request: { query: Paging },
+    request: { query: Paging.extend({ q: z.string().trim().max(200).optional() }) },
     responses: { 200: json(listOf(Webhook), 'Endpoints'), ...errors(400, 401, 403) },
   }),
   remove: createRoute({

@@ -50,16 +50,19 @@ export async function insertWebhook(
   return rows[0]!;
 }
 
-/** A page of the user's endpoints, newest first. */
+/** A page of the user's endpoints, newest first, optionally those whose URL or description holds `q`. */
 export async function listWebhooks(
   sql: Sql,
   userId: string,
-  page: { limit: number; offset: number },
+  page: { limit: number; offset: number; q?: string | undefined },
 ): Promise<List<WebhookRow>> {
+  const pattern = page.q ? `%${page.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
+  const where = sql`where user_id = ${userId}
+    and (${pattern}::text is null or url ilike ${pattern} or description ilike ${pattern})`;
   const [items, count] = await Promise.all([
-    sql<WebhookRow[]>`select ${sql.unsafe(HOOK_COLUMNS)} from webhooks where user_id = ${userId}
+    sql<WebhookRow[]>`select ${sql.unsafe(HOOK_COLUMNS)} from webhooks ${where}
       order by created_at desc, id limit ${page.limit} offset ${page.offset}`,
-    sql<{ n: number }[]>`select count(*)::int as n from webhooks where user_id = ${userId}`,
+    sql<{ n: number }[]>`select count(*)::int as n from webhooks ${where}`,
   ]);
   return { items, total: count[0]?.n ?? 0 };
 }
