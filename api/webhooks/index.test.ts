@@ -196,6 +196,29 @@ describe('webhooks', () => {
     }
   });
 
+  it('gives up after 24 hours of failures: the delivery is marked failed', async () => {
+    const rx = await receiver(() => 503);
+    const n = notifier();
+    try {
+      const hook = await createHook(rx.url);
+      expect((await t.request('POST', `/api/webhooks/${hook.id}/test`)).status).toBe(202);
+      // Owed since a day ago: the next failure is past the retry window.
+      await t.db.sql`update webhook_deliveries set created_at = now() - interval '24 hours'
+        where webhook_id = ${hook.id}`;
+      n.start();
+      await until(async () => {
+        const log = await (await t.request('GET', `/api/webhooks/${hook.id}/deliveries`)).json();
+        return log.items[0]?.status === 'failed';
+      }, 'failed');
+      const log = await (await t.request('GET', `/api/webhooks/${hook.id}/deliveries`)).json();
+      expect(log.items[0]).toMatchObject({ attempts: 1, responseStatus: 503, deliveredAt: null });
+      expect(rx.got).toHaveLength(1);
+    } finally {
+      await n.stop();
+      await rx.close();
+    }
+  });
+
   it('delivers after a crash: a fan-out rolled back and a worker that died holding its claim lose nothing', async () => {
     const rx = await receiver();
     try {
