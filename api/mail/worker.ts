@@ -28,6 +28,7 @@ interface DueNotice {
   hour: Date;
   alertId: string;
   email: string | null;
+  notifyByEmail: boolean;
   attempts: number;
   createdAt: Date;
 }
@@ -83,7 +84,7 @@ export class MailWorker {
           returning n.*
         )
         select c.user_id as "userId", c.device_id as "deviceId", c.hour, c.alert_id as "alertId",
-          u.email, c.attempts, c.created_at as "createdAt"
+          u.email, u.notify_by_email as "notifyByEmail", c.attempts, c.created_at as "createdAt"
         from claimed c join users u on u.id = c.user_id`;
       if (due.length === 0) return;
       for (const n of due) await this.#send(n);
@@ -95,9 +96,10 @@ export class MailWorker {
     const { sql } = this.#o;
     const key = sql`user_id = ${n.userId} and device_id = ${n.deviceId} and hour = ${n.hour}`;
     const [row] = await sql<AlertRow[]>`${sql.unsafe(ALERT_SELECT)} where a.id = ${n.alertId}`;
-    if (!row || !n.email) {
-      // The alert (its device) or the address is gone: nothing left to tell.
-      await sql`update email_notices set status = 'failed', last_error = 'alert or address gone', claimed_until = null where ${key}`;
+    if (!row || !n.email || !n.notifyByEmail) {
+      // The alert (its device) or the address is gone, or the user opted out since: nothing to tell.
+      await sql`update email_notices set status = 'failed', last_error = 'alert, address or opt-in gone',
+        claimed_until = null where ${key}`;
       return;
     }
     const msg = alertMail(toAlert(row), this.#o.publicUrl);

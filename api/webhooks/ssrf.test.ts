@@ -12,7 +12,7 @@ import { receiver, until } from '../notify/testing.ts';
 import { silentLog, type TestApp, testApp } from '../testing.ts';
 import { insertWebhook } from './repo.ts';
 import { sendWebhook } from './send.ts';
-import { assertPublicTarget, isForbiddenAddress } from './ssrf.ts';
+import { assertPublicTarget, ForbiddenTarget, guardedLookup, isForbiddenAddress } from './ssrf.ts';
 
 const REFUSED = [
   'http://127.0.0.1/hook',
@@ -48,6 +48,17 @@ describe('isForbiddenAddress', () => {
       /private or loopback/,
     );
     await expect(assertPublicTarget(new URL('http://localhost/x'), true)).resolves.toBeUndefined();
+  });
+});
+
+describe('guardedLookup (the connect-time check against DNS rebinding)', () => {
+  it('refuses a name that resolves to loopback, in both callback forms', async () => {
+    for (const all of [true, false]) {
+      const err = await new Promise<Error | null>((resolve) =>
+        guardedLookup('localhost', { all }, (e) => resolve(e)),
+      );
+      expect(err).toBeInstanceOf(ForbiddenTarget);
+    }
   });
 });
 
