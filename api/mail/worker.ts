@@ -43,7 +43,13 @@ export class MailWorker {
 
   constructor(options: MailWorkerOptions) {
     this.#o = options;
-    this.#transport = nodemailer.createTransport(options.smtpUrl);
+    // Bounded waits: a claim lasts 2 minutes, so one send must end well within it.
+    this.#transport = nodemailer.createTransport({
+      url: options.smtpUrl,
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 30_000,
+    });
   }
 
   start(): void {
