@@ -69,7 +69,7 @@ export class WebhookWorker {
       });
   }
 
-  /** One pass: claims and sends until nothing is due. Exposed for tests. */
+  /** One pass: claims and sends until nothing is due. */
   async #drain(): Promise<void> {
     const concurrency = this.#o.concurrency ?? 8;
     const claimMs = (this.#o.timeoutMs ?? 10_000) * 3;
