@@ -32,6 +32,7 @@ import { readingRoutes } from './readings/index.ts';
 import { deviceTokenRoutes } from './tokens/device-tokens.ts';
 import { type TokenHooks, tokenRoutes, userTokenRoutes } from './tokens/index.ts';
 import { type UserHooks, userRoutes } from './users/index.ts';
+import { webhookRoutes } from './webhooks/index.ts';
 
 const SCALAR_BUNDLE = fileURLToPath(
   new URL('../node_modules/@scalar/api-reference/dist/browser/standalone.js', import.meta.url),
@@ -144,6 +145,7 @@ export function createApp(
   app.route('/api/alerts', alertRoutes(deps));
   app.route('/api/fleet', fleetRoutes(deps));
   app.route('/api/tokens', tokenRoutes(deps, ext.tokenHooks));
+  app.route('/api/webhooks', webhookRoutes(deps));
   for (const mount of ext.mount ?? []) mount(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

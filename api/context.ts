@@ -28,6 +28,8 @@ export interface AppDeps {
   readinessChecks?: Array<() => Promise<void>>;
   /** Tells every api node that a device was deleted (default: this process only). */
   deviceInvalidations?: DeviceInvalidations;
+  /** Webhooks (issue 15): EMS_WEBHOOK_ALLOW_PRIVATE, and a nudge to the delivery worker after a test ping. */
+  webhooks?: { allowPrivate: boolean; wake?: () => void } | undefined;
   /** Set while draining: /readyz answers 503. */
   draining?: () => boolean;
 }

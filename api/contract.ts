@@ -21,6 +21,7 @@ export const User = z
     name: z.string(),
     email: z.string().nullable(),
     role: Role,
+    notifyByEmail: z.boolean(),
     createdAt: IsoDateTime,
   })
   .openapi('User');
@@ -377,3 +378,46 @@ export const FleetSummary = z
   })
   .openapi('FleetSummary');
 export type FleetSummary = z.infer<typeof FleetSummary>;
+
+/** `POST /api/webhooks` (API.md, Webhooks). */
+export const CreateWebhook = z
+  .object({
+    url: z
+      .url()
+      .max(2000)
+      .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL'),
+    events: z.array(z.literal('alert')).min(1).max(1),
+    description: z.string().trim().max(500).optional(),
+  })
+  .strict()
+  .openapi('CreateWebhook');
+export type CreateWebhook = z.infer<typeof CreateWebhook>;
+
+/** A webhook endpoint as listed (the secret is shown only once, at creation). */
+export const Webhook = z
+  .object({
+    id: Uuid,
+    url: z.string(),
+    events: z.array(z.literal('alert')),
+    description: z.string(),
+    createdAt: IsoDateTime,
+  })
+  .openapi('Webhook');
+export type Webhook = z.infer<typeof Webhook>;
+
+export const NewWebhook = Webhook.extend({ secret: z.string() }).openapi('NewWebhook');
+export type NewWebhook = z.infer<typeof NewWebhook>;
+
+/** One entry of `GET /api/webhooks/:id/deliveries`; `id` is the `webhook-id` header sent. */
+export const WebhookDelivery = z
+  .object({
+    id: Uuid,
+    event: z.enum(['alert.created', 'ping']),
+    status: z.enum(['pending', 'delivered', 'failed']),
+    attempts: z.number().int(),
+    responseStatus: z.number().int().nullable(),
+    createdAt: IsoDateTime,
+    deliveredAt: IsoDateTime.nullable(),
+  })
+  .openapi('WebhookDelivery');
+export type WebhookDelivery = z.infer<typeof WebhookDelivery>;

@@ -14,6 +14,7 @@ import type { AppDeps } from '../api/context.ts';
 import { adminSocketsOf, FleetLive } from '../api/fleet/live.ts';
 import { fleetSummary } from '../api/fleet/repo.ts';
 import { MqttIngest } from '../api/mqtt/ingest.ts';
+import { Notifier } from '../api/notify/service.ts';
 import { RedisDeviceInvalidations } from '../api/readings/device-invalidations.ts';
 import { exposeDroppedEvents } from '../api/realtime/gateway.ts';
 import { createRealtimeSetup } from '../api/realtime/setup.ts';
@@ -94,7 +95,21 @@ export async function startApiRole({
     defaultTimeZone: config.EMS_DEFAULT_TIME_ZONE,
     readinessChecks,
     draining,
+    webhooks: { allowPrivate: config.EMS_WEBHOOK_ALLOW_PRIVATE, wake: () => notifier.webhooks.wake() },
   };
+  // Webhooks and alert e-mail from the alert outbox, on every api node (they share it by claims).
+  const notifier = new Notifier({
+    sql: db.sql,
+    log,
+    allowPrivate: config.EMS_WEBHOOK_ALLOW_PRIVATE,
+    smtp: config.EMS_SMTP_URL
+      ? {
+          url: config.EMS_SMTP_URL,
+          from: config.EMS_MAIL_FROM,
+          publicUrl: config.EMS_PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+        }
+      : undefined,
+  });
   const realtimeSetup = createRealtimeSetup();
   const { app, metrics } = createApp(deps, {
     mount: [(a) => realtimeSetup.mount(a, deps, config)],
@@ -113,6 +128,7 @@ export async function startApiRole({
     summary: () => fleetSummary(db.sql),
     onError: (err) => log.warn({ err }, 'fleet summary not sent; retrying every second'),
   }).start();
+  notifier.start();
   const port = await listen(server, config);
   log.info({ port, host: config.HOST, ms: Math.round(performance.now() - started) }, 'api listening');
   return {
@@ -122,6 +138,7 @@ export async function startApiRole({
     metrics,
     async stop() {
       await mqtt?.stop().catch((err) => log.warn({ err }, 'mqtt: stop failed'));
+      await notifier.stop().catch((err) => log.warn({ err }, 'notify: stop failed'));
       const closed = closeListener(server);
       // A transport close, not a Socket.IO DISCONNECT: clients reconnect on their own, through the
       // load balancer, to a node that is still up (the listener no longer accepts them here).

@@ -105,6 +105,24 @@ export const ConfigSchema = z
     EMS_MQTT_CONNECTIONS: z.coerce.number().int().min(1).max(64).default(2),
     /** Default: <EMS_REDIS_PREFIX>-<EMS_NODE_ID or hostname>; must survive a restart of the node. */
     EMS_MQTT_CLIENT_ID: optionalString,
+    // Notifications (issue 15; README "Notifications"). Unset SMTP URL: no alert e-mails.
+    EMS_SMTP_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+        .optional(),
+    ),
+    EMS_MAIL_FROM: z.preprocess(emptyToUndefined, z.string().min(3).default('EMS <ems@localhost>')),
+    /** Where users reach the UI: the device link in alert e-mails (default http://localhost:PORT). */
+    EMS_PUBLIC_URL: z.preprocess(emptyToUndefined, z.url().optional()),
+    EMS_WEBHOOK_ALLOW_PRIVATE: z.preprocess(
+      emptyToUndefined,
+      z
+        .enum(['true', 'false', '1', '0'])
+        .default('false')
+        .transform((v) => v === 'true' || v === '1'),
+    ),
   })
   .refine((c) => !c.DATABASE_URL || c.JWT_SECRET, {
     path: ['JWT_SECRET'],

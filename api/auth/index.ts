@@ -33,7 +33,11 @@ const PasswordBody = z
   .strict()
   .openapi('ChangePassword');
 const ProfileBody = z
-  .object({ name: z.string().trim().min(1).max(200), email: z.email().max(320).nullable() })
+  .object({
+    name: z.string().trim().min(1).max(200),
+    email: z.email().max(320).nullable(),
+    notifyByEmail: z.boolean(),
+  })
   .partial()
   .strict()
   .openapi('UpdateProfile');
@@ -53,7 +57,7 @@ const routes = {
   me: route('get', '/me', 'The signed-in user', {
     responses: { 200: json(User, 'The user'), ...errors(401, 403) },
   }),
-  updateMe: route('patch', '/me', 'Change my name or e-mail', {
+  updateMe: route('patch', '/me', 'Change my name, e-mail or alert e-mails (notifyByEmail)', {
     request: jsonBody(ProfileBody),
     responses: { 200: json(User, 'The user'), ...errors(400, 401, 403) },
   }),

@@ -42,6 +42,7 @@ describe('users CRUD', () => {
       name: 'Name of ana',
       email: 'ana@example.com',
       role: 'client',
+      notifyByEmail: false,
       createdAt: expect.any(String),
     });
     expect(Number.isNaN(Date.parse(user.createdAt))).toBe(false);

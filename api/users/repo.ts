@@ -14,6 +14,8 @@ export interface UserRow {
   name: string;
   email: string | null;
   role: 'admin' | 'client';
+  /** Alert e-mails wanted (API.md, E-mail); sent only with an email and EMS_SMTP_URL. */
+  notifyByEmail: boolean;
   createdAt: Date;
 }
 
@@ -23,10 +25,12 @@ export const toUser = (r: UserRow): User => ({
   name: r.name,
   email: r.email,
   role: r.role,
+  notifyByEmail: r.notifyByEmail,
   createdAt: r.createdAt.toISOString(),
 });
 
-const COLUMNS = 'id, username, name, email, role, created_at as "createdAt"';
+const COLUMNS =
+  'id, username, name, email, role, notify_by_email as "notifyByEmail", created_at as "createdAt"';
 
 /** The user with this id; null when none. */
 export async function findUser(sql: Sql, id: string): Promise<UserRow | null> {
@@ -38,7 +42,7 @@ export async function findUser(sql: Sql, id: string): Promise<UserRow | null> {
 export async function findUserInSession(sql: Sql, id: string, sessionId: string): Promise<UserRow | null> {
   const rows = await sql<
     UserRow[]
-  >`select u.id, u.username, u.name, u.email, u.role, u.created_at as "createdAt"
+  >`select u.id, u.username, u.name, u.email, u.role, u.notify_by_email as "notifyByEmail", u.created_at as "createdAt"
     from login_sessions s join users u on u.id = s.user_id
     where s.id = ${sessionId} and s.user_id = ${id} and s.revoked_at is null and s.expires_at > now()`;
   return rows[0] ?? null;
@@ -111,14 +115,15 @@ export async function setPasswordHash(sql: Runner, id: string, hash: string): Pr
   await sql`update users set password_hash = ${hash} where id = ${id}`;
 }
 
-/** A user's own profile fields (name, e-mail); null when the user is gone. */
+/** A user's own profile fields (name, e-mail, alert e-mails); null when the user is gone. */
 export async function updateProfile(
   sql: Sql,
   id: string,
-  p: { name?: string | undefined; email?: string | null | undefined },
+  p: { name?: string | undefined; email?: string | null | undefined; notifyByEmail?: boolean | undefined },
 ): Promise<UserRow | null> {
   const rows = await sql<UserRow[]>`update users set
       name = coalesce(${p.name ?? null}, name),
+      notify_by_email = coalesce(${p.notifyByEmail ?? null}::boolean, notify_by_email),
       email = case when ${p.email !== undefined} then ${p.email ?? null} else email end
     where id = ${id}
     returning ${sql.unsafe(COLUMNS)}`;

@@ -93,6 +93,12 @@ const routes: RouteRecordRaw[] = [
         meta: { title: 'Your account' },
       },
       {
+        path: 'webhooks',
+        name: 'webhooks',
+        component: () => import('./views/webhooks/WebhooksView.vue'),
+        meta: { title: 'Webhooks' },
+      },
+      {
         path: 'admin/audit',
         name: 'admin-audit',
         component: () => import('./views/admin/AuditView.vue'),

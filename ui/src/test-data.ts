@@ -14,6 +14,7 @@ export function aUser(over: Partial<User> = {}): User {
     name: 'Ada Lovelace',
     email: null,
     role: 'client',
+    notifyByEmail: false,
     createdAt: '2026-01-01T00:00:00Z',
     ...over,
   };

@@ -13,17 +13,21 @@ import type {
   Conversation,
   CreateDevice,
   CreateUser,
+  CreateWebhook,
   Device,
   FleetSummary,
   IngestToken,
   IngestTokenInfo as IngestTokenInfoSchema,
   List,
   LoginResponse,
+  NewWebhook,
   Role,
   TokenInfo as TokenInfoSchema,
   UpdateDevice,
   UpdateUser,
   User,
+  Webhook,
+  WebhookDelivery,
 } from '../../../api/contract.ts';
 import { request } from './http.ts';
 
@@ -42,7 +46,7 @@ export const authApi = {
   login: (username: string, password: string) =>
     request<LoginResponse>('POST', '/auth/login', { body: { username, password }, skipAuthHandling: true }),
   me: () => request<User>('GET', '/auth/me'),
-  updateMe: (patch: { name?: string; email?: string | null }) =>
+  updateMe: (patch: { name?: string; email?: string | null; notifyByEmail?: boolean }) =>
     request<User>('PATCH', '/auth/me', { body: patch }),
   /** Ends this login token on the server; a 401 (already ended) is not an error here. */
   logout: () => request<void>('POST', '/auth/logout', { body: {}, skipAuthHandling: true }),
@@ -106,4 +110,17 @@ export const chatApi = {
     request<ChatMessage>('POST', `/chat/conversations/${clientId}/messages`, { body: { body, toAssistant } }),
   read: (clientId: string, upTo: string) =>
     request<void>('POST', `/chat/conversations/${clientId}/read`, { body: { upTo } }),
+};
+
+export type { NewWebhook, Webhook, WebhookDelivery };
+
+/** Webhook endpoints of the signed-in user (docs/API.md, Webhooks). */
+export const webhooksApi = {
+  list: (query: { q?: string; limit?: number; offset?: number } = {}) =>
+    request<List<Webhook>>('GET', '/webhooks', { query }),
+  create: (body: z.input<typeof CreateWebhook>) => request<NewWebhook>('POST', '/webhooks', { body }),
+  remove: (id: string) => request<void>('DELETE', `/webhooks/${id}`),
+  test: (id: string) => request<void>('POST', `/webhooks/${id}/test`, { body: {} }),
+  deliveries: (id: string, query: { limit?: number; offset?: number } = {}) =>
+    request<List<WebhookDelivery>>('GET', `/webhooks/${id}/deliveries`, { query }),
 };

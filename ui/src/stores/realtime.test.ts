@@ -143,6 +143,7 @@ describe('chat pushes', () => {
       name: 'Root',
       email: null,
       role: 'admin',
+      notifyByEmail: false,
       createdAt: '2026-01-01T00:00:00Z',
     };
     const chat = useChat();
@@ -181,6 +182,7 @@ describe('chat pushes while a conversation is open', () => {
       name: 'Root',
       email: null,
       role: 'admin',
+      notifyByEmail: false,
       createdAt: '2026-01-01T00:00:00Z',
     };
     const chat = useChat();

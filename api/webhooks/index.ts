@@ -1,0 +1,182 @@
+/**
+ * /api/webhooks: any signed-in user manages its own endpoints (a client's fire
+ * for its own devices, an admin's for all; api/notify/fanout.ts). The secret is
+ * shown once at creation; a target the SSRF guard refuses is a 400 here (and
+ * `failed` at delivery). Create and delete are audited in their transaction.
+ */
+import { randomUUID } from 'node:crypto';
+import { createRoute, z } from '@hono/zod-openapi';
+import { recordAudit } from '../audit/repo.ts';
+import { clientAddress } from '../auth/client-address.ts';
+import { requireUser } from '../auth/principal.ts';
+import type { AppDeps } from '../context.ts';
+import { CreateWebhook, listOf, NewWebhook, Webhook, WebhookDelivery } from '../contract.ts';
+import { ApiError, notFound } from '../errors.ts';
+import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging } from '../router.ts';
+import {
+  type DeliveryRow,
+  deleteWebhook,
+  findWebhook,
+  insertDelivery,
+  insertWebhook,
+  listDeliveries,
+  listWebhooks,
+  type WebhookRow,
+} from './repo.ts';
+import { newWebhookSecret } from './signature.ts';
+import { assertPublicTarget, ForbiddenTarget } from './ssrf.ts';
+
+const toWebhook = (r: WebhookRow): Webhook => ({
+  id: r.id,
+  url: r.url,
+  events: r.events as Webhook['events'],
+  description: r.description,
+  createdAt: r.createdAt.toISOString(),
+});
+
+const toDelivery = (r: DeliveryRow): WebhookDelivery => ({
+  id: r.id,
+  event: r.event,
+  status: r.status,
+  attempts: r.attempts,
+  responseStatus: r.responseStatus,
+  createdAt: r.createdAt.toISOString(),
+  deliveredAt: r.deliveredAt?.toISOString() ?? null,
+});
+
+const tags = ['webhooks'];
+const routes = {
+  create: createRoute({
+    method: 'post',
+    path: '/',
+    tags,
+    summary: 'Register a webhook endpoint (the secret is shown once)',
+    security: bearer,
+    request: jsonBody(CreateWebhook),
+    responses: { 201: json(NewWebhook, 'Created'), ...errors(400, 401, 403) },
+  }),
+  list: createRoute({
+    method: 'get',
+    path: '/',
+    tags,
+    summary: 'My webhook endpoints (`q`: URL or description contains)',
+    security: bearer,
+    request: { query: Paging.extend({ q: z.string().trim().max(200).optional() }) },
+    responses: { 200: json(listOf(Webhook), 'Endpoints'), ...errors(400, 401, 403) },
+  }),
+  remove: createRoute({
+    method: 'delete',
+    path: '/{id}',
+    tags,
+    summary: 'Delete an endpoint and its delivery log',
+    security: bearer,
+    request: { params: IdParam },
+    responses: { 204: { description: 'Deleted' }, ...errors(400, 401, 403, 404) },
+  }),
+  test: createRoute({
+    method: 'post',
+    path: '/{id}/test',
+    tags,
+    summary: 'Send a signed `ping` to the endpoint (see its deliveries)',
+    security: bearer,
+    request: { params: IdParam },
+    responses: { 202: { description: 'Queued' }, ...errors(400, 401, 403, 404) },
+  }),
+  deliveries: createRoute({
+    method: 'get',
+    path: '/{id}/deliveries',
+    tags,
+    summary: 'The delivery log of an endpoint, newest first',
+    security: bearer,
+    request: { params: IdParam, query: Paging },
+    responses: { 200: json(listOf(WebhookDelivery), 'Deliveries'), ...errors(400, 401, 403, 404) },
+  }),
+};
+
+export function webhookRoutes(deps: AppDeps) {
+  const app = newRouter();
+  const { sql } = deps;
+  const allowPrivate = deps.webhooks?.allowPrivate ?? false;
+
+  app.openapi(routes.create, async (c) => {
+    const me = requireUser(c);
+    const body = c.req.valid('json');
+    try {
+      await assertPublicTarget(new URL(body.url), allowPrivate);
+    } catch (err) {
+      if (!(err instanceof ForbiddenTarget)) throw err;
+      throw new ApiError('invalid_request', `The webhook URL is not allowed: ${err.message}`, [
+        { path: 'url', message: err.message },
+      ]);
+    }
+    const secret = newWebhookSecret();
+    const row = await sql.begin(async (tx) => {
+      const created = await insertWebhook(tx, {
+        userId: me.id,
+        url: body.url,
+        events: body.events,
+        description: body.description ?? '',
+        secret,
+      });
+      await recordAudit(tx, {
+        actor: { id: me.id, username: me.username },
+        action: 'webhook.create',
+        targetType: 'webhook',
+        targetId: created.id,
+        ip: clientAddress(c, deps.trustedProxies),
+        details: { url: created.url },
+      });
+      return created;
+    });
+    return c.json({ ...toWebhook(row), secret }, 201);
+  });
+
+  app.openapi(routes.list, async (c) => {
+    const me = requireUser(c);
+    const page = await listWebhooks(sql, me.id, c.req.valid('query'));
+    return c.json({ items: page.items.map(toWebhook), total: page.total }, 200);
+  });
+
+  app.openapi(routes.remove, async (c) => {
+    const me = requireUser(c);
+    const { id } = c.req.valid('param');
+    const deleted = await sql.begin(async (tx) => {
+      if (!(await deleteWebhook(tx, id, me.id))) return false;
+      await recordAudit(tx, {
+        actor: { id: me.id, username: me.username },
+        action: 'webhook.delete',
+        targetType: 'webhook',
+        targetId: id,
+        ip: clientAddress(c, deps.trustedProxies),
+      });
+      return true;
+    });
+    if (!deleted) throw notFound('Webhook');
+    return c.body(null, 204);
+  });
+
+  app.openapi(routes.test, async (c) => {
+    const me = requireUser(c);
+    const { id } = c.req.valid('param');
+    const hook = await findWebhook(sql, id, me.id);
+    if (!hook) throw notFound('Webhook');
+    const payload = JSON.stringify({
+      type: 'ping',
+      timestamp: new Date().toISOString(),
+      data: { webhookId: hook.id },
+    });
+    await insertDelivery(sql, { id: randomUUID(), webhookId: hook.id, event: 'ping', payload });
+    deps.webhooks?.wake?.();
+    return c.body(null, 202);
+  });
+
+  app.openapi(routes.deliveries, async (c) => {
+    const me = requireUser(c);
+    const { id } = c.req.valid('param');
+    if (!(await findWebhook(sql, id, me.id))) throw notFound('Webhook');
+    const page = await listDeliveries(sql, id, c.req.valid('query'));
+    return c.json({ items: page.items.map(toDelivery), total: page.total }, 200);
+  });
+
+  return app;
+}
