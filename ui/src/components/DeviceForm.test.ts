@@ -109,3 +109,31 @@ describe('DeviceForm (tariff)', () => {
     expect(wrapper.get('[data-testid=tariff-editor]').text()).toContain('periods must be sorted');
   });
 });
+
+describe('DeviceForm (silence and MQTT)', () => {
+  it('sends the silence limit and the MQTT topic and format, and empty ones as null', async () => {
+    const submit = vi.fn(async () => ({}));
+    const wrapper = mount(DeviceForm, { props: { clients: [], submit } });
+    await wrapper.get('#device-name').setValue('Plug 7');
+    await wrapper.get('#device-silent').setValue('30');
+    await wrapper.get('#device-mqtt-topic').setValue('tele/plug-7/SENSOR');
+    await wrapper.get('#device-mqtt-format').setValue('tasmota');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(submit).toHaveBeenCalledWith(
+      expect.objectContaining({
+        silentAfterMinutes: 30,
+        mqttTopic: 'tele/plug-7/SENSOR',
+        mqttFormat: 'tasmota',
+      }),
+    );
+
+    const plain = vi.fn(async () => ({}));
+    const again = mount(DeviceForm, { props: { device, clients: [], submit: plain } });
+    await again.get('form').trigger('submit');
+    await flushPromises();
+    expect(plain).toHaveBeenCalledWith(
+      expect.objectContaining({ silentAfterMinutes: null, mqttTopic: null, mqttFormat: null }),
+    );
+  });
+});
