@@ -9,7 +9,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { Alert } from '../../../api/contract.ts';
 import { alertsApi } from '../api/client.ts';
-import { messageOf } from '../api/http.ts';
+import { loadInto } from '../lib/useRemote.ts';
 
 const HOUR = 3_600_000;
 
@@ -52,33 +52,21 @@ export const useAlerts = defineStore('alerts', () => {
 
   /** Replaces what we know of open alerts with the server's list (on start and after a reconnect). */
   async function fetchOpen(): Promise<void> {
-    loading.value = true;
-    error.value = null;
-    try {
+    await loadInto({ loading, error }, async () => {
       const answer = await alertsApi.list('open', { limit: 500 });
       const acknowledged = items.value.filter((a) => a.acknowledgedAt !== null);
       items.value = mergeById(acknowledged, answer.items);
       loaded.value = true;
-    } catch (e) {
-      error.value = messageOf(e);
-    } finally {
-      loading.value = false;
-    }
+    });
   }
 
   /** The feed view: the latest alerts whatever their status. */
   async function fetchRecent(limit = 100): Promise<void> {
-    loading.value = true;
-    error.value = null;
-    try {
+    await loadInto({ loading, error }, async () => {
       const answer = await alertsApi.list('all', { limit });
       items.value = mergeById(items.value, answer.items);
       loaded.value = true;
-    } catch (e) {
-      error.value = messageOf(e);
-    } finally {
-      loading.value = false;
-    }
+    });
   }
 
   /** A pushed alert; true when it is new to us (so the caller toasts it once). */

@@ -1,0 +1,36 @@
+/**
+ * The one shape of "fetch something and show how it went" (what StateBlock shows): a flag
+ * that is true while the fetch runs, and the message of the last failure, cleared when a new
+ * attempt starts. A failed load never rejects: its error is state, shown with a retry.
+ */
+import { type Ref, ref } from 'vue';
+import { messageOf } from '../api/http.ts';
+
+/** Runs `work`, keeping `loading` (when given) and `error` in step with it. */
+export async function loadInto(
+  state: { loading?: Ref<boolean>; error: Ref<string | null> },
+  work: () => Promise<void>,
+): Promise<void> {
+  if (state.loading) state.loading.value = true;
+  state.error.value = null;
+  try {
+    await work();
+  } catch (e) {
+    state.error.value = messageOf(e);
+  } finally {
+    if (state.loading) state.loading.value = false;
+  }
+}
+
+/** A value a component fetches for itself (`initial` until the first answer); `load` fetches it again. */
+export function useRemote<T>(fetch: () => Promise<T>, initial: T) {
+  const data = ref(initial) as Ref<T>;
+  const loading = ref(false);
+  const error = ref<string | null>(null);
+  async function load(): Promise<void> {
+    await loadInto({ loading, error }, async () => {
+      data.value = await fetch();
+    });
+  }
+  return { data, loading, error, load };
+}
