@@ -6,15 +6,20 @@
 import { type Ref, ref } from 'vue';
 import { messageOf } from '../api/http.ts';
 
-/** Runs `work`, keeping `loading` (when given) and `error` in step with it. */
-export async function loadInto(
-  state: { loading?: Ref<boolean>; error: Ref<string | null> },
-  work: () => Promise<void>,
-): Promise<void> {
+export interface LoadState {
+  loading?: Ref<boolean>;
+  /** Set once a load has succeeded (a store's "we have the server's list"). */
+  loaded?: Ref<boolean>;
+  error: Ref<string | null>;
+}
+
+/** Runs `work`, keeping `loading`, `loaded` (when given) and `error` in step with it. */
+export async function loadInto(state: LoadState, work: () => Promise<void>): Promise<void> {
   if (state.loading) state.loading.value = true;
   state.error.value = null;
   try {
     await work();
+    if (state.loaded) state.loaded.value = true;
   } catch (e) {
     state.error.value = messageOf(e);
   } finally {
@@ -33,4 +38,14 @@ export function useRemote<T>(fetch: () => Promise<T>, initial: T) {
     });
   }
   return { data, loading, error, load };
+}
+
+/** A store's list fetched whole from the server, with its load state (for `loadInto`). */
+export function storeList<T>() {
+  return {
+    items: ref([]) as Ref<T[]>,
+    loading: ref(false),
+    loaded: ref(false),
+    error: ref<string | null>(null),
+  };
 }
