@@ -50,6 +50,11 @@ export function fakeFetch(routes: Record<string, Handler>) {
   return { calls, fn, last: (key: string) => calls.filter((c) => `${c.method} ${c.path}` === key).at(-1) };
 }
 
+/** The query string of a recorded call as a plain object, to compare in one assertion. */
+export function queryOf(call: RecordedCall | undefined): Record<string, string> {
+  return Object.fromEntries(call?.query ?? []);
+}
+
 export function apiError(status: number, code: string, message: string, details?: unknown[]) {
   return { status, body: { error: { code, message, ...(details ? { details } : {}) } } };
 }
@@ -61,4 +66,26 @@ export function deferred<T>() {
     resolve = r;
   });
   return { promise, resolve };
+}
+
+/**
+ * Searches a paged list twice where the first answer is slower: `first` is held, `second` is
+ * answered at once with `current`, then the first arrives late with `late`. For checking that
+ * an older answer never overwrites a newer one.
+ */
+export async function raceSearches(
+  list: { setSearch(q: string): Promise<unknown> },
+  path: string,
+  [first, second]: [string, string],
+  answers: { late: unknown[]; current: unknown[] },
+): Promise<void> {
+  const slow = deferred<{ body: unknown }>();
+  const page = (items: unknown[]) => ({ body: { items, total: items.length } });
+  fakeFetch({
+    [`GET ${path}`]: (call) => (call.query.get('q') === first ? slow.promise : page(answers.current)),
+  });
+  const older = list.setSearch(first);
+  await list.setSearch(second);
+  slow.resolve(page(answers.late));
+  await older;
 }

@@ -9,9 +9,13 @@ import { ApiError, messageOf } from '../api/http.ts';
 /**
  * `conflictMessage` replaces the server's message of a 409 (e.g. "That username is already
  * taken."); a function may keep the server's own message for some conflicts (returns undefined).
+ * `explain` does the same for any error it knows (sign-in's 401 and 429).
  */
 export function useApiForm(
-  options: { conflictMessage?: string | ((e: ApiError) => string | undefined) } = {},
+  options: {
+    conflictMessage?: string | ((e: ApiError) => string | undefined);
+    explain?: (e: ApiError) => string | undefined;
+  } = {},
 ) {
   const busy = ref(false);
   const error = ref<ApiError | null>(null);
@@ -36,7 +40,7 @@ export function useApiForm(
           typeof options.conflictMessage === 'function'
             ? options.conflictMessage(e)
             : options.conflictMessage;
-        message.value = e.code === 'conflict' && conflict ? conflict : e.message;
+        message.value = options.explain?.(e) ?? (e.code === 'conflict' && conflict ? conflict : e.message);
       } else message.value = messageOf(e);
       return false;
     } finally {

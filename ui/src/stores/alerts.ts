@@ -9,7 +9,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { Alert } from '../../../api/contract.ts';
 import { alertsApi } from '../api/client.ts';
-import { messageOf } from '../api/http.ts';
+import { loadInto, storeList } from '../lib/useRemote.ts';
 
 const HOUR = 3_600_000;
 
@@ -37,10 +37,8 @@ function mergeById(list: Alert[], incoming: Alert[]): Alert[] {
 
 export const useAlerts = defineStore('alerts', () => {
   /** Open and recently acknowledged alerts we know of, newest first. */
-  const items = ref<Alert[]>([]);
-  const loading = ref(false);
-  const loaded = ref(false);
-  const error = ref<string | null>(null);
+  const state = storeList<Alert>();
+  const { items, loading, loaded, error } = state;
   const acking = ref<Record<string, boolean>>({});
 
   const open = computed(() => items.value.filter((a) => a.acknowledgedAt === null));
@@ -52,33 +50,19 @@ export const useAlerts = defineStore('alerts', () => {
 
   /** Replaces what we know of open alerts with the server's list (on start and after a reconnect). */
   async function fetchOpen(): Promise<void> {
-    loading.value = true;
-    error.value = null;
-    try {
+    await loadInto(state, async () => {
       const answer = await alertsApi.list('open', { limit: 500 });
       const acknowledged = items.value.filter((a) => a.acknowledgedAt !== null);
       items.value = mergeById(acknowledged, answer.items);
-      loaded.value = true;
-    } catch (e) {
-      error.value = messageOf(e);
-    } finally {
-      loading.value = false;
-    }
+    });
   }
 
   /** The feed view: the latest alerts whatever their status. */
   async function fetchRecent(limit = 100): Promise<void> {
-    loading.value = true;
-    error.value = null;
-    try {
+    await loadInto(state, async () => {
       const answer = await alertsApi.list('all', { limit });
       items.value = mergeById(items.value, answer.items);
-      loaded.value = true;
-    } catch (e) {
-      error.value = messageOf(e);
-    } finally {
-      loading.value = false;
-    }
+    });
   }
 
   /** A pushed alert; true when it is new to us (so the caller toasts it once). */

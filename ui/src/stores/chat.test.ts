@@ -28,20 +28,15 @@ function conversation(c: User, unread = 0, lastMessage: ChatMessage | null = nul
   return { id: c.id, client: { id: c.id, username: c.username, name: c.name }, lastMessage, unread };
 }
 
-const fromClient = (body: string, at: string) =>
-  aMessage({
-    conversationId: client.id,
-    body,
-    createdAt: at,
-    sender: { id: client.id, role: 'client', name: 'Ada' },
-  });
-const fromAdmin = (body: string, at: string) =>
-  aMessage({
-    conversationId: client.id,
-    body,
-    createdAt: at,
-    sender: { id: admin.id, role: 'admin', name: 'Root' },
-  });
+/** A message in the client's conversation, written by `author`. */
+function messageFrom(author: () => User, name: string) {
+  return (body: string, at: string) => {
+    const { id, role } = author();
+    return aMessage({ conversationId: client.id, body, createdAt: at, sender: { id, role, name } });
+  };
+}
+const fromClient = messageFrom(() => client, 'Ada');
+const fromAdmin = messageFrom(() => admin, 'Root');
 
 describe('chat store (admin inbox)', () => {
   it('opens a conversation oldest first and marks the client messages read', async () => {

@@ -10,6 +10,7 @@ import type { ChatMessage, Conversation, Role } from '../../../api/contract.ts';
 import { chatApi } from '../api/client.ts';
 import { messageOf } from '../api/http.ts';
 import { ACK_TIMEOUT_MS, currentSocket, unwrapAck } from '../api/socket.ts';
+import { loadInto } from '../lib/useRemote.ts';
 import { useSession } from './session.ts';
 
 export interface Typist {
@@ -90,31 +91,19 @@ export const useChat = defineStore('chat', () => {
   }
 
   async function fetchConversations(): Promise<void> {
-    loadingConversations.value = true;
-    error.value = null;
-    try {
+    await loadInto({ loading: loadingConversations, error }, async () => {
       conversations.value = (await chatApi.conversations()).items;
-    } catch (e) {
-      error.value = messageOf(e);
-    } finally {
-      loadingConversations.value = false;
-    }
+    });
   }
 
   async function loadMessages(conversationId: string): Promise<void> {
-    loadingMessages.value = true;
-    error.value = null;
-    try {
+    await loadInto({ loading: loadingMessages, error }, async () => {
       const answer = await chatApi.messages(conversationId, { limit: PAGE_SIZE });
       put(conversationId, answer.items);
       if (hasOlder.value[conversationId] === undefined) {
         hasOlder.value = { ...hasOlder.value, [conversationId]: answer.items.length === PAGE_SIZE };
       }
-    } catch (e) {
-      error.value = messageOf(e);
-    } finally {
-      loadingMessages.value = false;
-    }
+    });
   }
 
   /** The page of history before the oldest message loaded. */

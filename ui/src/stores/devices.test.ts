@@ -1,7 +1,8 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Device } from '../../../api/contract.ts';
 import { aDevice } from '../test-data.ts';
-import { apiError, deferred, fakeFetch } from '../test-fetch.ts';
+import { apiError, fakeFetch, queryOf, raceSearches } from '../test-fetch.ts';
 import { useDevices } from './devices.ts';
 
 beforeEach(() => setActivePinia(createPinia()));
@@ -15,6 +16,30 @@ const live = (deviceId: string, kwh: number, at: string) => ({
   projectedKwh: kwh,
   at,
 });
+
+/**
+ * Loads the user's one device, whose local day `date` the server answers with these hours,
+ * and seeds the open hours at `now` from it.
+ */
+async function seedFromDay(
+  device: Device,
+  now: number,
+  date: string,
+  hours: { start: string; kwh: number; readings: number }[],
+) {
+  const totalKwh = Math.round(hours.reduce((sum, h) => sum + h.kwh, 0) * 1000) / 1000;
+  const { id: deviceId, timeZone, maxHourlyKwh } = device;
+  const fake = fakeFetch({
+    'GET /api/devices': () => ({ body: { items: [device], total: 1 } }),
+    'GET /api/devices/:id/consumption': () => ({
+      body: { deviceId, date, timeZone, unit: 'kWh', maxHourlyKwh, totalKwh, hours },
+    }),
+  });
+  const devices = useDevices();
+  await devices.fetchAll();
+  await devices.seedOpenHours(now);
+  return { fake, devices };
+}
 
 describe('devices store', () => {
   it('assigns and unassigns by patching ownerId', async () => {
@@ -55,35 +80,17 @@ describe('devices store', () => {
 
   it('shows an error state when the list cannot load', async () => {
     fakeFetch({ 'GET /api/devices': () => apiError(500, 'internal', 'Internal error') });
-    const devices = useDevices();
-    await devices.fetchAll();
-    expect(devices.error).toBe('Internal error');
-    expect(devices.loaded).toBe(false);
+    await useDevices().fetchAll();
+    expect([useDevices().error, useDevices().loaded]).toEqual(['Internal error', false]);
   });
 
   it("reads the open hour from today's consumption before any live push", async () => {
     const d = aDevice({ timeZone: 'Asia/Kolkata' });
     const now = Date.parse('2026-07-01T10:40:00Z'); // 16:10 in Kolkata
-    const fake = fakeFetch({
-      'GET /api/devices': () => ({ body: { items: [d], total: 1 } }),
-      'GET /api/devices/:id/consumption': () => ({
-        body: {
-          deviceId: d.id,
-          date: '2026-07-01',
-          timeZone: 'Asia/Kolkata',
-          unit: 'kWh',
-          maxHourlyKwh: 2,
-          totalKwh: 1.7,
-          hours: [
-            { start: '2026-07-01T09:30:00.000Z', kwh: 1.2, readings: 4 },
-            { start: '2026-07-01T10:30:00.000Z', kwh: 0.5, readings: 1 },
-          ],
-        },
-      }),
-    });
-    const devices = useDevices();
-    await devices.fetchAll();
-    await devices.seedOpenHours(now);
+    const { fake, devices } = await seedFromDay(d, now, '2026-07-01', [
+      { start: '2026-07-01T09:30:00.000Z', kwh: 1.2, readings: 4 },
+      { start: '2026-07-01T10:30:00.000Z', kwh: 0.5, readings: 1 },
+    ]);
     expect(fake.last(`GET /api/devices/${d.id}/consumption`)?.query.get('date')).toBe('2026-07-01');
     expect(devices.hourSoFar[d.id]).toEqual({ hourStart: '2026-07-01T10:30:00.000Z', kwh: 0.5 });
   });
@@ -93,26 +100,10 @@ describe('devices store', () => {
     // hour from 02:30 lasts 30 minutes and 03:00 local (16:00Z) starts the next one.
     const d = aDevice({ timeZone: 'Australia/Lord_Howe' });
     const now = Date.parse('2026-10-03T16:15:00Z'); // 03:15 local
-    fakeFetch({
-      'GET /api/devices': () => ({ body: { items: [d], total: 1 } }),
-      'GET /api/devices/:id/consumption': () => ({
-        body: {
-          deviceId: d.id,
-          date: '2026-10-04',
-          timeZone: 'Australia/Lord_Howe',
-          unit: 'kWh',
-          maxHourlyKwh: 2,
-          totalKwh: 0.6,
-          hours: [
-            { start: '2026-10-03T15:30:00.000Z', kwh: 0.4, readings: 2 },
-            { start: '2026-10-03T16:00:00.000Z', kwh: 0.2, readings: 1 },
-          ],
-        },
-      }),
-    });
-    const devices = useDevices();
-    await devices.fetchAll();
-    await devices.seedOpenHours(now);
+    const { devices } = await seedFromDay(d, now, '2026-10-04', [
+      { start: '2026-10-03T15:30:00.000Z', kwh: 0.4, readings: 2 },
+      { start: '2026-10-03T16:00:00.000Z', kwh: 0.2, readings: 1 },
+    ]);
     expect(devices.hourSoFar[d.id]).toEqual({ hourStart: '2026-10-03T16:00:00.000Z', kwh: 0.2 });
   });
 
@@ -122,40 +113,24 @@ describe('devices store', () => {
     });
     const devices = useDevices();
     await devices.fetchPage();
-    expect(fake.calls[0]?.query.get('limit')).toBe('50');
-    expect(fake.calls[0]?.query.get('offset')).toBe('0');
-    expect(devices.total).toBe(2000);
-    expect(devices.pageCount).toBe(40);
+    expect(queryOf(fake.calls[0])).toMatchObject({ limit: '50', offset: '0' });
+    expect([devices.total, devices.pageCount]).toEqual([2000, 40]);
 
     await devices.goToPage(3);
-    expect(fake.calls[1]?.query.get('offset')).toBe('150');
+    expect(queryOf(fake.calls[1])).toMatchObject({ offset: '150' });
     await devices.setSearch('  Kitchen ');
-    expect(fake.calls[2]?.query.get('q')).toBe('Kitchen');
-    expect(fake.calls[2]?.query.get('offset')).toBe('0');
-    expect(fake.calls[2]?.query.has('unassigned')).toBe(false);
+    expect(queryOf(fake.calls[2])).toEqual({ limit: '50', offset: '0', q: 'Kitchen' });
     await devices.setUnassignedOnly(true);
-    expect(fake.calls[3]?.query.get('unassigned')).toBe('true');
-    expect(fake.calls[3]?.query.get('q')).toBe('Kitchen');
+    expect(queryOf(fake.calls[3])).toMatchObject({ unassigned: 'true', q: 'Kitchen' });
     await devices.goToPage(99);
     expect(devices.page).toBe(39);
   });
 
   it('ignores an older page answer that arrives after a newer one', async () => {
-    const slow = deferred<{ body: unknown }>();
-    fakeFetch({
-      'GET /api/devices': (call) =>
-        call.query.get('q') === 'k'
-          ? slow.promise
-          : { body: { items: [aDevice({ name: 'Kitchen' })], total: 1 } },
-    });
+    const [kiosk, kitchen] = [aDevice({ name: 'Kiosk' }), aDevice({ name: 'Kitchen' })];
     const devices = useDevices();
-    const first = devices.setSearch('k');
-    await devices.setSearch('kit');
-    slow.resolve({ body: { items: [aDevice({ name: 'Kiosk' }), aDevice({ name: 'Kitchen' })], total: 2 } });
-    await first;
-    expect(devices.pageItems.map((d) => d.name)).toEqual(['Kitchen']);
-    expect(devices.total).toBe(1);
-    expect(devices.pageLoading).toBe(false);
+    await raceSearches(devices, '/api/devices', ['k', 'kit'], { late: [kiosk, kitchen], current: [kitchen] });
+    expect([devices.pageItems, devices.total, devices.pageLoading]).toEqual([[kitchen], 1, false]);
   });
 
   it("asks for the server's largest page for a user's own devices", async () => {

@@ -17,10 +17,10 @@ import {
   type IssuedToken,
   type NewDevice,
 } from '../api/client.ts';
-import { messageOf } from '../api/http.ts';
 import { openHourOf } from '../lib/chartData.ts';
 import { todayIn } from '../lib/time.ts';
 import { usePagedList } from '../lib/usePagedList.ts';
+import { loadInto, storeList } from '../lib/useRemote.ts';
 
 /** The open hour read from today's consumption, until the first `live` push arrives. */
 export interface HourSoFar {
@@ -29,10 +29,8 @@ export interface HourSoFar {
 }
 
 export const useDevices = defineStore('devices', () => {
-  const items = ref<Device[]>([]);
-  const loading = ref(false);
-  const loaded = ref(false);
-  const error = ref<string | null>(null);
+  const state = storeList<Device>();
+  const { items, loading, loaded, error } = state;
   const live = ref<Record<string, LiveTotal>>({});
   const hourSoFar = ref<Record<string, HourSoFar>>({});
 
@@ -48,17 +46,10 @@ export const useDevices = defineStore('devices', () => {
   );
 
   async function fetchAll(): Promise<void> {
-    loading.value = true;
-    error.value = null;
-    try {
+    await loadInto(state, async () => {
       // The server's largest page: a client's own devices, or the admins' pickers.
       items.value = (await devicesApi.list({ limit: 500 })).items;
-      loaded.value = true;
-    } catch (e) {
-      error.value = messageOf(e);
-    } finally {
-      loading.value = false;
-    }
+    });
   }
 
   async function setUnassignedOnly(only: boolean): Promise<void> {

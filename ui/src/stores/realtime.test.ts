@@ -1,6 +1,6 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { anAlert } from '../test-data.ts';
+import { aMessage, anAlert, aUser } from '../test-data.ts';
 import { fakeFetch } from '../test-fetch.ts';
 
 // A stand-in for socket.io-client: the test plays the server by firing events.
@@ -33,6 +33,11 @@ const { useAlerts } = await import('./alerts.ts');
 const { useToasts } = await import('./toasts.ts');
 const { useDevices } = await import('./devices.ts');
 const { useSession } = await import('./session.ts');
+
+/** An admin's inbox entry for a client with no messages yet. */
+function aConversation(id: string, username: string, name: string) {
+  return { id, client: { id, username, name }, lastMessage: null, unread: 0 };
+}
 
 beforeEach(() => {
   setActivePinia(createPinia());
@@ -137,33 +142,11 @@ describe('chat pushes', () => {
     const { useChat } = await import('./chat.ts');
     const session = useSession();
     session.token = 'tok';
-    session.user = {
-      id: 'admin-1',
-      username: 'root',
-      name: 'Root',
-      email: null,
-      role: 'admin',
-      notifyByEmail: false,
-      createdAt: '2026-01-01T00:00:00Z',
-    };
+    session.user = aUser({ id: 'admin-1', username: 'root', name: 'Root', role: 'admin' });
     const chat = useChat();
-    chat.conversations = [
-      {
-        id: 'client-1',
-        client: { id: 'client-1', username: 'ada', name: 'Ada' },
-        lastMessage: null,
-        unread: 0,
-      },
-    ];
+    chat.conversations = [aConversation('client-1', 'ada', 'Ada')];
     useRealtime().start('tok');
-    const message = {
-      id: 'm1',
-      conversationId: 'client-1',
-      sender: { id: 'client-1', role: 'client' as const, name: 'Ada' },
-      body: 'Hello?',
-      createdAt: '2026-07-01T10:00:00Z',
-      readAt: null,
-    };
+    const message = aMessage({ id: 'm1', conversationId: 'client-1', body: 'Hello?' });
     fakeSocket.fire('chat:message', message);
     fakeSocket.fire('chat:message', message);
     expect(useToasts().items.map((t) => t.title)).toEqual(['New message from Ada']);
@@ -176,40 +159,20 @@ describe('chat pushes while a conversation is open', () => {
   it('shows no toast; the inbox badge says it', async () => {
     const { useChat } = await import('./chat.ts');
     const session = useSession();
-    session.user = {
-      id: 'admin-1',
-      username: 'root',
-      name: 'Root',
-      email: null,
-      role: 'admin',
-      notifyByEmail: false,
-      createdAt: '2026-01-01T00:00:00Z',
-    };
+    session.user = aUser({ id: 'admin-1', username: 'root', name: 'Root', role: 'admin' });
     const chat = useChat();
-    chat.conversations = [
-      {
-        id: 'client-1',
-        client: { id: 'client-1', username: 'ada', name: 'Ada' },
-        lastMessage: null,
-        unread: 0,
-      },
-      {
-        id: 'client-2',
-        client: { id: 'client-2', username: 'alan', name: 'Alan' },
-        lastMessage: null,
-        unread: 0,
-      },
-    ];
+    chat.conversations = [aConversation('client-1', 'ada', 'Ada'), aConversation('client-2', 'alan', 'Alan')];
     chat.activeId = 'client-1';
     useRealtime().start('tok');
-    fakeSocket.fire('chat:message', {
-      id: 'm2',
-      conversationId: 'client-2',
-      sender: { id: 'client-2', role: 'client', name: 'Alan' },
-      body: 'Hi',
-      createdAt: '2026-07-01T10:00:00Z',
-      readAt: null,
-    });
+    fakeSocket.fire(
+      'chat:message',
+      aMessage({
+        id: 'm2',
+        conversationId: 'client-2',
+        sender: { id: 'client-2', role: 'client', name: 'Alan' },
+        body: 'Hi',
+      }),
+    );
     expect(useToasts().items).toEqual([]);
     expect(chat.conversations.find((c) => c.id === 'client-2')?.unread).toBe(1);
   });
