@@ -73,7 +73,7 @@ describe('hardened defaults in Chromium', () => {
     expect(csp).toContain("default-src 'self'");
     expect(res?.headers()['x-content-type-options']).toBe('nosniff');
     await signIn(page, 'admin', ADMIN_PASSWORD);
-    await page.getByText('Live', { exact: true }).waitFor({ timeout: 20_000 }); // Socket.IO connected
+    await page.getByTitle('Live updates on').waitFor({ timeout: 20_000 }); // Socket.IO connected
 
     const token = await apiLogin(ems.url, 'admin', ADMIN_PASSWORD);
     const client = await api<User>(ems.url, token, 'POST', '/users', {
