@@ -13,7 +13,8 @@
  *
  * Env: SOAK_MINUTES (10), SOAK_SAMPLE_S (10), SOAK_RATE (readings/s; default
  * half the probe), SOAK_PROBE_S (15), SOAK_WARMUP_S (120, capped at half the
- * run), SOAK_SOCKETS (1000), SOAK_DEVICES (1000), SOAK_BATCH (1000).
+ * run), SOAK_SOCKETS (1000), SOAK_DEVICES (1000), SOAK_BATCH (1000), SOAK_STEP_MS (1000:
+ * ms between two readings of a device).
  */
 import { Queue } from 'bullmq';
 import { io as connectSocket, type Socket } from 'socket.io-client';
@@ -32,6 +33,8 @@ export interface SoakOptions {
   sockets: number;
   devices: number;
   batch: number;
+  /** Time between two readings of one device, ms (SOAK_STEP_MS, default 1000). */
+  stepMs: number;
   onProgress?: (message: string) => void;
 }
 
@@ -52,6 +55,7 @@ export function soakOptionsFromEnv(env = process.env): SoakOptions {
     sockets: num('SOAK_SOCKETS', 1000),
     devices: num('SOAK_DEVICES', 1000),
     batch: num('SOAK_BATCH', 1000),
+    stepMs: num('SOAK_STEP_MS', 1000),
   };
 }
 
@@ -215,7 +219,8 @@ export async function benchSoak(o: SoakOptions): Promise<SoakResult> {
         0,
       );
 
-    // Readings: device n % D, one second apart per device, from three days ago (old hours: alerts are stored, not pushed).
+    // Readings: device n % D, stepMs apart per device (each device's rolling window holds an hour of
+    // them: with 1 s steps it keeps filling until an hour of reading time has been sent), from three days ago (old hours: alerts are stored, not pushed).
     const base = Date.now() - 3 * 86_400_000;
     let seq = 0;
     let batches = 0;
@@ -227,7 +232,7 @@ export async function benchSoak(o: SoakOptions): Promise<SoakResult> {
         const n = seq++;
         readings.push({
           deviceId: ids[n % ids.length]!,
-          timestamp: base + Math.floor(n / ids.length) * 1000,
+          timestamp: base + Math.floor(n / ids.length) * o.stepMs,
           value: ((n % 9) + 1) / 1000,
         });
       }
