@@ -12,6 +12,7 @@ import { benchFleet } from './fleet.ts';
 import { benchCopy, benchEms, benchNaive, type IngestOptions, type IngestResult } from './ingest.ts';
 import { benchMqtt } from './mqtt.ts';
 import { benchSimulator } from './simulator.ts';
+import { benchSoak, soakOptionsFromEnv, soakReport } from './soak.ts';
 import { benchSockets } from './sockets.ts';
 
 const opts: IngestOptions = {
@@ -201,6 +202,23 @@ if (want('fleet')) {
   say('| benchmark | p50 ms | p95 ms |');
   say('|---|---:|---:|');
   say(`| fleet summary at 100k devices | ${r.p50Ms.toFixed(1)} | ${r.p95Ms.toFixed(1)} |`);
+  say();
+}
+
+// Only when asked (`npm run bench -- soak`): it takes SOAK_MINUTES (10) plus start-up; not in CI.
+if (only.includes('soak')) {
+  const o = soakOptionsFromEnv();
+  const r = await benchSoak({ ...o, onProgress: (m) => console.error(m) });
+  say('## Soak');
+  say();
+  say(
+    `2 api + 2 runtime processes over Redis, ${o.sockets} Socket.IO sockets (admins) spread over the api nodes, ${o.devices} devices,`,
+  );
+  say(
+    `${o.minutes} min of steady ingest, sampled every ${o.sampleSeconds} s (SOAK_MINUTES=${o.minutes} SOAK_SAMPLE_S=${o.sampleSeconds}${o.rate ? ` SOAK_RATE=${o.rate}` : ''}).`,
+  );
+  say();
+  for (const line of soakReport(r)) say(line);
   say();
 }
 
