@@ -9,7 +9,8 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import type { Sql } from '../../db/connect.ts';
 import { ALERT_SELECT, type AlertRow, toAlert } from '../alerts/repo.ts';
-import { backoffMs, RETRY_FOR_MS } from '../webhooks/worker.ts';
+import { Poller } from '../notify/poller.ts';
+import { backoffMs, RETRY_FOR_MS } from '../notify/retry.ts';
 import { alertMail } from './message.ts';
 
 export interface MailWorkerOptions {
@@ -36,10 +37,7 @@ interface DueNotice {
 export class MailWorker {
   readonly #o: MailWorkerOptions;
   readonly #transport: Transporter;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #again = false;
-  #stopped = true;
+  readonly #loop: Poller;
 
   constructor(options: MailWorkerOptions) {
     this.#o = options;
@@ -50,30 +48,15 @@ export class MailWorker {
       greetingTimeout: 10_000,
       socketTimeout: 30_000,
     });
+    this.#loop = new Poller(() => this.#drain(), options.pollMs ?? 2000, options.log, 'mail');
   }
 
   start(): void {
-    this.#stopped = false;
-    this.wake();
+    this.#loop.start();
   }
 
   wake(): void {
-    if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    clearTimeout(this.#timer);
-    this.#running = this.#drain()
-      .catch((err) => this.#o.log.warn({ err }, 'mail: round failed'))
-      .finally(() => {
-        this.#running = undefined;
-        if (this.#stopped) return;
-        if (this.#again) {
-          this.#again = false;
-          this.wake();
-        } else this.#timer = setTimeout(() => this.wake(), this.#o.pollMs ?? 2000);
-      });
+    this.#loop.wake();
   }
 
   async #drain(): Promise<void> {
@@ -94,7 +77,7 @@ export class MailWorker {
         from claimed c join users u on u.id = c.user_id`;
       if (due.length === 0) return;
       for (const n of due) await this.#send(n);
-      if (this.#stopped) return;
+      if (this.#loop.stopped) return;
     }
   }
 
@@ -124,9 +107,7 @@ export class MailWorker {
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    await this.#running;
+    await this.#loop.stop();
     this.#transport.close();
   }
 }

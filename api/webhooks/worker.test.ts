@@ -1,6 +1,6 @@
 /** Backoff of webhook and e-mail retries: exponential from 5 s, at most an hour apart, jittered. */
 import { describe, expect, it } from 'vitest';
-import { backoffMs } from './worker.ts';
+import { backoffMs } from '../notify/retry.ts';
 
 describe('backoffMs', () => {
   it('doubles from 5 s and caps at one hour', () => {

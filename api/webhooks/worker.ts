@@ -9,17 +9,11 @@
  */
 import type { Logger } from 'pino';
 import type { Sql } from '../../db/connect.ts';
+import { Poller } from '../notify/poller.ts';
+import { backoffMs, RETRY_FOR_MS } from '../notify/retry.ts';
 import { claimDueDeliveries, type DueDelivery, recordAttempt } from './repo.ts';
 import { sendWebhook } from './send.ts';
 import { signedHeaders } from './signature.ts';
-
-export const RETRY_FOR_MS = 24 * 3_600_000;
-
-/** The wait before attempt `attempts + 1` (attempts already made ≥ 1), with ±20 % jitter. */
-export function backoffMs(attempts: number, random = Math.random): number {
-  const base = Math.min(5_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
-  return Math.round(base * (0.8 + 0.4 * random()));
-}
 
 export interface WebhookWorkerOptions {
   sql: Sql;
@@ -35,38 +29,24 @@ export interface WebhookWorkerOptions {
 
 export class WebhookWorker {
   readonly #o: WebhookWorkerOptions;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #again = false;
-  #stopped = true;
+  readonly #loop: Poller;
 
   constructor(options: WebhookWorkerOptions) {
     this.#o = options;
+    this.#loop = new Poller(() => this.#drain(), options.pollMs ?? 1000, options.log, 'webhooks: delivery');
   }
 
   start(): void {
-    this.#stopped = false;
-    this.wake();
+    this.#loop.start();
   }
 
   /** Looks for due deliveries now (after a fan-out or a test ping). */
   wake(): void {
-    if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    clearTimeout(this.#timer);
-    this.#running = this.#drain()
-      .catch((err) => this.#o.log.warn({ err }, 'webhooks: delivery round failed'))
-      .finally(() => {
-        this.#running = undefined;
-        if (this.#stopped) return;
-        if (this.#again) {
-          this.#again = false;
-          this.wake();
-        } else this.#timer = setTimeout(() => this.wake(), this.#o.pollMs ?? 1000);
-      });
+    this.#loop.wake();
+  }
+
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /** One pass: claims and sends until nothing is due. */
@@ -77,7 +57,7 @@ export class WebhookWorker {
       const due = await claimDueDeliveries(this.#o.sql, concurrency, claimMs);
       if (due.length === 0) return;
       await Promise.all(due.map((d) => this.#attempt(d)));
-      if (this.#stopped) return;
+      if (this.#loop.stopped) return;
     }
   }
 
@@ -105,11 +85,5 @@ export class WebhookWorker {
       error: out.error,
       retryInMs: wait,
     });
-  }
-
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    await this.#running;
   }
 }
