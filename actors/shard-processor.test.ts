@@ -425,16 +425,9 @@ describe('silent meters', () => {
     const clock = { now: T0 };
     const { store, node } = silentSetup(clock);
     const processor = node();
-    const d = randomUUID();
-    store.putDevice({
-      id: d,
-      name: 'm',
-      ownerId: null,
-      maxHourlyKwh: 1,
-      meterKind: 'interval',
-      timeZone: 'UTC',
-      silentAfterMinutes: 5,
-    });
+    const device = deviceConfig({ name: 'm', maxHourlyKwh: 1, silentAfterMinutes: 5 });
+    const d = device.id;
+    store.putDevice(device);
     const shard = shardOf(d, SHARDS);
     await processor.onAcquired((shard + 1) % SHARDS, 1);
     clock.now = T0 + 10 * MIN;
@@ -448,16 +441,9 @@ describe('silent meters', () => {
     const { store, published, errors, node } = silentSetup(clock);
     const a = node();
     const b = node();
-    const d = randomUUID();
-    store.putDevice({
-      id: d,
-      name: 'm',
-      ownerId: null,
-      maxHourlyKwh: 1,
-      meterKind: 'interval',
-      timeZone: 'UTC',
-      silentAfterMinutes: 5,
-    });
+    const device = deviceConfig({ name: 'm', maxHourlyKwh: 1, silentAfterMinutes: 5 });
+    const d = device.id;
+    store.putDevice(device);
     const shard = shardOf(d, SHARDS);
     await a.onAcquired(shard, 1);
     await b.onAcquired(shard, 2); // a's lease ran out; it has not noticed yet

@@ -9,7 +9,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,15 +22,12 @@ import {
   type EmsServer,
   launchBrowser,
   openPage,
-  ROOT,
+  SHOTS,
   signIn,
   startEms,
   type WatchedPage,
 } from './harness.ts';
 
-const SHOTS = process.env.UPDATE_SCREENSHOTS
-  ? join(ROOT, 'docs/screenshots')
-  : join(tmpdir(), 'ems-e2e-screenshots');
 const CLIENT = { username: 'ada', password: 'ada-password-42', name: 'Ada Lovelace' };
 
 let ems: EmsServer;

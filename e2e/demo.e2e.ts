@@ -6,7 +6,6 @@
  * UPDATE_SCREENSHOTS=1 they replace docs/screenshots/, else a temp folder).
  */
 import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,15 +19,11 @@ import {
   type EmsServer,
   launchBrowser,
   openPage,
-  ROOT,
+  SHOTS,
   signIn,
   startEms,
   type WatchedPage,
 } from './harness.ts';
-
-const SHOTS = process.env.UPDATE_SCREENSHOTS
-  ? join(ROOT, 'docs/screenshots')
-  : join(tmpdir(), 'ems-e2e-screenshots');
 
 let ems: EmsServer;
 let browser: Browser;

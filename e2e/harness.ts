@@ -16,6 +16,11 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const ADMIN_PASSWORD = 'e2e-admin-password-1';
 
+/** Where screenshots go: docs/screenshots/ with UPDATE_SCREENSHOTS=1, else a temp folder. */
+export const SHOTS = process.env.UPDATE_SCREENSHOTS
+  ? join(ROOT, 'docs/screenshots')
+  : join(tmpdir(), 'ems-e2e-screenshots');
+
 export async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
     const server = createServer();
