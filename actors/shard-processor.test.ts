@@ -10,7 +10,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AlertEvent, LiveTotal } from '../core/events.ts';
 import { ownerRooms } from '../core/rooms.ts';
 import { shardOf } from '../runtime/placement.ts';
-import type { EventPublisher } from '../runtime/types.ts';
+import { type EventPublisher, PoisonJobError } from '../runtime/types.ts';
 import { MemoryDeviceStore } from './memory-store.ts';
 import type { ReadingTuple } from './messages.ts';
 import { roundKwh } from './meter.ts';
@@ -192,6 +192,71 @@ describe('a failure before COMMIT', () => {
     expect(await processor.processPayload(0, job, 1)).toMatchObject({ applied: 2, duplicates: 0 });
     expect(await hourTotals(store, a.id, T0, 1)).toEqual([4]);
     expect(await hourTotals(store, b.id, T0, 1)).toEqual([4]);
+  });
+});
+
+describe('poison jobs', () => {
+  const job = (payload: unknown, id = 'job-1') => ({ id, shard: 0, payload, attempt: 1 });
+  const refused = () => Object.assign(new Error('numeric field overflow'), { code: '22003' });
+
+  it('are payloads that are not a reading batch: refused at once, counted, nothing stored', async () => {
+    const { store, processor, device } = setup();
+    const d = device();
+    await processor.onAcquired(0, 1);
+    for (const payload of [
+      null,
+      'readings',
+      { readings: {} },
+      { readings: [[d.id, 'noon', 1]] },
+      { readings: [[d.id, T0, null]] },
+      { controls: [{ deviceId: d.id, op: 'explode' }] },
+      { controls: [{ deviceId: d.id, op: 'configure' }] },
+    ]) {
+      await expect(processor.process(job(payload), 1)).rejects.toBeInstanceOf(PoisonJobError);
+    }
+    expect(processor.totals.poisoned).toBe(7);
+    expect(store.commits).toBe(0);
+  });
+
+  it('are jobs whose data the database refuses; the jobs committed beside them still count', async () => {
+    const { store, processor, device } = setup();
+    const [good, bad] = [device(), device()];
+    await processor.onAcquired(0, 1);
+    await processor.onAcquired(1, 1);
+    // Refused whenever `bad`'s readings are in the transaction, shared or not.
+    store.beforeCommit = (items) => {
+      if (items.some((i) => i.batch.inserts.some((r) => r.deviceId === bad.id))) throw refused();
+    };
+    const [ok, poison] = await Promise.allSettled([
+      processor.process({ ...job({ readings: tuples(good.id, [1.5]) }, 'j-good'), shard: 0 }, 1),
+      processor.process({ ...job({ readings: tuples(bad.id, [1]) }, 'j-bad'), shard: 1 }, 1),
+    ]);
+    expect(ok.status).toBe('fulfilled');
+    expect(poison.status).toBe('rejected');
+    const reason = (poison as PromiseRejectedResult).reason as Error;
+    expect(reason).toBeInstanceOf(PoisonJobError);
+    expect(reason.message).toContain('numeric field overflow');
+    expect(processor.totals.poisoned).toBe(1);
+    expect(await hourTotals(store, good.id, T0, 1)).toEqual([1.5]);
+    expect(await hourTotals(store, bad.id, T0, 1)).toEqual([0]);
+    // The shard goes on: its next job commits.
+    store.beforeCommit = null;
+    await processor.process({ ...job({ readings: tuples(bad.id, [2], T0 + HOUR) }, 'j-next'), shard: 1 }, 1);
+    expect(await hourTotals(store, bad.id, T0 + HOUR, 1)).toEqual([2]);
+  });
+
+  it('are not database outages, fencing or other failures: those are retried', async () => {
+    const { store, processor, device } = setup();
+    const d = device();
+    await processor.onAcquired(0, 1);
+    store.beforeCommit = () => {
+      throw Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' });
+    };
+    const j = job({ readings: tuples(d.id, [1]) });
+    for (let i = 0; i < 3; i++)
+      await expect(processor.process(j, 1)).rejects.not.toBeInstanceOf(PoisonJobError);
+    await expect(processor.process(j, 2)).rejects.toBeInstanceOf(FencedError);
+    expect(processor.totals.poisoned).toBe(0);
   });
 });
 

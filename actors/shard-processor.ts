@@ -22,10 +22,17 @@ import { ownerRooms } from '../core/rooms.ts';
 import { hourStartOf } from '../core/time.ts';
 import { ActorSystem } from '../runtime/actor-system.ts';
 import { shardOf } from '../runtime/placement.ts';
-import type { ErrorReporter, EventPublisher, ShardHandler, ShardJob } from '../runtime/types.ts';
+import {
+  type ErrorReporter,
+  type EventPublisher,
+  PoisonJobError,
+  type ShardHandler,
+  type ShardJob,
+} from '../runtime/types.ts';
 import { DeviceActor } from './device-actor.ts';
 import { GroupCommitter } from './group-commit.ts';
 import type { DeviceControl, ShardJobPayload } from './messages.ts';
+import { checkedPayload, isDataException } from './poison.ts';
 import {
   type DeviceSnapshot,
   type DeviceStore,
@@ -103,6 +110,8 @@ export class ShardProcessor implements ShardHandler {
     /** `silent` alerts this node stored. */
     silent: 0,
     failures: 0,
+    /** Jobs set aside as poison (malformed, or data the database refuses even alone). */
+    poisoned: 0,
     msLoad: 0,
     msApply: 0,
     msCommit: 0,
@@ -162,7 +171,23 @@ export class ShardProcessor implements ShardHandler {
   async process(job: ShardJob, epoch: number): Promise<void> {
     const held = this.#epochs.get(job.shard);
     if (!held || held.lease !== epoch) throw new FencedError(job.shard, epoch);
-    await this.processPayload(job.shard, job.payload as ShardJobPayload, held.fence);
+    let payload: ShardJobPayload;
+    try {
+      payload = checkedPayload(job.payload);
+    } catch (error) {
+      this.totals.poisoned++;
+      throw error;
+    }
+    try {
+      await this.processPayload(job.shard, payload, held.fence);
+    } catch (error) {
+      // The group committer commits a job on its own when a shared commit fails, so a
+      // refusal that reaches here is this job's own data.
+      if (!isDataException(error)) throw error;
+      this.totals.poisoned++;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new PoisonJobError(`the database refuses this job's data: ${reason}`, { cause: error });
+    }
   }
 
   /** Processes one job's payload, committing with the fencing epoch `epoch`. */

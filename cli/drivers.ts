@@ -41,7 +41,9 @@ export function drivers(config: Config, roles: Roles, log: Logger): Drivers {
       queueName: SHARD_QUEUE_NAME,
       // Per-attempt connection errors repeat what the connection log below says once.
       onError: (err, context) => {
-        if (!isConnectionError(err)) log.warn({ err, ...context }, 'redis driver error');
+        if (context.where === 'poison job')
+          log.error({ err, ...context }, 'shard job set aside as poison (see: ems jobs poisoned)');
+        else if (!isConnectionError(err)) log.warn({ err, ...context }, 'redis driver error');
       },
       onConnection: ({ connection, state, downMs }) => {
         if (state === 'lost') log.error({ connection }, `Redis connection lost: ${redisOutagePlan(roles)}`);
@@ -54,8 +56,10 @@ export function drivers(config: Config, roles: Roles, log: Logger): Drivers {
     };
     return Object.assign(redis, { readinessChecks: [pingRedis], prefix: redis.keys.prefix });
   }
-  const onError: ErrorReporter = (err, context) =>
-    log.warn({ err, ...context }, 'shard job failed; retrying');
+  const onError: ErrorReporter = (err, context) => {
+    if (context.where === 'poison job') log.error({ err, ...context }, 'shard job set aside as poison');
+    else log.warn({ err, ...context }, 'shard job failed; retrying');
+  };
   const memory = createMemoryDrivers({ onError });
   return Object.assign(memory, { memoryEvents: memory.events, readinessChecks: [] });
 }

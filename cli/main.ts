@@ -16,6 +16,7 @@ Commands:
   migrate    Apply pending database migrations and exit.
   simulate   Stream meter readings to an EMS server (see: ems simulate --help).
   demo       ems demo --remove: delete the demo client and its devices made by "ems start --demo".
+  jobs       ems jobs poisoned | requeue: shard jobs set aside as poison (distributed mode).
 
 Run "ems <command> --help" for the options of a command. Configuration comes from the
 environment (PORT, HOST, DATABASE_URL, REDIS_URL, EMS_DATA_DIR, JWT_SECRET, EMS_ADMIN_USERNAME,
@@ -33,6 +34,12 @@ Runs the whole system in one process on PORT (default 8080).
   runtime:
     'Usage: ems runtime\n\nRuns a runtime node that leases shards and hosts their device actors. Requires DATABASE_URL and REDIS_URL.\nWith PORT set, it answers /healthz, /readyz and /metrics there.',
   demo: 'Usage: ems demo --remove\n\nDeletes the demo client ("demo") and its tagged devices, with their readings and alerts.',
+  jobs: `Usage: ems jobs poisoned | requeue
+
+Shard jobs a runtime node set aside as poison (malformed, or data the database refuses),
+counted in ems_shard_jobs_poisoned_total. Needs REDIS_URL.
+  poisoned   list them: shard, job, when, what it carries, why
+  requeue    put them back at the tail of their shard queues (after fixing the cause)`,
   migrate:
     'Usage: ems migrate\n\nApplies pending migrations (to DATABASE_URL, or the embedded database in EMS_DATA_DIR) and exits.',
 };
@@ -57,7 +64,14 @@ export async function main(argv: string[]): Promise<void> {
     console.log(HELP[command]);
     return;
   }
-  const known = command === 'start' ? ['--demo', '--build-ui'] : command === 'demo' ? ['--remove'] : [];
+  const known =
+    command === 'start'
+      ? ['--demo', '--build-ui']
+      : command === 'demo'
+        ? ['--remove']
+        : command === 'jobs'
+          ? ['poisoned', 'requeue']
+          : [];
   const unknown = rest.find((a) => !known.includes(a));
   if (unknown) {
     console.error(`ems ${command}: unknown option "${unknown}"\n\n${HELP[command]}`);
@@ -97,6 +111,18 @@ export async function main(argv: string[]): Promise<void> {
     const removed = await removeDemo(db.sql);
     await db.close();
     console.log(`Demo removed: ${removed.devices} devices, ${removed.users} user.`);
+    return;
+  }
+
+  if (command === 'jobs') {
+    const action = rest.find((a) => a === 'poisoned' || a === 'requeue');
+    if (!action || rest.length !== 1) {
+      console.log(HELP.jobs);
+      process.exitCode = 2;
+      return;
+    }
+    const { runJobs } = await import('./jobs.ts');
+    process.exitCode = await runJobs(action, config);
     return;
   }
 

@@ -14,8 +14,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SHARD_QUEUE_NAME } from '../actors/messages.ts';
 import { enqueueReadings } from '../api/readings/enqueue.ts';
 import { TEST_DATABASE_URL } from '../api/testing.ts';
+import { shardOf } from '../runtime/placement.ts';
 import { randomPrefix, redisBackend, TEST_REDIS_URL } from '../runtime/testing/backends.ts';
 import { loadConfig } from './config.ts';
+import { runJobs } from './jobs.ts';
 import { createLogger } from './logger.ts';
 import { type Roles, type Running, startProcess } from './processes.ts';
 import { adminToken, client, inProcessEnv } from './testing/cluster.ts';
@@ -115,5 +117,40 @@ describe('runtime counters on /metrics', () => {
       4,
     );
     await waitForMetric(url, 'ems_readings_dropped_total', 1);
+  }, 60_000);
+
+  it('set a poison job aside on a runtime node over Redis: counted, listed, the shard goes on', async () => {
+    const prefix = randomPrefix();
+    const backend = redisBackend(prefix, SHARD_QUEUE_NAME);
+    cleanups.push(() => backend.teardown());
+    const env = { REDIS_URL: TEST_REDIS_URL, EMS_REDIS_PREFIX: prefix, EMS_SHARDS: '4' };
+    const running = await startSingleProcess({ api: false, runtime: true, ops: true }, env);
+    const url = `http://127.0.0.1:${running.port}`;
+    const unknown = '00000000-0000-4000-8000-000000000002';
+    const shard = shardOf(unknown, 4);
+    const ts = Date.now() - 60_000;
+    // A producer bug's job, then data Postgres refuses (not a uuid), then a reading that is fine.
+    await backend
+      .connect()
+      .producer.addBulk(shard, [
+        { readings: 'all of them' },
+        { readings: [['not-a-uuid', ts, 0.5]] },
+        { readings: [[unknown, ts, 0.5]] },
+      ]);
+    await waitForMetric(url, 'ems_readings_dropped_total', 1);
+    expect(await metric(url, 'ems_shard_jobs_poisoned_total')).toBe(2);
+
+    const config = { REDIS_URL: TEST_REDIS_URL, EMS_REDIS_PREFIX: prefix, EMS_SHARDS: 4 };
+    const listed: string[] = [];
+    expect(await runJobs('poisoned', config, (l) => listed.push(l))).toBe(0);
+    expect(listed.at(-1)).toBe('2 poisoned jobs (ems jobs requeue puts them back).');
+    expect(listed[1]).toContain('shard job readings is not an array');
+    expect(listed[2]).toMatch(/1 readings, 0 controls\t.*uuid/);
+
+    // Put back without a fix, they are set aside again (and counted again): never retried for ever.
+    expect(await runJobs('requeue', config, () => {})).toBe(0);
+    await waitForMetric(url, 'ems_shard_jobs_poisoned_total', 4);
+    // The refused one was tried once per round, not retried: one failure each time.
+    expect(await metric(url, 'ems_shard_job_failures_total')).toBe(2);
   }, 60_000);
 });

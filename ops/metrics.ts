@@ -50,6 +50,7 @@ export interface RuntimeTotals {
   alerts: number;
   swept: number;
   failures: number;
+  poisoned: number;
 }
 
 const RUNTIME_COUNTERS: Array<[name: string, help: string, field: keyof RuntimeTotals]> = [
@@ -59,6 +60,11 @@ const RUNTIME_COUNTERS: Array<[name: string, help: string, field: keyof RuntimeT
   ['ems_alerts_stored_total', 'Alerts committed by this runtime node', 'alerts'],
   ['ems_alerts_swept_total', 'Alerts pushed again by the sweeper (their node died before pushing)', 'swept'],
   ['ems_shard_job_failures_total', 'Shard jobs that failed and were left for a retry', 'failures'],
+  [
+    'ems_shard_jobs_poisoned_total',
+    'Shard jobs set aside as poison (malformed, or data the database refuses): listed by `ems jobs poisoned`',
+    'poisoned',
+  ],
 ];
 
 /**

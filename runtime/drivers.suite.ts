@@ -4,7 +4,7 @@
  * from leases, membership, shard queues and events must hold for both.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RuntimeDrivers, ShardJob } from './types.ts';
+import { PoisonJobError, type RuntimeDrivers, type ShardJob } from './types.ts';
 
 export interface EventProbe {
   /** Payloads of `event` received by a client that joined exactly the listening room. */
@@ -34,7 +34,7 @@ const gate = () => {
   return { open, opened };
 };
 
-const until = (assertion: () => void | Promise<void>, timeout = 10_000) =>
+const until = <T>(assertion: () => T | Promise<T>, timeout = 10_000) =>
   vi.waitFor(assertion, { timeout, interval: 25 });
 
 export function registerDriverSuite(name: string, setup: () => Promise<DriverHarness>): void {
@@ -185,6 +185,32 @@ export function registerDriverSuite(name: string, setup: () => Promise<DriverHar
         await drivers.producer.addBulk(6, ['a', 'b', 'c']);
         await until(() => expect(seen).toContain('c@1'));
         expect(seen).toEqual(['a@1', 'b@1', 'b@2', 'b@3', 'c@1']);
+        await consumer.close();
+      });
+
+      it('move a poison job aside at once, keep it listed, run the jobs behind it, and requeue it on demand', async () => {
+        const seen: string[] = [];
+        let cured = false;
+        const consumer = drivers.consumer.open<string>(7, async (job) => {
+          seen.push(`${job.payload}@${job.attempt}`);
+          if (job.payload === 'bad' && !cured) throw new PoisonJobError('not a reading batch');
+        });
+        await drivers.producer.addBulk(7, ['a', 'bad', 'c']);
+        await until(() => expect(seen).toContain('c@1'));
+        expect(seen).toEqual(['a@1', 'bad@1', 'c@1']); // tried once, never retried
+        const aside = await until(async () => {
+          const jobs = await drivers.consumer.poisoned<string>(7);
+          expect(jobs).toHaveLength(1);
+          return jobs;
+        });
+        expect(aside[0]).toMatchObject({ shard: 7, payload: 'bad', reason: 'not a reading batch' });
+        expect(aside[0]!.at).toBeGreaterThan(Date.now() - 60_000);
+        expect(await drivers.consumer.poisoned(6)).toEqual([]);
+        // Fixed (a deploy, a data repair): the operator puts it back and it runs.
+        cured = true;
+        expect(await drivers.consumer.requeuePoisoned(7)).toBe(1);
+        await until(() => expect(seen.filter((s) => s.startsWith('bad@'))).toHaveLength(2));
+        await until(async () => expect(await drivers.consumer.poisoned(7)).toEqual([]));
         await consumer.close();
       });
 

@@ -16,6 +16,34 @@ export interface ShardJob<P = unknown> {
   attempt: number;
 }
 
+/**
+ * A failure no retry can fix: a payload that is not what the application
+ * queues, or data the database refuses whatever the state. A handler throws
+ * it to have the driver move the job aside (kept, counted, listed by
+ * `poisoned()`, put back by `requeuePoisoned()`) and go on with the jobs
+ * behind it, instead of retrying it, and blocking its shard, for ever.
+ */
+export class PoisonJobError extends Error {
+  readonly poison = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PoisonJobError';
+  }
+}
+
+export const isPoisonJob = (error: unknown): error is PoisonJobError =>
+  error instanceof PoisonJobError || (error as { poison?: unknown } | null)?.poison === true;
+
+/** A job moved aside as poison: what it carried, why, and when. */
+export interface PoisonedJob<P = unknown> {
+  id: string;
+  shard: number;
+  payload: P;
+  reason: string;
+  /** Epoch ms. */
+  at: number;
+}
+
 /** Producer side of the shard queues, used by api nodes (and the simulator's --redis mode). */
 export interface ShardQueueProducer {
   /**
@@ -42,8 +70,16 @@ export interface ShardQueueConsumer {
    * behind it wait and order is kept; on close mid-retry the job goes back to
    * the head of the queue. A new consumer starts only when no job of the shard
    * is in flight elsewhere.
+   *
+   * A handler that throws a PoisonJobError has its job moved aside at once
+   * (reported to the ErrorReporter with `where: 'poison job'`), and the next
+   * job runs.
    */
   open<P>(shard: number, handler: ShardJobHandler<P>): ShardConsumer;
+  /** The jobs of `shard` moved aside as poison, oldest first (at most `limit`, default 100). */
+  poisoned<P = unknown>(shard: number, limit?: number): Promise<PoisonedJob<P>[]>;
+  /** Puts the poisoned jobs of `shard` back at the tail of its queue; resolves to how many. */
+  requeuePoisoned(shard: number): Promise<number>;
 }
 
 export interface ShardConsumer {
@@ -163,7 +199,7 @@ export interface ShardHandler {
   onAcquired(shard: number, epoch: number): Promise<void>;
   /** After the consumer of a lost/released shard is closed (the app drops cached actors). */
   onReleased(shard: number): Promise<void>;
-  /** Handles one job of an owned shard; throwing makes the queue retry it. */
+  /** Handles one job of an owned shard; throwing makes the queue retry it (a PoisonJobError: set it aside). */
   process(job: ShardJob, epoch: number): Promise<void>;
 }
 

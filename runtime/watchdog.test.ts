@@ -23,6 +23,8 @@ function driversWithDeadConsumers(dead: Set<number>) {
   const drivers: RuntimeDrivers = {
     ...memory,
     consumer: {
+      poisoned: (shard, limit) => memory.consumer.poisoned(shard, limit),
+      requeuePoisoned: (shard) => memory.consumer.requeuePoisoned(shard),
       open(shard, handler) {
         const n = (opened.get(shard) ?? 0) + 1;
         opened.set(shard, n);

@@ -7,13 +7,15 @@
  * exactly as it loses the process.
  */
 import { DEFAULT_RETRY_BACKOFF, type RetryBackoff, retryDelayMs } from '../backoff.ts';
-import type {
-  ErrorReporter,
-  ShardConsumer,
-  ShardJob,
-  ShardJobHandler,
-  ShardQueueConsumer,
-  ShardQueueProducer,
+import {
+  type ErrorReporter,
+  isPoisonJob,
+  type PoisonedJob,
+  type ShardConsumer,
+  type ShardJob,
+  type ShardJobHandler,
+  type ShardQueueConsumer,
+  type ShardQueueProducer,
 } from '../types.ts';
 
 export interface MemoryShardQueuesOptions {
@@ -31,6 +33,8 @@ class ShardQueue {
   readonly jobs: ShardJob[] = [];
   head = 0;
   readonly consumers: MemoryConsumer[] = [];
+  /** Jobs moved aside as poison, oldest first. */
+  readonly poisoned: PoisonedJob[] = [];
   inFlight: Delivery | null = null;
   retryTimer: ReturnType<typeof setTimeout> | null = null;
   constructor(readonly shard: number) {}
@@ -93,6 +97,19 @@ export class MemoryShardQueues implements ShardQueueProducer, ShardQueueConsumer
     return consumer;
   }
 
+  async poisoned<P = unknown>(shard: number, limit = 100): Promise<PoisonedJob<P>[]> {
+    return (this.#queues.get(shard)?.poisoned.slice(0, limit) ?? []) as PoisonedJob<P>[];
+  }
+
+  async requeuePoisoned(shard: number): Promise<number> {
+    const queue = this.#queues.get(shard);
+    if (!queue) return 0;
+    const jobs = queue.poisoned.splice(0);
+    for (const { id, payload } of jobs) queue.jobs.push({ id, shard, payload, attempt: 1 });
+    this.#pump(queue);
+    return jobs.length;
+  }
+
   /** Jobs of `shard` not yet acknowledged (including the one in flight). */
   pending(shard: number): number {
     return this.#queues.get(shard)?.pending ?? 0;
@@ -151,12 +168,20 @@ export class MemoryShardQueues implements ShardQueueProducer, ShardQueueConsumer
       this.#pump(queue);
       return;
     }
+    const poison = isPoisonJob(failure.error);
     this.#onError(failure.error, {
-      where: 'shard job',
+      where: poison ? 'poison job' : 'shard job',
       shard: queue.shard,
       jobId: job.id,
       attempt: job.attempt,
     });
+    if (poison) {
+      const reason = failure.error instanceof Error ? failure.error.message : String(failure.error);
+      queue.poisoned.push({ id: job.id, shard: queue.shard, payload: job.payload, reason, at: Date.now() });
+      this.#acknowledgeHead(queue);
+      this.#pump(queue);
+      return;
+    }
     job.attempt++;
     queue.retryTimer = setTimeout(
       () => {

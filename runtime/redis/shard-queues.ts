@@ -11,7 +11,9 @@
  * 30 s, and is never failed for stalling. A handler failure is retried in
  * place with a capped backoff, keeping the shard's order; if the consumer
  * closes meanwhile, the job is moved back to the head of the wait list for
- * the next owner. Nothing is ever moved to `failed` by design. A new consumer
+ * the next owner. Only a poison job (the handler threw a PoisonJobError: no
+ * retry can fix it) is moved to BullMQ's `failed` set, where it is kept for
+ * `poisoned()` and `requeuePoisoned()`; nothing else ever is. A new consumer
  * starts only once no job of its shard is active elsewhere (see #start), so a
  * shard runs one job at a time across nodes and keeps its order over crashes.
  *
@@ -21,18 +23,20 @@
  * stalled check instead, and `health()` lets the node's watchdog notice a
  * consumer that stopped taking jobs.
  */
-import { type Job, Queue, WaitingError, Worker } from 'bullmq';
+import { type Job, Queue, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DEFAULT_RETRY_BACKOFF, type RetryBackoff, retryDelayMs } from '../backoff.ts';
-import type {
-  ErrorReporter,
-  FailureContext,
-  ShardConsumer,
-  ShardConsumerHealth,
-  ShardJob,
-  ShardJobHandler,
-  ShardQueueConsumer,
-  ShardQueueProducer,
+import {
+  type ErrorReporter,
+  type FailureContext,
+  isPoisonJob,
+  type PoisonedJob,
+  type ShardConsumer,
+  type ShardConsumerHealth,
+  type ShardJob,
+  type ShardJobHandler,
+  type ShardQueueConsumer,
+  type ShardQueueProducer,
 } from '../types.ts';
 import type { RedisKeys } from './keys.ts';
 
@@ -274,6 +278,42 @@ export class RedisShardConsumers implements ShardQueueConsumer {
 
   async close(): Promise<void> {
     await Promise.all([...this.#open].map((consumer) => consumer.close()));
+    const queues = [...this.#admin.values()];
+    this.#admin.clear();
+    await Promise.all(queues.map((queue) => queue.close()));
+  }
+
+  async poisoned<P = unknown>(shard: number, limit = 100): Promise<PoisonedJob<P>[]> {
+    const jobs = await this.#adminQueue(shard).getJobs(['failed'], 0, limit - 1, true);
+    return jobs.map((job) => ({
+      id: `${shard}-${job.id}`,
+      shard,
+      payload: job.data as P,
+      reason: job.failedReason,
+      at: job.finishedOn ?? job.timestamp,
+    }));
+  }
+
+  async requeuePoisoned(shard: number): Promise<number> {
+    const queue = this.#adminQueue(shard);
+    const count = await queue.getFailedCount();
+    if (count > 0) await queue.retryJobs({ state: 'failed', count: 1000 });
+    return count;
+  }
+
+  /** A Queue handle per shard for reading and requeueing its poisoned jobs (no worker). */
+  readonly #admin = new Map<number, Queue>();
+  #adminQueue(shard: number): Queue {
+    let queue = this.#admin.get(shard);
+    if (!queue) {
+      queue = new Queue(this.keys.queueName(shard), {
+        connection: this.connection,
+        prefix: this.keys.bullPrefix,
+      });
+      queue.on('error', (error) => this.onError(error, { where: 'shard queue', shard }));
+      this.#admin.set(shard, queue);
+    }
+    return queue;
   }
 
   async #process<P>(
@@ -303,7 +343,15 @@ export class RedisShardConsumers implements ShardQueueConsumer {
           return;
         } catch (error) {
           failures++;
-          this.onError(error, { where: 'shard job', shard, jobId: shardJob.id, attempt: shardJob.attempt });
+          const poison = isPoisonJob(error);
+          this.onError(error, {
+            where: poison ? 'poison job' : 'shard job',
+            shard,
+            jobId: shardJob.id,
+            attempt: shardJob.attempt,
+          });
+          // BullMQ moves it to `failed` (kept: removeOnFail is off) and fetches the next job.
+          if (poison) throw new UnrecoverableError(error.message);
         } finally {
           consumer.inFlight = null;
         }
