@@ -2,9 +2,10 @@
  * An api node SIGKILLed with 200 sockets attached, under load, behind a load
  * balancer (faults/tcp-balancer.ts). Its sockets reconnect through the
  * balancer to the other api node; each client, on every reconnect, fetches
- * the open alerts over REST as the UI does (ui/src/stores/realtime.ts →
- * alerts.fetchOpen), so no `exceeded` alert is lost to any client: each one
- * either was pushed or was fetched after the reconnect. The usual fault-test
+ * what it missed over REST as the UI does (ui/src/stores/realtime.ts →
+ * alerts.catchUp: `GET /api/alerts?status=all&since=<newest createdAt it had>`),
+ * so no `exceeded` alert is lost to any client: each one either was pushed or
+ * was fetched after the reconnect. The usual fault-test
  * checks apply too (totals exact, one `exceeded` per device-hour over, no 500,
  * no hang; only the killed node exited).
  */
@@ -30,26 +31,35 @@ afterEach(async () => {
 interface Client {
   socket: Socket;
   seen: Set<string>;
+  /** `createdAt` of the newest alert this client has (what it asks `since` on reconnect). */
+  newest: string | null;
   connects: number;
 }
 
-async function fetchOpen(url: string, token: string): Promise<string[]> {
+type SeenAlert = { id: string; kind: string; createdAt: string };
+
+function see(client: Client, alert: SeenAlert): void {
+  if (alert.kind === 'exceeded') client.seen.add(alert.id);
+  if (client.newest === null || Date.parse(alert.createdAt) > Date.parse(client.newest))
+    client.newest = alert.createdAt;
+}
+
+/** What a reconnecting client missed, as the dashboard asks for it (GET /api/alerts?since=). */
+async function fetchMissed(url: string, token: string, since: string | null): Promise<SeenAlert[]> {
+  const query = since ? `status=all&since=${encodeURIComponent(since)}` : 'status=open';
   for (let attempt = 0; attempt < 20; attempt++) {
     try {
-      const res = await fetch(`${url}/api/alerts?status=open&limit=500`, {
+      const res = await fetch(`${url}/api/alerts?${query}&limit=500`, {
         headers: { authorization: `Bearer ${token}` },
         signal: AbortSignal.timeout(5000),
       });
-      if (res.status === 200) {
-        const body = (await res.json()) as { items: Array<{ id: string; kind: string }> };
-        return body.items.filter((a) => a.kind === 'exceeded').map((a) => a.id);
-      }
+      if (res.status === 200) return ((await res.json()) as { items: SeenAlert[] }).items;
     } catch {
       // the balancer sent us to the dead node's last moments: try again
     }
     await sleep(200);
   }
-  throw new Error('could not fetch open alerts');
+  throw new Error('could not fetch missed alerts');
 }
 
 describe('an api node SIGKILLed with sockets attached', () => {
@@ -71,15 +81,13 @@ describe('an api node SIGKILLed with sockets attached', () => {
         reconnectionDelayMax: 5000,
       });
       sockets.push(socket);
-      const client: Client = { socket, seen: new Set(), connects: 0 };
-      socket.on('alert', (alert: { id: string; kind: string }) => {
-        if (alert.kind === 'exceeded') client.seen.add(alert.id);
-      });
+      const client: Client = { socket, seen: new Set(), newest: null, connects: 0 };
+      socket.on('alert', (alert: SeenAlert) => see(client, alert));
       socket.on('connect', () => {
         client.connects++;
         if (client.connects > 1)
-          void fetchOpen(lb.url, r.token).then((ids) => {
-            for (const id of ids) client.seen.add(id);
+          void fetchMissed(lb.url, r.token, client.newest).then((alerts) => {
+            for (const alert of alerts) see(client, alert);
           });
       });
       clients.push(client);

@@ -72,6 +72,33 @@ describe('alerts', () => {
     expect(devices.has(a.id) && devices.has(b.id)).toBe(true);
   });
 
+  it('lists what a reconnecting client missed with since=<newest createdAt it saw>, acknowledged ones too', async () => {
+    const client = await t.createClient();
+    const seen = await deviceOverLimit(client.id, 'Seen');
+    const [last] = (await list(`?deviceId=${seen.id}`, client.token)).items;
+    // While the client is away: one alert raised and acknowledged, one raised and left open.
+    const acked = await deviceOverLimit(client.id, 'Acked meanwhile');
+    const [gone] = (await list(`?deviceId=${acked.id}`, client.token)).items;
+    expect((await t.request('POST', `/api/alerts/${gone!.id}/ack`, { token: client.token })).status).toBe(
+      200,
+    );
+    const open = await deviceOverLimit(client.id, 'Open meanwhile');
+
+    const since = encodeURIComponent(last!.createdAt);
+    const missed = await list(`?status=all&since=${since}`, client.token);
+    const names = missed.items.map((a) => a.deviceName);
+    // Inclusive: the newest alert the client had comes back too (merge by id).
+    expect(names.sort()).toEqual(['Acked meanwhile', 'Open meanwhile', 'Seen']);
+    expect(missed.total).toBe(3);
+    const later = new Date(Date.parse(missed.items[0]!.createdAt) + 1).toISOString();
+    expect((await list(`?status=all&since=${encodeURIComponent(later)}`, client.token)).items).toEqual([]);
+    expect(open.id).toBeDefined();
+    // Not an instant: 400 with the error body.
+    const bad = await t.request('GET', '/api/alerts?since=yesterday', { token: client.token });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
+  });
+
   it('acknowledges (200 alert), moving it from open to acknowledged; acking twice keeps the first time', async () => {
     const client = await t.createClient();
     const device = await deviceOverLimit(client.id);

@@ -1,11 +1,12 @@
 /**
  * Alerts: listed by status (clients see their own devices' only) and
- * acknowledged. After a reconnect the UI refetches `?status=open` to catch
- * up on what it missed while offline.
+ * acknowledged. After a reconnect the UI refetches `?status=open`, and
+ * `?status=all&since=<newest createdAt it had>` for what was raised (and maybe
+ * acknowledged) while it was offline.
  */
 import { requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
-import { Alert, AlertStatus, listOf, Uuid } from '../contract.ts';
+import { Alert, AlertStatus, IsoDateTime, listOf, Uuid } from '../contract.ts';
 import { notFound } from '../errors.ts';
 import { errors, IdParam, json, newRouter, Paging, routeBuilder } from '../router.ts';
 import { acknowledgeAlert, listAlerts, toAlert } from './repo.ts';
@@ -13,6 +14,10 @@ import { acknowledgeAlert, listAlerts, toAlert } from './repo.ts';
 const Query = Paging.extend({
   status: AlertStatus.default('open'),
   deviceId: Uuid.optional(),
+  since: IsoDateTime.optional().openapi({
+    description:
+      'Only alerts created at or after this instant: a client that reconnects passes the `createdAt` of the newest alert it has seen and gets what it missed (merge by `id`).',
+  }),
 });
 
 const route = routeBuilder(['alerts']);

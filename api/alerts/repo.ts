@@ -39,6 +39,8 @@ export interface AlertQuery {
   /** Only this owner's devices (clients); null: every device (admins). */
   ownerId: string | null;
   deviceId?: string | undefined;
+  /** Only alerts created at or after this ISO instant. */
+  since?: string | undefined;
   status: 'open' | 'acknowledged' | 'all';
   limit: number;
   offset: number;
@@ -48,7 +50,8 @@ export interface AlertQuery {
 export async function listAlerts(sql: Sql, q: AlertQuery): Promise<List<AlertRow>> {
   const where = sql`where (${q.ownerId}::uuid is null or d.owner_id = ${q.ownerId})
     and (${q.deviceId ?? null}::uuid is null or a.device_id = ${q.deviceId ?? null})
-    and (${q.status} = 'all' or (${q.status} = 'open') = (a.acknowledged_at is null))`;
+    and (${q.status} = 'all' or (${q.status} = 'open') = (a.acknowledged_at is null))
+    and (${q.since ?? null}::timestamptz is null or a.created_at >= ${q.since ?? null}::timestamptz)`;
   const [rows, count] = await Promise.all([
     sql<AlertRow[]>`${sql.unsafe(ALERT_SELECT)} ${where}
       order by a.created_at desc, a.id limit ${q.limit} offset ${q.offset}`,

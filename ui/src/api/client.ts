@@ -97,7 +97,7 @@ export const fleetApi = {
 };
 
 export const alertsApi = {
-  list: (status: AlertStatus, query: { deviceId?: string; limit?: number } = {}) =>
+  list: (status: AlertStatus, query: { deviceId?: string; since?: string; limit?: number } = {}) =>
     request<List<Alert>>('GET', '/alerts', { query: { status, ...query } }),
   ack: (id: string) => request<Alert>('POST', `/alerts/${id}/ack`, { body: {} }),
 };

@@ -57,6 +57,24 @@ export const useAlerts = defineStore('alerts', () => {
     });
   }
 
+  /**
+   * After a reconnect: the open alerts again, and every alert created since the
+   * newest one we had (raised and maybe already acknowledged while we were away).
+   * Resolves to the alerts that are new to us, oldest first, for the caller to show.
+   */
+  async function catchUp(): Promise<Alert[]> {
+    const known = new Set(items.value.map((a) => a.id));
+    const since = items.value[0]?.createdAt;
+    await fetchOpen();
+    if (since) {
+      await loadInto(state, async () => {
+        const answer = await alertsApi.list('all', { since, limit: 500 });
+        items.value = mergeById(items.value, answer.items);
+      });
+    }
+    return items.value.filter((a) => !known.has(a.id)).reverse();
+  }
+
   /** The feed view: the latest alerts whatever their status. */
   async function fetchRecent(limit = 100): Promise<void> {
     await loadInto(state, async () => {
@@ -103,6 +121,7 @@ export const useAlerts = defineStore('alerts', () => {
     openCount,
     openFor,
     fetchOpen,
+    catchUp,
     fetchRecent,
     receive,
     acknowledge,

@@ -111,6 +111,39 @@ describe('realtime wiring', () => {
     expect(fake.calls[0]?.query.get('status')).toBe('open');
   });
 
+  it('after a reconnect, shows the alerts raised while it was away, acknowledged ones too, once', async () => {
+    const seen = anAlert({ deviceName: 'Seen', createdAt: '2026-07-01T10:40:00Z' });
+    const open = anAlert({ deviceName: 'Open meanwhile', createdAt: '2026-07-01T10:50:00Z' });
+    const acked = anAlert({
+      deviceName: 'Acked meanwhile',
+      createdAt: '2026-07-01T10:45:00Z',
+      acknowledgedAt: '2026-07-01T10:46:00Z',
+    });
+    const fake = fakeFetch({
+      'GET /api/alerts': (call) =>
+        call.query.get('status') === 'open'
+          ? { body: { items: [open, seen], total: 2 } }
+          : { body: { items: [open, acked, seen], total: 3 } },
+    });
+    const realtime = useRealtime();
+    realtime.start('tok');
+    fakeSocket.fire('connect');
+    fakeSocket.fire('alert', seen);
+    useToasts().items.splice(0);
+    fakeSocket.fire('disconnect', 'transport close');
+    fakeSocket.fire('connect');
+    await vi.waitFor(() => expect(useAlerts().items).toHaveLength(3));
+    const since = fake.calls.find((c) => c.query.get('status') === 'all')?.query.get('since');
+    expect(since).toBe(seen.createdAt);
+    expect(useAlerts().open.map((a) => a.deviceName)).toEqual(['Open meanwhile', 'Seen']);
+    // Toasted as if pushed, oldest first; the alert it had is not shown again.
+    await vi.waitFor(() => expect(useToasts().items).toHaveLength(2));
+    expect(useToasts().items.map((t) => t.title)).toEqual([
+      'Acked meanwhile is over its hourly limit',
+      'Open meanwhile is over its hourly limit',
+    ]);
+  });
+
   it('ends the session when the server refuses the token', () => {
     const session = useSession();
     session.token = 'old';

@@ -6,6 +6,7 @@
  */
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
+import type { Alert } from '../../../api/contract.ts';
 import { closeSocket, type EmsSocket, openSocket } from '../api/socket.ts';
 import { alertLabels, isEnergyAlert } from '../lib/alertLabels.ts';
 import { kwhLabel } from '../lib/time.ts';
@@ -34,7 +35,10 @@ export const useRealtime = defineStore('realtime', () => {
     socket.on('connect', () => {
       status.value = 'online';
       if (everConnected) {
-        void alerts.fetchOpen();
+        // What was raised while we were away is shown as if it had been pushed just now.
+        void alerts.catchUp().then((missed) => {
+          for (const alert of missed) toastAlert(alert);
+        });
         if (session.isAdmin) void useFleet().fetch();
         void chat.refreshActive();
       }
@@ -56,7 +60,11 @@ export const useRealtime = defineStore('realtime', () => {
 
     socket.on('alert', (alert) => {
       // Every new alert goes to the bell; old backfill is not toasted, and a burst shows a few.
-      if (!alerts.receive(alert) || !isToastWorthy(alert, Date.now())) return;
+      if (alerts.receive(alert)) toastAlert(alert);
+    });
+
+    function toastAlert(alert: Alert): void {
+      if (!isToastWorthy(alert, Date.now())) return;
       const labels = alertLabels(alert.kind);
       toasts.pushGrouped(
         'alert',
@@ -74,7 +82,7 @@ export const useRealtime = defineStore('realtime', () => {
           body: 'All of them are in the bell.',
         }),
       );
-    });
+    }
     socket.on('live', (total) => {
       devices.applyLive(total);
       consumption.applyLive(total);
