@@ -20,7 +20,9 @@ import { loadMigrations, migrate } from './migrate.ts';
 import {
   adoptDefaultMonths,
   ensureReadingsPartitions,
+  type MaintenanceResult,
   maintainReadings,
+  ReadingsMaintenance,
   retentionCutoff,
 } from './readings-partitions.ts';
 import { TEST_DATABASE_URL, type TestDb, testDatabase } from './testing.ts';
@@ -135,6 +137,38 @@ describe.each(['postgres', 'embedded'] as const)('readings partitioned by month 
     ]);
     expect(a + b).toBeGreaterThan(0);
     expect(new Set(await partitions(db.sql)).size).toBe((await partitions(db.sql)).length);
+  });
+});
+
+describe('ReadingsMaintenance (what a runtime node starts)', () => {
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await testDatabase();
+  });
+  afterAll(() => db?.close());
+
+  it('runs at once on start: the months ahead of its clock appear; a failing run is reported, not thrown', async () => {
+    const inThreeYears = Date.now() + 3 * 365 * DAY;
+    let done: (r: MaintenanceResult) => void = () => {};
+    const changed = new Promise<MaintenanceResult>((resolve) => {
+      done = resolve;
+    });
+    const m1 = new ReadingsMaintenance({ sql: db.sql, now: () => inThreeYears, onChange: (r) => done(r) });
+    m1.start();
+    expect((await changed).created).toBe(3);
+    await m1.stop();
+    expect(await partitions(db.sql)).toContain(monthName(inThreeYears));
+
+    // Retention set on a database whose functions are gone: the error reaches onError.
+    await db.sql`alter function ems_drop_readings_before(timestamptz) rename to gone`;
+    let reported: (err: unknown) => void = () => {};
+    const failed = new Promise<unknown>((resolve) => {
+      reported = resolve;
+    });
+    const m2 = new ReadingsMaintenance({ sql: db.sql, retentionDays: 30, onError: (err) => reported(err) });
+    m2.start();
+    await m2.stop();
+    expect(String(await failed)).toMatch(/ems_drop_readings_before/);
   });
 });
 
