@@ -24,6 +24,8 @@ export interface AppDeps {
   events: EventPublisher;
   shards: number;
   defaultTimeZone: string;
+  /** EMS_RAW_RETENTION_DAYS: readings older than this many days are refused (422). Unset: none is. */
+  rawRetentionDays?: number | undefined;
   /** Extra readiness checks (Redis ping) beside the database. */
   readinessChecks?: Array<() => Promise<void>>;
   /** Tells every api node that a device was deleted (default: this process only). */

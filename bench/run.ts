@@ -9,6 +9,7 @@ import { benchActorMemory } from './actor-memory.ts';
 import { benchAlertLatency } from './alert-latency.ts';
 import { benchApi } from './api.ts';
 import { benchFleet } from './fleet.ts';
+import { benchHistory } from './history.ts';
 import { benchCopy, benchEms, benchNaive, type IngestOptions, type IngestResult } from './ingest.ts';
 import { benchMqtt } from './mqtt.ts';
 import { benchSimulator } from './simulator.ts';
@@ -202,6 +203,38 @@ if (want('fleet')) {
   say('| benchmark | p50 ms | p95 ms |');
   say('|---|---:|---:|');
   say(`| fleet summary at 100k devices | ${r.p50Ms.toFixed(1)} | ${r.p95Ms.toFixed(1)} |`);
+  say();
+}
+
+if (want('history')) {
+  const r = await benchHistory(undefined, undefined, (m) => console.error(m));
+  const kb = (b: number) => (b / 1024).toLocaleString('en-US', { maximumFractionDigits: 0 });
+  say('## A year of history');
+  say();
+  say(
+    `${fmt(r.devices)} devices (HISTORY_DEVICES) with a year of hourly aggregates (${fmt(r.hourlyRows)} rows) and a month of 10-minute raw`,
+  );
+  say(
+    `readings (${fmt(r.rawRows)} rows in monthly partitions), seeded in SQL in ${r.seedSeconds.toFixed(0)} s. \`GET /api/devices/:id/consumption\``,
+  );
+  say(
+    `through the app (auth, zod, JSON), a random device and period each time, ${r.requests} requests per view one after another after a warm-up.`,
+  );
+  say();
+  const base = r.views[0]!;
+  say('| view | buckets | p50 ms | p95 ms | p50 × baseline | target p95 ms |');
+  say('|---|---:|---:|---:|---:|---:|');
+  for (const v of r.views)
+    say(
+      `| ${v.name} | ${v.buckets || '–'} | ${v.p50Ms.toFixed(1)} | ${v.p95Ms.toFixed(1)} | ${(v.p50Ms / base.p50Ms).toFixed(1)} | ${v.targetMs ? `≤ ${v.targetMs}` : '–'} |`,
+    );
+  say();
+  say('| disk per device-year | KiB |');
+  say('|---|---:|');
+  say(
+    `| raw readings, 10-minute (one month measured × 365/30, with the primary key) | ${kb(r.rawBytesPerDeviceYear)} |`,
+  );
+  say(`| hourly aggregates (8,760 rows, with the primary key) | ${kb(r.hourlyBytesPerDeviceYear)} |`);
   say();
 }
 

@@ -93,6 +93,7 @@ export async function startApiRole({
     events: drivers.events,
     shards: config.EMS_SHARDS,
     defaultTimeZone: config.EMS_DEFAULT_TIME_ZONE,
+    rawRetentionDays: config.EMS_RAW_RETENTION_DAYS,
     readinessChecks,
     draining,
     webhooks: { allowPrivate: config.EMS_WEBHOOK_ALLOW_PRIVATE, wake: () => notifier.webhooks.wake() },
@@ -174,6 +175,7 @@ async function startMqttIngest(
     registry,
     topicPrefix: config.EMS_MQTT_TOPIC_PREFIX ?? '',
     connections: config.EMS_MQTT_CONNECTIONS,
+    rawRetentionDays: config.EMS_RAW_RETENTION_DAYS,
   });
   await ingest.start();
   deps.log.info({ clientId, connections: config.EMS_MQTT_CONNECTIONS }, 'mqtt ingest started');

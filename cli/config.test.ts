@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       'JWT_SECRET',
       'EMS_ADMIN_PASSWORD',
       'GEMINI_API_KEY',
+      'EMS_RAW_RETENTION_DAYS',
     ] as const)
       expect(config[unset], unset).toBeUndefined();
   });
@@ -46,6 +47,7 @@ describe('loadConfig', () => {
       JWT_SECRET: 'a-secret-of-enough-length',
       EMS_SHARDS: '16',
       EMS_DEFAULT_TIME_ZONE: 'Europe/Bucharest',
+      EMS_RAW_RETENTION_DAYS: '400',
       UNRELATED: 'ignored',
     });
     expect(config).toMatchObject({
@@ -55,6 +57,7 @@ describe('loadConfig', () => {
       REDIS_URL: 'redis://cache:6379',
       EMS_SHARDS: 16,
       EMS_DEFAULT_TIME_ZONE: 'Europe/Bucharest',
+      EMS_RAW_RETENTION_DAYS: 400,
     });
   });
 
@@ -75,6 +78,9 @@ describe('loadConfig', () => {
       [{ REDIS_URL: 'memcached://cache' }, 'REDIS_URL'],
       [{ DATABASE_URL: 'postgres://ems:s3cr3t-db-pass@db/ems' }, 'JWT_SECRET'],
       [{ PORT: '1\n2' }, 'PORT'],
+      [{ EMS_RAW_RETENTION_DAYS: '0' }, 'EMS_RAW_RETENTION_DAYS'],
+      [{ EMS_RAW_RETENTION_DAYS: '30.5' }, 'EMS_RAW_RETENTION_DAYS'],
+      [{ EMS_RAW_RETENTION_DAYS: 'forever' }, 'EMS_RAW_RETENTION_DAYS'],
     ];
     for (const [env, name] of cases) {
       const { message } = errorOf(env);

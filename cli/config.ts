@@ -52,6 +52,14 @@ export const ConfigSchema = z
     EMS_SHARDS: z.coerce.number().int().min(1).max(4096).default(64),
     EMS_DEFAULT_TIME_ZONE: z.string().refine(isTimeZone, 'must be an IANA time zone').default('UTC'),
     EMS_DB_POOL: z.coerce.number().int().min(1).max(200).default(20),
+    /**
+     * Unset: raw readings are kept for ever. Set: whole months of raw readings older than this
+     * many days are dropped (hourly totals and alerts stay), and older readings are refused (422).
+     */
+    EMS_RAW_RETENTION_DAYS: z.preprocess(
+      emptyToUndefined,
+      z.coerce.number().int().min(1).max(36_500).optional(),
+    ),
     EMS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     EMS_TOKEN_TTL_HOURS: z.coerce
       .number()

@@ -22,6 +22,7 @@ import type { AppDeps } from '../api/context.ts';
 import { type Database, openDatabase } from '../db/connect.ts';
 import { PostgresDeviceStore } from '../db/device-store.ts';
 import { migrate } from '../db/migrate.ts';
+import { ReadingsMaintenance } from '../db/readings-partitions.ts';
 import {
   createMetrics,
   type Metrics,
@@ -115,6 +116,15 @@ export async function startProcess(config: Config, roles: Roles, log: Logger): P
       5000,
     );
     statsTimer.unref();
+    // The months of raw readings ahead, and retention (EMS_RAW_RETENTION_DAYS): the writers' job.
+    const maintenance = new ReadingsMaintenance({
+      sql: db.sql,
+      retentionDays: config.EMS_RAW_RETENTION_DAYS,
+      onError: (err) => log.warn({ err }, 'readings partition maintenance failed; retrying in an hour'),
+      onChange: (r) => log.info(r, 'readings partitions maintained'),
+    });
+    maintenance.start();
+    stops.push(() => maintenance.stop());
     log.info({ nodeId, shards: config.EMS_SHARDS }, 'runtime node started');
   }
 

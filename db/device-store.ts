@@ -352,7 +352,7 @@ async function applyConfig(tx: Sql, change: ConfigChange): Promise<void> {
     where d.id = ${change.deviceId}`;
   const fromZone = current?.timeZone ?? row.zone;
   if (fromZone !== config.timeZone) {
-    await rebucket(tx, change.deviceId, config.timeZone);
+    await rebucket(tx, change.deviceId, fromZone, config.timeZone);
     await reliveAfterRebucket(tx, change.deviceId, config.timeZone, config.maxHourlyKwh);
   }
 }
@@ -400,18 +400,40 @@ async function reliveAfterRebucket(tx: Sql, deviceId: string, zone: string, limi
   ]);
 }
 
-async function rebucket(tx: Sql, deviceId: string, zone: string): Promise<void> {
+/**
+ * Rebuilds the device's hourly rows in `zone` from its raw readings. Raw readings
+ * before the retention horizon (raw_horizon, migration 070) may be gone, so the
+ * rows before it are the only record of that energy: the rows of `fromZone`
+ * hours that end by the first `fromZone` hour boundary at or after the horizon
+ * stay as they are, and only the readings from that boundary on are re-bucketed.
+ * Between zones whose hours are not aligned (:30/:45 offsets) the new zone's
+ * hour that straddles the boundary then holds only the energy after it (the part
+ * before stays in the kept row); totals stay exact (docs/OPERATIONS.md).
+ */
+async function rebucket(tx: Sql, deviceId: string, fromZone: string, zone: string): Promise<void> {
+  const [h] = await tx<
+    { h: number }[]
+  >`select (extract(epoch from horizon) * 1000)::float8 as h from raw_horizon`;
+  const from = h === undefined ? null : hourStartOf(h.h, fromZone) === h.h ? h.h : hourEndOf(h.h, fromZone);
+  // No horizon: everything (readings before 2000 are refused at the door, api/readings/schema.ts).
+  const since = new Date(from ?? 0);
   const readings = await tx<{ t: number }[]>`
-    select (extract(epoch from ts) * 1000)::float8 as t from readings where device_id = ${deviceId} order by ts`;
+    select (extract(epoch from ts) * 1000)::float8 as t from readings
+    where device_id = ${deviceId} and ts >= ${since} order by ts`;
   const hours = readings.map((r) => hourStartOf(r.t, zone));
-  await tx`delete from hourly where device_id = ${deviceId}`;
+  await tx`delete from hourly where device_id = ${deviceId} and hour_start >= ${since}`;
   if (hours.length === 0) return;
   // Sums in numeric, exact; the i-th hour start belongs to the i-th reading in ts order.
   // A reading keeps the cost it was priced at (history is never re-priced); sum() of
-  // no priced reading is null, as for an hour counted without a tariff.
+  // no priced reading is null, as for an hour counted without a tariff. A row kept before
+  // the horizon that the new zone's first hour falls on gets the energy added.
   await tx`insert into hourly (device_id, hour_start, kwh, readings, cost)
     select ${deviceId}, to_timestamp(x.h / 1000.0), sum(r.kwh), count(*)::int, sum(r.cost)
-    from (select kwh, cost, row_number() over (order by ts) as i from readings where device_id = ${deviceId}) r
+    from (select kwh, cost, row_number() over (order by ts) as i from readings
+      where device_id = ${deviceId} and ts >= ${since}) r
     join unnest(${hours}::float8[]) with ordinality as x(h, i) on x.i = r.i
-    group by x.h`;
+    group by x.h
+    on conflict (device_id, hour_start) do update
+      set kwh = hourly.kwh + excluded.kwh, readings = hourly.readings + excluded.readings,
+        cost = case when excluded.cost is null then hourly.cost else coalesce(hourly.cost, 0) + excluded.cost end`;
 }

@@ -23,7 +23,7 @@ import { ApiError } from '../errors.ts';
 import { bearer, errors, IdParam, json, newRouter } from '../router.ts';
 import { type Bucket, bucketEntries, nanoToKwh } from './buckets.ts';
 import { priced } from './cost.ts';
-import { storedHours, storedReadings } from './repo.ts';
+import { storedBucketSums, storedHours, storedReadings } from './repo.ts';
 
 const MAX_HOURS = 24 * 93;
 const MAX_DAYS = 800;
@@ -119,9 +119,11 @@ export function consumptionRoutes(deps: AppDeps) {
     // `tz`, the raw readings are bucketed instead: exact in any zone, :30 and :45 offsets
     // included, and the reference a zone change's re-bucketing must reproduce.
     const sameZone = q.tz === undefined;
-    const rows = sameZone
-      ? await storedHours(sql, device.id, from, to)
-      : await storedReadings(sql, device.id, from, to);
+    const rows = !sameZone
+      ? await storedReadings(sql, device.id, from, to)
+      : q.interval === 'day' && !q.date
+        ? await storedBucketSums(sql, device.id, buckets)
+        : await storedHours(sql, device.id, from, to);
     const entries = bucketEntries(
       buckets,
       rows.map((r) => ({

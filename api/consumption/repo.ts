@@ -27,3 +27,24 @@ export function storedReadings(sql: Sql, deviceId: string, from: number, to: num
   return sql<EnergyRow[]>`select ts as t, kwh::text as kwh, 1 as n, cost::text as cost from readings
     where device_id = ${deviceId} and ts >= ${new Date(from)} and ts < ${new Date(to)}`;
 }
+
+/**
+ * The device's hourly rows summed per bucket in Postgres (numeric, exact): one row per
+ * bucket that has any, at the bucket's start. For long ranges by day (a year: 366 rows
+ * instead of 8,760 to parse), bucketEntries then gives the same totals to the last digit.
+ */
+export function storedBucketSums(
+  sql: Sql,
+  deviceId: string,
+  buckets: ReadonlyArray<{ start: number; end: number }>,
+): Promise<EnergyRow[]> {
+  return sql<
+    EnergyRow[]
+  >`select to_timestamp(b.s / 1000.0) as t, x.kwh::text as kwh, x.n::int as n, x.cost::text as cost
+    from unnest(${buckets.map((b) => b.start)}::float8[], ${buckets.map((b) => b.end)}::float8[]) as b(s, e)
+    cross join lateral (
+      select sum(kwh) as kwh, sum(readings) as n, sum(cost) as cost from hourly
+      where device_id = ${deviceId} and hour_start >= to_timestamp(b.s / 1000.0) and hour_start < to_timestamp(b.e / 1000.0)
+    ) x
+    where x.kwh is not null`;
+}

@@ -32,7 +32,7 @@ afterEach(async () => {
 /** The app's extra readiness checks: a test may add an ingest's check after the app exists. */
 let readinessChecks: Array<() => Promise<void>> = [];
 
-async function setUp(options: { now?: () => number; registry?: Registry } = {}) {
+async function setUp(options: { now?: () => number; registry?: Registry; rawRetentionDays?: number } = {}) {
   readinessChecks = [];
   t = await testApp({ runtime: true, deps: { readinessChecks } });
   const prefix = randomTopicPrefix();
@@ -142,6 +142,46 @@ describe('MQTT ingest through Mosquitto', () => {
     } finally {
       await errors.close();
       await unknownErrors.close();
+    }
+  });
+
+  it('retention: a message with a reading older than EMS_RAW_RETENTION_DAYS is refused, explained and counted', async () => {
+    const registry = new Registry();
+    const { t, ingest, pub } = await setUp({ registry, rawRetentionDays: 30 });
+    const device = await t.createDevice({ meterKind: 'interval' });
+    await ingest.start();
+    await ingest.ready();
+    const errors = await collect(ingest.topics.errorsOf(device.id));
+    try {
+      const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
+      await pub.publishAsync(
+        ingest.topics.readingsOf(device.id),
+        JSON.stringify({
+          readings: [
+            { timestamp: new Date().toISOString(), value: 1 },
+            { timestamp: old, value: 1 },
+          ],
+        }),
+        { qos: 1 },
+      );
+      await waitUntil('one error', () => errors.messages.length === 1);
+      expect(errors.messages[0]).toMatchObject({
+        error: {
+          code: 'unprocessable',
+          message: expect.stringMatching(/retention window of 30 days/),
+          details: [{ path: 'readings.1.timestamp' }],
+        },
+      });
+      expect(await registry.metrics()).toMatch(
+        /ems_mqtt_messages_total\{format="plain",result="invalid"\} 1/,
+      );
+      await t.settle();
+      const [row] = await t.db.sql<
+        { n: number }[]
+      >`select count(*)::int as n from readings where device_id = ${device.id}`;
+      expect(row!.n).toBe(0);
+    } finally {
+      await errors.close();
     }
   });
 

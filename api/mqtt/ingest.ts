@@ -21,6 +21,7 @@ import type { Sql } from '../../db/connect.ts';
 import type { ShardQueueProducer } from '../../runtime/types.ts';
 import { ApiError } from '../errors.ts';
 import { KnownDevices } from '../readings/known-devices.ts';
+import { tooOldForRetention } from '../readings/retention.ts';
 import { EnqueueBatcher } from './batcher.ts';
 import { type Decoded, decodeMessage, type MqttPayloadFormat } from './decode.ts';
 import { createMqttMetrics, type MqttMetrics } from './metrics.ts';
@@ -50,6 +51,8 @@ export interface MqttIngestOptions {
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
   now?: () => number;
+  /** EMS_RAW_RETENTION_DAYS: a message with a reading older than this is refused (api/readings/retention.ts). */
+  rawRetentionDays?: number | undefined;
 }
 
 interface Route {
@@ -59,7 +62,8 @@ interface Route {
 }
 
 export class MqttIngest {
-  readonly #o: Required<Omit<MqttIngestOptions, 'registry'>>;
+  readonly #o: Required<Omit<MqttIngestOptions, 'registry' | 'rawRetentionDays'>> &
+    Pick<MqttIngestOptions, 'rawRetentionDays'>;
   readonly #topics: MqttTopics;
   readonly #metrics: MqttMetrics;
   readonly #known: KnownDevices;
@@ -243,6 +247,8 @@ export class MqttIngest {
     if (route.format === 'plain' && (await this.#known.missing([route.deviceId])).size > 0) {
       return this.#refuse(client, route, new ApiError('unprocessable', `Unknown device: ${route.deviceId}`));
     }
+    const tooOld = tooOldForRetention(decoded.readings, this.#o.rawRetentionDays, this.#o.now());
+    if (tooOld) return this.#refuse(client, route, tooOld);
     try {
       await this.#batcher.enqueue(decoded.readings);
     } catch (err) {

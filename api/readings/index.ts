@@ -15,6 +15,7 @@ import { errors, json, jsonBody, newRouter, routeBuilder } from '../router.ts';
 import { processDeviceInvalidations } from './device-invalidations.ts';
 import { enqueueReadings } from './enqueue.ts';
 import { KnownDevices } from './known-devices.ts';
+import { tooOldForRetention } from './retention.ts';
 import { ReadingsBody } from './schema.ts';
 
 /** With the auth and device lookups (1.5 s each at most) this keeps the answer under API.md's 5 s. */
@@ -55,6 +56,8 @@ export function readingRoutes(deps: AppDeps) {
         .map(({ i }) => ({ path: `readings.${i}.deviceId`, message: 'unknown device' }));
       throw new ApiError('unprocessable', `Unknown device: ${[...unknown][0]}`, details);
     }
+    const tooOld = tooOldForRetention(readings, deps.rawRetentionDays, Date.now());
+    if (tooOld) throw tooOld;
 
     try {
       await withDeadline(
