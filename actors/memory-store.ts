@@ -26,13 +26,13 @@ import {
   type DeviceStore,
   DuplicateReadingError,
   FencedError,
-  UnknownDeviceError,
   type NewAlert,
   type PendingAlert,
   type ShardBatch,
   type SilentAlert,
   type SilentDevice,
   type StoredReading,
+  UnknownDeviceError,
 } from './store.ts';
 
 type AlertKind = NewAlert['kind'];
