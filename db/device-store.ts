@@ -276,7 +276,7 @@ export class PostgresDeviceStore implements DeviceStore {
         outbox as (insert into alert_outbox (alert_id, created_at) select id, created_at from ins)
         select id, (extract(epoch from created_at) * 1000)::float8 as "createdAt" from ins`,
           // After the hourly rows (statements run in order): the fleet summary's row per device.
-          live.length === 0 ? none : upsertLive(tx as unknown as Sql, live),
+          live.length === 0 ? none : upsertLive(tx as unknown as Sql, live, hours),
           touched.length === 0 ? none : readingsEndSilence(tx as unknown as Sql, touched),
         ].map(settle),
       );
@@ -386,23 +386,45 @@ async function applyConfig(tx: Sql, change: ConfigChange): Promise<void> {
   }
 }
 
+/** An hour's energy delta of this commit (the `hourly` statement's rows). */
+type HourDelta = { deviceId: string; hourStart: number; kwh: number };
+
 /**
- * Writes each device's `device_live` row: the open hour's and its local day's totals
- * read back from `hourly` (already updated in this transaction), so the row is exact
- * whatever mix of fresh and late readings the job held.
+ * Writes each device's `device_live` row, exact whatever mix of fresh and late
+ * readings the job held. A row that still describes the same open hour and day
+ * gets this commit's deltas of that hour and of that day's hours added (numeric,
+ * exact; every change to a device's `hourly` rows comes with its live row). Any
+ * other row (new device, a new hour or day, or `hours` null: recompute) is read
+ * back from `hourly`, already updated in this transaction. The first is two
+ * additions per device; the second two index reads per device, which only a
+ * change of hour pays.
  */
-function upsertLive(tx: Sql, live: DeviceLive[]) {
-  return tx`insert into device_live (device_id, max_hourly_kwh, last_ts, hour_start, hour_end, hour_kwh, day_start, day_end, day_kwh)
-    select x.d, x.m, to_timestamp(x.l / 1000.0), to_timestamp(x.hs / 1000.0), to_timestamp(x.he / 1000.0),
-      coalesce((select kwh from hourly where device_id = x.d and hour_start = to_timestamp(x.hs / 1000.0)), 0),
-      to_timestamp(x.ds / 1000.0), to_timestamp(x.de / 1000.0),
-      coalesce((select sum(kwh) from hourly where device_id = x.d
-        and hour_start >= to_timestamp(x.ds / 1000.0) and hour_start < to_timestamp(x.de / 1000.0)), 0)
-    from unnest(
-      ${live.map((l) => l.deviceId)}::uuid[], ${live.map((l) => l.maxHourlyKwh)}::float8[], ${live.map((l) => l.lastTs)}::float8[],
-      ${live.map((l) => l.hourStart)}::float8[], ${live.map((l) => l.hourEnd)}::float8[],
-      ${live.map((l) => l.dayStart)}::float8[], ${live.map((l) => l.dayEnd)}::float8[]
-    ) as x(d, m, l, hs, he, ds, de)
+function upsertLive(tx: Sql, live: DeviceLive[], hours: HourDelta[] | null) {
+  const deltas = hours ?? [];
+  return tx`with h as (
+      select * from unnest(${deltas.map((h) => h.deviceId)}::uuid[], ${deltas.map((h) => h.hourStart)}::float8[],
+        ${deltas.map((h) => String(h.kwh))}::numeric[]) as h(d, h, k)
+    ), x as (
+      select x.d, x.m, to_timestamp(x.l / 1000.0) as l, to_timestamp(x.hs / 1000.0) as hs, to_timestamp(x.he / 1000.0) as he,
+        to_timestamp(x.ds / 1000.0) as ds, to_timestamp(x.de / 1000.0) as de,
+        coalesce(sum(h.k) filter (where h.h = x.hs), 0) as hk,
+        coalesce(sum(h.k) filter (where h.h >= x.ds and h.h < x.de), 0) as dk
+      from unnest(
+        ${live.map((l) => l.deviceId)}::uuid[], ${live.map((l) => l.maxHourlyKwh)}::float8[], ${live.map((l) => l.lastTs)}::float8[],
+        ${live.map((l) => l.hourStart)}::float8[], ${live.map((l) => l.hourEnd)}::float8[],
+        ${live.map((l) => l.dayStart)}::float8[], ${live.map((l) => l.dayEnd)}::float8[]
+      ) as x(d, m, l, hs, he, ds, de) left join h on h.d = x.d
+      group by x.d, x.m, x.l, x.hs, x.he, x.ds, x.de
+    ), kept as (
+      update device_live v set max_hourly_kwh = x.m, last_ts = x.l, hour_kwh = v.hour_kwh + x.hk, day_kwh = v.day_kwh + x.dk
+      from x where ${hours !== null} and v.device_id = x.d and v.hour_start = x.hs and v.hour_end = x.he
+        and v.day_start = x.ds and v.day_end = x.de
+      returning v.device_id
+    )
+    insert into device_live (device_id, max_hourly_kwh, last_ts, hour_start, hour_end, hour_kwh, day_start, day_end, day_kwh)
+    select x.d, x.m, x.l, x.hs, x.he, coalesce((select kwh from hourly where device_id = x.d and hour_start = x.hs), 0),
+      x.ds, x.de, coalesce((select sum(kwh) from hourly where device_id = x.d and hour_start >= x.ds and hour_start < x.de), 0)
+    from x where x.d not in (select device_id from kept)
     on conflict (device_id) do update set max_hourly_kwh = excluded.max_hourly_kwh, last_ts = excluded.last_ts, hour_start = excluded.hour_start,
       hour_end = excluded.hour_end, hour_kwh = excluded.hour_kwh, day_start = excluded.day_start,
       day_end = excluded.day_end, day_kwh = excluded.day_kwh`;
@@ -416,17 +438,21 @@ async function reliveAfterRebucket(tx: Sql, deviceId: string, zone: string, limi
     from hourly where device_id = ${deviceId}`;
   if (!latest || latest.h === null || latest.l === null) return;
   const date = localDateOf(latest.h, zone);
-  await upsertLive(tx, [
-    {
-      deviceId,
-      maxHourlyKwh: limit,
-      lastTs: latest.l,
-      hourStart: latest.h,
-      hourEnd: hourEndOf(latest.h, zone),
-      dayStart: dayStart(date, zone),
-      dayEnd: nextDayStart(date, zone),
-    },
-  ]);
+  await upsertLive(
+    tx,
+    [
+      {
+        deviceId,
+        maxHourlyKwh: limit,
+        lastTs: latest.l,
+        hourStart: latest.h,
+        hourEnd: hourEndOf(latest.h, zone),
+        dayStart: dayStart(date, zone),
+        dayEnd: nextDayStart(date, zone),
+      },
+    ],
+    null,
+  );
 }
 
 async function rebucket(tx: Sql, deviceId: string, zone: string): Promise<void> {
