@@ -417,7 +417,8 @@ function upsertLive(tx: Sql, live: DeviceLive[], hours: HourDelta[] | null) {
       group by x.d, x.m, x.l, x.hs, x.he, x.ds, x.de
     ), kept as (
       update device_live v set max_hourly_kwh = x.m, last_ts = x.l, hour_kwh = v.hour_kwh + x.hk, day_kwh = v.day_kwh + x.dk
-      from x where ${hours !== null} and v.device_id = x.d and v.hour_start = x.hs and v.hour_end = x.he
+      from x where ${hours !== null} and v.device_id = any(${live.map((l) => l.deviceId)}::uuid[]) -- by its key, not a scan
+        and v.device_id = x.d and v.hour_start = x.hs and v.hour_end = x.he
         and v.day_start = x.ds and v.day_end = x.de
       returning v.device_id
     )
