@@ -13,6 +13,9 @@
 --
 -- Every foreign key of `readings` is dropped by what it references, so this
 -- holds whether `readings` is a plain or a partitioned table (migration 070).
+-- Runtime nodes of the previous release (rolling upgrade) stay safe without
+-- the lock: every reading they insert comes with its `hourly` row, whose
+-- foreign key refuses a deleted device or waits for a delete in progress.
 do $$
 declare
   fk text;
