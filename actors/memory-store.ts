@@ -32,6 +32,7 @@ import {
   type SilentAlert,
   type SilentDevice,
   type StoredReading,
+  UnknownDeviceError,
 } from './store.ts';
 
 type AlertKind = NewAlert['kind'];
@@ -55,14 +56,6 @@ interface DeviceRows {
 export interface MemoryDeviceStoreOptions {
   /** Clock for alerts' createdAt (default Date.now). */
   now?: () => number;
-}
-
-/** Thrown for rows of a device that does not exist (Postgres: a foreign key violation). */
-export class UnknownDeviceError extends Error {
-  constructor(deviceId: string) {
-    super(`device ${deviceId} does not exist`);
-    this.name = 'UnknownDeviceError';
-  }
 }
 
 export class MemoryDeviceStore implements DeviceStore {

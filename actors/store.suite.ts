@@ -20,6 +20,7 @@ import {
   type ShardBatch,
   type SilentAlert,
   type SilentDevice,
+  UnknownDeviceError,
 } from './store.ts';
 import { addHour, addReading, deviceConfig } from './testing.ts';
 
@@ -311,6 +312,16 @@ export function registerStoreSuite(name: string, open: () => Promise<StoreHarnes
         const late = addReading(emptyBatch(), kept.id, T0, 2);
         addReading(late, gone.id, T0 + MIN, 1);
         await expect(store.commit(shard, 1, late)).rejects.toThrow();
+        expect((await contents(kept.id)).readings).toEqual([]);
+      });
+
+      it('refuses a reading of a deleted device even in a batch without its hour row', async () => {
+        const [gone, kept] = [await device(), await device()];
+        const shard = await claim();
+        await harness.deleteDevice(gone.id);
+        const batch = addReading(emptyBatch(), kept.id, T0, 2);
+        batch.inserts.push({ deviceId: gone.id, ts: T0, value: 1, kwh: 1 });
+        await expect(store.commit(shard, 1, batch)).rejects.toBeInstanceOf(UnknownDeviceError);
         expect((await contents(kept.id)).readings).toEqual([]);
       });
     });

@@ -162,6 +162,18 @@ export class DuplicateReadingError extends Error {
   }
 }
 
+/**
+ * A row of the batch belongs to a device that no longer exists (deleted while
+ * the job was in flight). Nothing of the batch is stored; the retried job
+ * finds the device gone and drops its readings.
+ */
+export class UnknownDeviceError extends Error {
+  constructor(deviceId: string) {
+    super(`device ${deviceId} does not exist`);
+    this.name = 'UnknownDeviceError';
+  }
+}
+
 /** One job's effects, for stores that can commit several jobs in one transaction. */
 export interface CommitItem {
   shard: number;

@@ -91,13 +91,17 @@ async function waitVisible(sql: postgres.Sql, total: number, timeoutMs = 600_000
 /** Distributed (1 api + 1 runtime) or single-process (`ems start` over the same Postgres, no Redis). */
 export async function benchEms(mode: 'distributed' | 'single', o: IngestOptions): Promise<IngestResult> {
   const cluster: Cluster = await startCluster({ shards: 64 });
+  // BENCH_NODE_ARGS: flags for the ems processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const extra: Record<string, string> = process.env.BENCH_NODE_ARGS
+    ? { NODE_EXTRA_ARGS: process.env.BENCH_NODE_ARGS }
+    : {};
   try {
     let url: string;
     if (mode === 'distributed') {
-      await cluster.start('runtime');
-      url = (await cluster.start('api')).url;
+      await cluster.start('runtime', extra);
+      url = (await cluster.start('api', extra)).url;
     } else {
-      url = (await cluster.startStart()).url;
+      url = (await cluster.startStart(extra)).url;
     }
     const token = await adminToken(url);
     const ids = await createDevices(url, token, o.devices, 'Bench');
@@ -111,6 +115,11 @@ export async function benchEms(mode: 'distributed' | 'single', o: IngestOptions)
         : 'EMS single process (ems start on the same Postgres, no Redis)';
     return { ...rate(name, total, started), acceptedPerSecond: total / ((postedAt - started) / 1000) };
   } finally {
+    if (extra.NODE_EXTRA_ARGS) {
+      // A profile is written on a clean exit only: stop the processes gently first.
+      for (const n of cluster.nodes) n.signal('SIGTERM');
+      await Promise.all(cluster.nodes.map((n) => n.exited));
+    }
     await cluster.close();
   }
 }

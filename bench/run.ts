@@ -8,6 +8,7 @@ import { TEST_DATABASE_URL } from '../api/testing.ts';
 import { benchActorMemory } from './actor-memory.ts';
 import { benchAlertLatency } from './alert-latency.ts';
 import { benchApi } from './api.ts';
+import { benchCommitPath } from './commit-path.ts';
 import { benchFleet } from './fleet.ts';
 import { benchHistory } from './history.ts';
 import { benchCopy, benchEms, benchNaive, type IngestOptions, type IngestResult } from './ingest.ts';
@@ -87,6 +88,17 @@ if (want('ingest')) {
       `| ${r.name} | ${fmt(r.readings)} | ${r.seconds.toFixed(2)} | ${fmt(r.perSecond)} | ${(r.perSecond / naive).toFixed(2)} | ${(r.perSecond / ceiling).toFixed(2)} | ${r.acceptedPerSecond ? `${fmt(r.acceptedPerSecond)}/s` : '–'} |`,
     );
   }
+  say();
+  const c = await benchCommitPath(opts);
+  say(
+    "The runtime's commit path alone (`bench/commit-path.ts`: the shard processor and the Postgres store in one process,",
+  );
+  say(
+    `the same jobs, no HTTP, no Redis): ${fmt(c.perSecond)} readings/s, ${fmt(c.perTransaction)} readings per transaction; CPU time per`,
+  );
+  say(
+    `reading: Postgres backends ${c.postgresUs.toFixed(1)} µs, the process (actors, serialisation) ${c.nodeUs.toFixed(1)} µs.`,
+  );
   say();
 }
 

@@ -126,4 +126,69 @@ describe('the shard processor on Postgres and on the memory store', () => {
     expect(onPostgres.alerts.length).toBeGreaterThan(0);
     expect(inMemory).toEqual(onPostgres);
   });
+
+  /**
+   * A day of sensor.csv in time order, but every 7th reading 10 readings late, some
+   * sent twice, and the last reading before midnight in Asia/Kathmandu (+05:45) alone,
+   * three readings into the next day.
+   */
+  const BEFORE_MIDNIGHT = 121; // 23:55 in Kathmandu
+  function lateJobs(deviceId: string): ReadingTuple[][] {
+    const readings = sensorValues(145).map((v, i) => [deviceId, MIDNIGHT + i * 600_000, v] as ReadingTuple);
+    const order: ReadingTuple[] = [];
+    readings.forEach((r, i) => {
+      if (i % 7 !== 3 && i !== BEFORE_MIDNIGHT) order.push(r);
+      if (i >= 10 && (i - 10) % 7 === 3) order.push(readings[i - 10]!);
+      if (i % 11 === 0 && i > 1) order.push(readings[i - 2]!);
+    });
+    const jobs: ReadingTuple[][] = [];
+    for (let i = 0, n = 1; i < order.length; i += n, n = (n % 6) + 1) jobs.push(order.slice(i, i + n));
+    const after = jobs.findIndex((job) => job.includes(readings[BEFORE_MIDNIGHT + 3]!));
+    jobs.splice(after + 1, 0, [readings[BEFORE_MIDNIGHT]!]);
+    return jobs;
+  }
+
+  it.each(['interval', 'cumulative'] as const)(
+    'keeps the device_live row equal to its hourly rows after every job of a replay with late and repeated readings (%s)',
+    async (meterKind) => {
+      const config: DeviceConfig = {
+        id: randomUUID(),
+        name: 'meter',
+        ownerId: null,
+        maxHourlyKwh: 1e6,
+        meterKind,
+        timeZone: 'Asia/Kathmandu',
+      };
+      await insertDevice(db, config);
+      const store = new PostgresDeviceStore(db.sql);
+      const processor = new ShardProcessor({
+        shards: 1,
+        store,
+        events: { emit: () => {} },
+        now: () => MIDNIGHT + 25 * HOUR,
+      });
+      try {
+        const shard = meterKind === 'interval' ? 5 : 6; // shards of their own: the other tests fenced shard 0
+        const epoch = await store.fence(shard, 1);
+        const seen = new Set<string>();
+        for (const job of lateJobs(config.id)) {
+          await processor.processPayload(shard, { readings: job }, epoch);
+          const [row] = await db.sql<
+            { hourKwh: string; dayKwh: string; hourTotal: string; dayTotal: string; hour: Date; day: Date }[]
+          >`select l.hour_kwh::text as "hourKwh", l.day_kwh::text as "dayKwh", l.hour_start as hour, l.day_start as day,
+            coalesce((select kwh from hourly h where h.device_id = l.device_id and h.hour_start = l.hour_start), 0)::text as "hourTotal",
+            coalesce((select sum(kwh) from hourly h where h.device_id = l.device_id
+              and h.hour_start >= l.day_start and h.hour_start < l.day_end), 0)::text as "dayTotal"
+          from device_live l where l.device_id = ${config.id}`;
+          expect(row).toBeDefined();
+          expect(Number(row!.hourKwh)).toBe(Number(row!.hourTotal));
+          expect(Number(row!.dayKwh)).toBe(Number(row!.dayTotal));
+          seen.add(`${row!.day.getTime()}|${row!.hour.getTime()}`);
+        }
+        expect(seen.size).toBeGreaterThan(20); // the open hour (and the day) moved along the replay
+      } finally {
+        await processor.close();
+      }
+    },
+  );
 });

@@ -24,6 +24,7 @@ import {
   type SilentAlert,
   type SilentDevice,
   type StoredReading,
+  UnknownDeviceError,
 } from '../actors/store.ts';
 import { dayStart, hourEndOf, hourStartOf, localDateOf, nextDayStart } from '../core/time.ts';
 import type { Sql } from './connect.ts';
@@ -218,28 +219,42 @@ export class PostgresDeviceStore implements DeviceStore {
       // holds the shards' row locks; if it finds a newer epoch, everything rolls back.
       const none = Promise.resolve([] as unknown[]);
       const touched = [...new Set(ins.map((r) => r.deviceId))];
-      const [fenced, inserted, , , alerts, , ,] = await Promise.all([
-        tx`update shard_fences f set jobs = f.jobs + 1, updated_at = now()
+      // Each statement's outcome, error or rows: a failed statement fails the ones after it
+      // ("transaction is aborted"), and the first cause decides what the caller is told.
+      const settle = (q: Promise<unknown>) =>
+        q.then(
+          (rows) => rows as unknown[],
+          (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+        );
+      const results = await Promise.all(
+        [
+          tx`update shard_fences f set jobs = f.jobs + 1, updated_at = now()
           from unnest(${items.map((i) => i.shard)}::int[], ${items.map((i) => i.epoch)}::bigint[]) as x(s, e)
           where f.shard = x.s and f.epoch = x.e returning f.shard, f.epoch`,
-        ins.length === 0
-          ? none
-          : tx`insert into readings (device_id, ts, value, kwh, cost)
+          // What the foreign key did per reading, once per device (migration 075): the devices
+          // stay locked until COMMIT, so a delete waits for it and then removes the readings.
+          touched.length === 0
+            ? none
+            : tx<{ id: string }[]>`select id from devices where id = any(${touched}::uuid[]) for key share`,
+          // A plain insert: a reading already stored (or twice in the batch) violates the
+          // (device_id, ts) key and aborts the transaction, so nothing counts twice.
+          ins.length === 0
+            ? none
+            : tx`insert into readings (device_id, ts, value, kwh, cost)
           select d, to_timestamp(t / 1000.0), v, k, k * p from unnest(
             ${ins.map((r) => r.deviceId)}::uuid[], ${ins.map((r) => r.ts)}::float8[],
             ${ins.map((r) => r.value)}::float8[], ${ins.map((r) => String(r.kwh))}::numeric[],
             ${ins.map((r) => price(r.price))}::numeric[]
-          ) as x(d, t, v, k, p)
-          on conflict (device_id, ts) do nothing returning 1`,
-        up.length === 0
-          ? none
-          : tx`update readings r set kwh = x.k, cost = x.k * x.p from unnest(
+          ) as x(d, t, v, k, p)`,
+          up.length === 0
+            ? none
+            : tx`update readings r set kwh = x.k, cost = x.k * x.p from unnest(
             ${up.map((r) => r.deviceId)}::uuid[], ${up.map((r) => r.ts)}::float8[], ${up.map((r) => String(r.kwh))}::numeric[],
             ${up.map((r) => price(r.price))}::numeric[]
           ) as x(d, t, k, p) where r.device_id = x.d and r.ts = to_timestamp(x.t / 1000.0)`,
-        hours.length === 0
-          ? none
-          : tx`insert into hourly (device_id, hour_start, kwh, readings, cost)
+          hours.length === 0
+            ? none
+            : tx`insert into hourly (device_id, hour_start, kwh, readings, cost)
           select d, to_timestamp(h / 1000.0), k, n, k * p from unnest(
             ${hours.map((h) => h.deviceId)}::uuid[], ${hours.map((h) => h.hourStart)}::float8[],
             ${hours.map((h) => String(h.kwh))}::numeric[], ${hours.map((h) => h.readings)}::int[],
@@ -248,9 +263,9 @@ export class PostgresDeviceStore implements DeviceStore {
           on conflict (device_id, hour_start) do update
             set kwh = hourly.kwh + excluded.kwh, readings = hourly.readings + excluded.readings,
               cost = case when excluded.cost is null then hourly.cost else coalesce(hourly.cost, 0) + excluded.cost end`,
-        al.length === 0
-          ? none
-          : tx<{ id: string }[]>`with ins as (
+          al.length === 0
+            ? none
+            : tx<{ id: string }[]>`with ins as (
         insert into alerts (id, device_id, kind, hour_start, kwh, max_hourly_kwh, late)
         select * from unnest(
           ${al.map((a) => a.id)}::uuid[], ${al.map((a) => a.deviceId)}::uuid[], ${al.map((a) => a.kind)}::text[],
@@ -260,18 +275,28 @@ export class PostgresDeviceStore implements DeviceStore {
         returning id, created_at),
         outbox as (insert into alert_outbox (alert_id, created_at) select id, created_at from ins)
         select id, (extract(epoch from created_at) * 1000)::float8 as "createdAt" from ins`,
-        // After the hourly rows (statements run in order): the fleet summary's row per device.
-        live.length === 0 ? none : upsertLive(tx as unknown as Sql, live),
-        touched.length === 0 ? none : readingsEndSilence(tx as unknown as Sql, touched),
-      ]);
+          // After the hourly rows (statements run in order): the fleet summary's row per device.
+          live.length === 0 ? none : upsertLive(tx as unknown as Sql, live, hours),
+          touched.length === 0 ? none : readingsEndSilence(tx as unknown as Sql, touched),
+        ].map(settle),
+      );
       // Every item's own (shard, epoch) must hold the fence: two items of one shard with
       // different epochs cannot both pass on the strength of one matching row.
+      const [fenced, present, inserted, , , alerts] = results;
+      if (fenced instanceof Error) throw fenced;
       const ok = new Set(
-        (fenced as unknown as Array<{ shard: number; epoch: number }>).map((r) => `${r.shard}|${r.epoch}`),
+        (fenced as Array<{ shard: number; epoch: number }>).map((r) => `${r.shard}|${r.epoch}`),
       );
       const lost = items.find((i) => !ok.has(`${i.shard}|${i.epoch}`));
       if (lost) throw new FencedError(lost.shard, lost.epoch);
-      if (inserted.length !== ins.length) throw new DuplicateReadingError();
+      if (present instanceof Error) throw present;
+      if (present!.length !== touched.length) {
+        const found = new Set((present as Array<{ id: string }>).map((r) => r.id));
+        throw new UnknownDeviceError(touched.find((id) => !found.has(id))!);
+      }
+      if (isUniqueViolation(inserted)) throw new DuplicateReadingError();
+      const failed = results.find((r) => r instanceof Error);
+      if (failed) throw failed;
       return new Map((alerts as Array<{ id: string; createdAt: number }>).map((r) => [r.id, r.createdAt]));
     });
     const stored = created as Map<string, number>;
@@ -280,6 +305,10 @@ export class PostgresDeviceStore implements DeviceStore {
     );
   }
 }
+
+/** A unique violation: for the readings insert, a (device, ts) already stored or twice in the batch. */
+const isUniqueViolation = (result: unknown) =>
+  result instanceof Error && (result as Error & { code?: string }).code === '23505';
 
 /** The silence limit in force: the applied configuration's when it has one, else the row's. */
 const SILENT_AFTER_SQL = `(case when d.applied_config ? 'silentAfterMinutes'
@@ -357,23 +386,46 @@ async function applyConfig(tx: Sql, change: ConfigChange): Promise<void> {
   }
 }
 
+/** An hour's energy delta of this commit (the `hourly` statement's rows). */
+type HourDelta = { deviceId: string; hourStart: number; kwh: number };
+
 /**
- * Writes each device's `device_live` row: the open hour's and its local day's totals
- * read back from `hourly` (already updated in this transaction), so the row is exact
- * whatever mix of fresh and late readings the job held.
+ * Writes each device's `device_live` row, exact whatever mix of fresh and late
+ * readings the job held. A row that still describes the same open hour and day
+ * gets this commit's deltas of that hour and of that day's hours added (numeric,
+ * exact; every change to a device's `hourly` rows comes with its live row). Any
+ * other row (new device, a new hour or day, or `hours` null: recompute) is read
+ * back from `hourly`, already updated in this transaction. The first is two
+ * additions per device; the second two index reads per device, which only a
+ * change of hour pays.
  */
-function upsertLive(tx: Sql, live: DeviceLive[]) {
-  return tx`insert into device_live (device_id, max_hourly_kwh, last_ts, hour_start, hour_end, hour_kwh, day_start, day_end, day_kwh)
-    select x.d, x.m, to_timestamp(x.l / 1000.0), to_timestamp(x.hs / 1000.0), to_timestamp(x.he / 1000.0),
-      coalesce((select kwh from hourly where device_id = x.d and hour_start = to_timestamp(x.hs / 1000.0)), 0),
-      to_timestamp(x.ds / 1000.0), to_timestamp(x.de / 1000.0),
-      coalesce((select sum(kwh) from hourly where device_id = x.d
-        and hour_start >= to_timestamp(x.ds / 1000.0) and hour_start < to_timestamp(x.de / 1000.0)), 0)
-    from unnest(
-      ${live.map((l) => l.deviceId)}::uuid[], ${live.map((l) => l.maxHourlyKwh)}::float8[], ${live.map((l) => l.lastTs)}::float8[],
-      ${live.map((l) => l.hourStart)}::float8[], ${live.map((l) => l.hourEnd)}::float8[],
-      ${live.map((l) => l.dayStart)}::float8[], ${live.map((l) => l.dayEnd)}::float8[]
-    ) as x(d, m, l, hs, he, ds, de)
+function upsertLive(tx: Sql, live: DeviceLive[], hours: HourDelta[] | null) {
+  const deltas = hours ?? [];
+  return tx`with h as (
+      select * from unnest(${deltas.map((h) => h.deviceId)}::uuid[], ${deltas.map((h) => h.hourStart)}::float8[],
+        ${deltas.map((h) => String(h.kwh))}::numeric[]) as h(d, h, k)
+    ), x as (
+      select x.d, x.m, to_timestamp(x.l / 1000.0) as l, to_timestamp(x.hs / 1000.0) as hs, to_timestamp(x.he / 1000.0) as he,
+        to_timestamp(x.ds / 1000.0) as ds, to_timestamp(x.de / 1000.0) as de,
+        coalesce(sum(h.k) filter (where h.h = x.hs), 0) as hk,
+        coalesce(sum(h.k) filter (where h.h >= x.ds and h.h < x.de), 0) as dk
+      from unnest(
+        ${live.map((l) => l.deviceId)}::uuid[], ${live.map((l) => l.maxHourlyKwh)}::float8[], ${live.map((l) => l.lastTs)}::float8[],
+        ${live.map((l) => l.hourStart)}::float8[], ${live.map((l) => l.hourEnd)}::float8[],
+        ${live.map((l) => l.dayStart)}::float8[], ${live.map((l) => l.dayEnd)}::float8[]
+      ) as x(d, m, l, hs, he, ds, de) left join h on h.d = x.d
+      group by x.d, x.m, x.l, x.hs, x.he, x.ds, x.de
+    ), kept as (
+      update device_live v set max_hourly_kwh = x.m, last_ts = x.l, hour_kwh = v.hour_kwh + x.hk, day_kwh = v.day_kwh + x.dk
+      from x where ${hours !== null} and v.device_id = any(${live.map((l) => l.deviceId)}::uuid[]) -- by its key, not a scan
+        and v.device_id = x.d and v.hour_start = x.hs and v.hour_end = x.he
+        and v.day_start = x.ds and v.day_end = x.de
+      returning v.device_id
+    )
+    insert into device_live (device_id, max_hourly_kwh, last_ts, hour_start, hour_end, hour_kwh, day_start, day_end, day_kwh)
+    select x.d, x.m, x.l, x.hs, x.he, coalesce((select kwh from hourly where device_id = x.d and hour_start = x.hs), 0),
+      x.ds, x.de, coalesce((select sum(kwh) from hourly where device_id = x.d and hour_start >= x.ds and hour_start < x.de), 0)
+    from x where x.d not in (select device_id from kept)
     on conflict (device_id) do update set max_hourly_kwh = excluded.max_hourly_kwh, last_ts = excluded.last_ts, hour_start = excluded.hour_start,
       hour_end = excluded.hour_end, hour_kwh = excluded.hour_kwh, day_start = excluded.day_start,
       day_end = excluded.day_end, day_kwh = excluded.day_kwh`;
@@ -387,17 +439,21 @@ async function reliveAfterRebucket(tx: Sql, deviceId: string, zone: string, limi
     from hourly where device_id = ${deviceId}`;
   if (!latest || latest.h === null || latest.l === null) return;
   const date = localDateOf(latest.h, zone);
-  await upsertLive(tx, [
-    {
-      deviceId,
-      maxHourlyKwh: limit,
-      lastTs: latest.l,
-      hourStart: latest.h,
-      hourEnd: hourEndOf(latest.h, zone),
-      dayStart: dayStart(date, zone),
-      dayEnd: nextDayStart(date, zone),
-    },
-  ]);
+  await upsertLive(
+    tx,
+    [
+      {
+        deviceId,
+        maxHourlyKwh: limit,
+        lastTs: latest.l,
+        hourStart: latest.h,
+        hourEnd: hourEndOf(latest.h, zone),
+        dayStart: dayStart(date, zone),
+        dayEnd: nextDayStart(date, zone),
+      },
+    ],
+    null,
+  );
 }
 
 /**
