@@ -1,0 +1,170 @@
+/**
+ * "Access changed" between api nodes: a session ended, a token was revoked, a
+ * user was demoted, edited or deleted, a device (and so its ingest tokens) is
+ * gone. Every api node drops the principals it cached for them
+ * (principal-cache.ts), so invariant 9 holds with the cache in place: the next
+ * request on any node reads the database again. Announced after COMMIT (a
+ * node that re-read before it would cache the old rows again).
+ *
+ * In process for a single process; over Redis pub/sub (`<prefix>:access:changed`)
+ * when Redis is configured. Listeners also hear whether changes can currently
+ * reach them: while the Redis subscription is down, a node cannot know what it
+ * missed, so its cache stays off until the subscription is back.
+ */
+import type { Redis } from 'ioredis';
+import type { AppDeps } from '../context.ts';
+import { withDeadline } from '../errors.ts';
+
+/** What changed, by id. A principal matching any id is dropped. */
+export interface AccessChange {
+  /** Every credential of these users (role change, profile edit, password, deletion, sign out everywhere). */
+  users?: string[];
+  /** These login sessions (sign out). */
+  sessions?: string[];
+  /** These personal access tokens or device ingest tokens (revoked). */
+  tokens?: string[];
+  /** The ingest tokens of these devices (device deleted). */
+  devices?: string[];
+  /** Anything may have changed (an unreadable message): drop every principal. */
+  all?: boolean;
+}
+
+export interface AccessChangeListener {
+  change(change: AccessChange): void;
+  /** Whether changes made on other nodes reach this one; called at once on subscribe, then on every flip. */
+  delivering?(up: boolean): void;
+}
+
+export interface AccessChanges {
+  /** Tells every api node (this one first, before the promise settles). */
+  publish(change: AccessChange): Promise<void>;
+  /** Returns the function that unsubscribes. */
+  subscribe(listener: AccessChangeListener): () => void;
+  close?(): Promise<void>;
+}
+
+/** One process: listeners are called at once and always delivering. */
+export class LocalAccessChanges implements AccessChanges {
+  readonly #listeners = new Set<AccessChangeListener>();
+  #up: boolean;
+
+  constructor(up = true) {
+    this.#up = up;
+  }
+
+  async publish(change: AccessChange): Promise<void> {
+    for (const listener of this.#listeners) listener.change(change);
+  }
+
+  subscribe(listener: AccessChangeListener): () => void {
+    this.#listeners.add(listener);
+    listener.delivering?.(this.#up);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Tells listeners whether changes reach them (the Redis subscription's state). */
+  setDelivering(up: boolean): void {
+    if (up === this.#up) return;
+    this.#up = up;
+    for (const listener of this.#listeners) listener.delivering?.(up);
+  }
+}
+
+/** Shared by apps built without an explicit bus (single process, tests). */
+export const processAccessChanges = new LocalAccessChanges();
+
+/** A message off the wire; anything unreadable counts as "everything changed" rather than a guess. */
+function parseChange(message: string): AccessChange {
+  try {
+    const value = JSON.parse(message) as Record<string, unknown>;
+    const ids = (k: string) => {
+      const v = value[k];
+      if (v === undefined) return [];
+      if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new Error(k);
+      return v as string[];
+    };
+    return { users: ids('users'), sessions: ids('sessions'), tokens: ids('tokens'), devices: ids('devices') };
+  } catch {
+    return { all: true };
+  }
+}
+
+/**
+ * Redis pub/sub on `channel`. Publishing uses the given connection; subscribing
+ * needs a connection of its own. The subscription is "delivering" from its
+ * SUBSCRIBE reply until that connection closes, and again after the
+ * re-subscription that follows a reconnect.
+ */
+export class RedisAccessChanges implements AccessChanges {
+  readonly #redis: Redis;
+  readonly #sub: Redis;
+  readonly #channel: string;
+  readonly #local = new LocalAccessChanges(false);
+  readonly #onError: (error: unknown) => void;
+  #ready: Promise<void>;
+
+  constructor(redis: Redis, channel: string, onError: (error: unknown) => void = () => {}) {
+    this.#redis = redis;
+    this.#channel = channel;
+    this.#onError = onError;
+    this.#sub = redis.duplicate({ connectionName: `${channel}-sub` });
+    this.#sub.on('error', onError);
+    this.#sub.on('message', (ch: string, message: string) => {
+      if (ch !== this.#channel) return;
+      void this.#local.publish(parseChange(message));
+    });
+    let closedOnce = false;
+    this.#sub.on('close', () => {
+      closedOnce = true;
+      this.#local.setDelivering(false);
+    });
+    this.#sub.on('ready', () => {
+      if (closedOnce) this.#ready = this.#subscribe();
+    });
+    this.#ready = this.#subscribe();
+  }
+
+  #subscribe(): Promise<void> {
+    return this.#sub
+      .subscribe(this.#channel)
+      .then(() => this.#local.setDelivering(this.#sub.status === 'ready'), this.#onError);
+  }
+
+  /** Resolves once the (latest) subscription is in place. */
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  async publish(change: AccessChange): Promise<void> {
+    // Also locally at once: this node must not wait for the round trip.
+    await this.#local.publish(change);
+    await this.#redis.publish(this.#channel, JSON.stringify(change));
+  }
+
+  subscribe(listener: AccessChangeListener): () => void {
+    return this.#local.subscribe(listener);
+  }
+
+  async close(): Promise<void> {
+    await this.#sub.quit().catch(() => this.#sub.disconnect());
+  }
+}
+
+/**
+ * Announces a change after its COMMIT, on `deps.accessChanges` (or this
+ * process's bus). Bounded: when Redis is away the change has still been
+ * applied here, and other nodes have suspended their caches (their
+ * subscription is down too) or bound it by the cache's TTL; the request that
+ * made the change is not failed for it.
+ */
+export async function announceAccessChange(
+  deps: Pick<AppDeps, 'accessChanges' | 'log'>,
+  change: AccessChange,
+): Promise<void> {
+  const bus = deps.accessChanges ?? processAccessChanges;
+  try {
+    await withDeadline(bus.publish(change), 2000, 'redis (access change)');
+  } catch (err) {
+    deps.log.warn({ err }, 'access change not announced to other api nodes; their caches expire it');
+  }
+}
