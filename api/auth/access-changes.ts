@@ -11,6 +11,7 @@
  * reach them: while the Redis subscription is down, a node cannot know what it
  * missed, so its cache stays off until the subscription is back.
  */
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { AppDeps } from '../context.ts';
 import { withDeadline } from '../errors.ts';
@@ -74,7 +75,7 @@ export class LocalAccessChanges implements AccessChanges {
 export const processAccessChanges = new LocalAccessChanges();
 
 /** A message off the wire; anything unreadable counts as "everything changed" rather than a guess. */
-function parseChange(message: string): AccessChange {
+function parseMessage(message: string): { id?: string; change: AccessChange } {
   try {
     const value = JSON.parse(message) as Record<string, unknown>;
     const ids = (k: string) => {
@@ -83,36 +84,56 @@ function parseChange(message: string): AccessChange {
       if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new Error(k);
       return v as string[];
     };
-    return { users: ids('users'), sessions: ids('sessions'), tokens: ids('tokens'), devices: ids('devices') };
+    const change = {
+      users: ids('users'),
+      sessions: ids('sessions'),
+      tokens: ids('tokens'),
+      devices: ids('devices'),
+      all: value.all === true,
+    };
+    return { id: typeof value.id === 'string' ? value.id : undefined, change };
   } catch {
-    return { all: true };
+    return { change: { all: true } };
   }
 }
 
 /**
- * Redis pub/sub on `channel`. Publishing uses the given connection; subscribing
- * needs a connection of its own. The subscription is "delivering" from its
- * SUBSCRIBE reply until that connection closes, and again after the
- * re-subscription that follows a reconnect.
+ * Redis pub/sub on `channel`, acknowledged. `publish` resolves once every node
+ * that received the message (PUBLISH's count, this node included) has dropped
+ * what it names and said so on `<channel>:ack`, or after `ackTimeoutMs`: so
+ * when the api answers the request that made the change, the other nodes
+ * already refuse the credential — a client cannot race the message to them.
+ * The subscription is "delivering" from its SUBSCRIBE reply until that
+ * connection closes, and again after the re-subscription that follows a
+ * reconnect. Subscribing needs a connection of its own; acks and publishes
+ * use the given one.
  */
 export class RedisAccessChanges implements AccessChanges {
   readonly #redis: Redis;
   readonly #sub: Redis;
   readonly #channel: string;
+  readonly #ackChannel: string;
   readonly #local = new LocalAccessChanges(false);
   readonly #onError: (error: unknown) => void;
+  readonly #ackTimeoutMs: number;
+  /** Announcements of this node awaiting acks: id → acks so far, and the wake-up. */
+  readonly #pending = new Map<string, { acks: number; wake: () => void }>();
   #ready: Promise<void>;
 
-  constructor(redis: Redis, channel: string, onError: (error: unknown) => void = () => {}) {
+  constructor(
+    redis: Redis,
+    channel: string,
+    onError: (error: unknown) => void = () => {},
+    opts: { ackTimeoutMs?: number } = {},
+  ) {
     this.#redis = redis;
     this.#channel = channel;
+    this.#ackChannel = `${channel}:ack`;
     this.#onError = onError;
+    this.#ackTimeoutMs = opts.ackTimeoutMs ?? 1000;
     this.#sub = redis.duplicate({ connectionName: `${channel}-sub` });
     this.#sub.on('error', onError);
-    this.#sub.on('message', (ch: string, message: string) => {
-      if (ch !== this.#channel) return;
-      void this.#local.publish(parseChange(message));
-    });
+    this.#sub.on('message', (ch: string, message: string) => this.#onMessage(ch, message));
     let closedOnce = false;
     this.#sub.on('close', () => {
       closedOnce = true;
@@ -126,8 +147,23 @@ export class RedisAccessChanges implements AccessChanges {
 
   #subscribe(): Promise<void> {
     return this.#sub
-      .subscribe(this.#channel)
+      .subscribe(this.#channel, this.#ackChannel)
       .then(() => this.#local.setDelivering(this.#sub.status === 'ready'), this.#onError);
+  }
+
+  #onMessage(ch: string, message: string): void {
+    if (ch === this.#ackChannel) {
+      const waiting = this.#pending.get(message);
+      if (waiting) {
+        waiting.acks++;
+        waiting.wake();
+      }
+      return;
+    }
+    if (ch !== this.#channel) return;
+    const { id, change } = parseMessage(message);
+    void this.#local.publish(change);
+    if (id) this.#redis.publish(this.#ackChannel, id).catch(this.#onError);
   }
 
   /** Resolves once the (latest) subscription is in place. */
@@ -138,7 +174,22 @@ export class RedisAccessChanges implements AccessChanges {
   async publish(change: AccessChange): Promise<void> {
     // Also locally at once: this node must not wait for the round trip.
     await this.#local.publish(change);
-    await this.#redis.publish(this.#channel, JSON.stringify(change));
+    const id = randomUUID();
+    let wake = () => {};
+    const waiting = { acks: 0, wake: () => wake() };
+    this.#pending.set(id, waiting);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const receivers = await this.#redis.publish(this.#channel, JSON.stringify({ id, ...change }));
+      await new Promise<void>((resolve) => {
+        wake = () => waiting.acks >= receivers && resolve();
+        timer = setTimeout(resolve, this.#ackTimeoutMs);
+        wake();
+      });
+    } finally {
+      clearTimeout(timer);
+      this.#pending.delete(id);
+    }
   }
 
   subscribe(listener: AccessChangeListener): () => void {

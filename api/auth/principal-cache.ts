@@ -85,7 +85,10 @@ export class PrincipalCache {
 
   /** Drops every entry the change touches (rare: a scan is cheaper than keeping indexes in step). */
   invalidate(change: AccessChange): void {
-    if (change.all) return this.clear();
+    if (change.all) {
+      this.clear();
+      return;
+    }
     this.#generation++;
     const users = new Set(change.users);
     const sessions = new Set(change.sessions);

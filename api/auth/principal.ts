@@ -10,7 +10,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppDeps, AppEnv, Principal } from '../context.ts';
 import { ApiError } from '../errors.ts';
-import { processDeviceInvalidations } from '../readings/device-invalidations.ts';
 import { findActiveDeviceToken, findActivePat, touchDeviceTokenUse } from '../tokens/repo.ts';
 import { findUser, findUserInSession, type UserRow } from '../users/repo.ts';
 import { type AccessChanges, processAccessChanges } from './access-changes.ts';
@@ -79,7 +78,7 @@ export function bearerOf(header: string | undefined): string | undefined {
  * of what it touched. Returns the resolver and the function that unsubscribes.
  */
 export function cachedResolver(
-  deps: Pick<AppDeps, 'sql' | 'jwt' | 'deviceInvalidations'> & { accessChanges?: AccessChanges | undefined },
+  deps: Pick<AppDeps, 'sql' | 'jwt'> & { accessChanges?: AccessChanges | undefined },
   options: PrincipalCacheOptions = {},
 ): { resolve(token: string): Promise<Principal | null>; cache: PrincipalCache; close(): void } {
   const cache = new PrincipalCache(options);
@@ -87,10 +86,6 @@ export function cachedResolver(
     change: (change) => cache.invalidate(change),
     delivering: (up) => (up ? cache.resume() : cache.suspend()),
   });
-  // A deleted device takes its ingest tokens with it (cascade).
-  const stopDevices = (deps.deviceInvalidations ?? processDeviceInvalidations).subscribe((id) =>
-    cache.invalidate({ devices: [id] }),
-  );
   return {
     cache,
     async resolve(token) {
@@ -107,7 +102,6 @@ export function cachedResolver(
     },
     close() {
       stopChanges();
-      stopDevices();
     },
   };
 }
