@@ -44,6 +44,12 @@ export interface DeviceListQuery {
   q?: string | undefined;
 }
 
+/**
+ * A page of devices by name and the total that match, in one statement (one
+ * round trip, one pooled connection): the count and the page are planned apart
+ * (an index-only count, a top-N page) and joined, so an empty page still
+ * carries the total.
+ */
 export async function listDevices(
   sql: Sql,
   q: DeviceListQuery,
@@ -52,12 +58,20 @@ export async function listDevices(
   const where = sql`where (${q.ownerId ?? null}::uuid is null or owner_id = ${q.ownerId ?? null})
     and (not ${q.unassigned ?? false} or owner_id is null)
     and (${pattern}::text is null or name ilike ${pattern} or address ilike ${pattern})`;
-  const [items, count] = await Promise.all([
-    sql<DeviceRow[]>`select ${sql.unsafe(DEVICE_COLUMNS)} from devices ${where}
-      order by name, id limit ${q.limit} offset ${q.offset}`,
-    sql<{ n: number }[]>`select count(*)::int as n from devices ${where}`,
-  ]);
-  return { items, total: count[0]?.n ?? 0 };
+  const rows = await sql<(DeviceRow & { total: number })[]>`select p.*, c.total
+    from (select count(*)::int as total from devices ${where}) c
+    left join lateral (select ${sql.unsafe(DEVICE_COLUMNS)} from devices ${where}
+      order by name, id limit ${q.limit} offset ${q.offset}) p on true`;
+  return pageOf(rows);
+}
+
+/** Splits the rows of a `count … left join lateral page` statement into items and total. */
+export function pageOf<T extends { id: string | null }>(
+  rows: Array<T & { total: number }>,
+): { items: T[]; total: number } {
+  const items: T[] = [];
+  for (const { total: _, ...row } of rows) if (row.id !== null) items.push(row as unknown as T);
+  return { items, total: rows[0]?.total ?? 0 };
 }
 
 /** Which of `ids` exist; used to refuse readings for unknown devices. */
