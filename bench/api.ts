@@ -11,7 +11,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,9 @@ export interface ReadThroughput {
   target: string;
   healthzPerSecond: number;
   devicesPerSecond: number;
+  /** CPU time of the measured process per request (user + system): robust to a busy machine. */
+  healthzCpuUs: number;
+  devicesCpuUs: number;
   devicesLatencyP50Ms: number;
   devicesLatencyP99Ms: number;
 }
@@ -78,15 +81,28 @@ async function stop(proc: ChildProcess) {
   await new Promise((r) => proc.once('exit', r));
 }
 
-async function cannon(url: string, headers: Record<string, string> = {}) {
+/** CPU time (µs, user + system) the process has used so far; NaN where /proc is missing. */
+function cpuUsOf(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime (fields 14 and 15 of stat) in clock ticks of 10 ms (USER_HZ = 100).
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function cannon(pid: number | undefined, url: string, headers: Record<string, string> = {}) {
+  const before = cpuUsOf(pid);
   const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
+  const cpuUs = (cpuUsOf(pid) - before) / result.requests.total;
   if (result.non2xx > 0 || result.errors > 0)
     throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-  return result;
+  return { result, cpuUs };
 }
 
 /** Signs in, creates 20 devices, then measures /healthz and GET /api/devices on the running process. */
-async function measureReads(target: string, port: number): Promise<ReadThroughput> {
+async function measureReads(target: string, port: number, pid: number | undefined): Promise<ReadThroughput> {
   const base = `http://127.0.0.1:${port}`;
   const login = await fetch(`${base}/api/auth/login`, {
     method: 'POST',
@@ -102,14 +118,16 @@ async function measureReads(target: string, port: number): Promise<ReadThroughpu
     });
     if (res.status !== 201) throw new Error(`creating a device: ${res.status}`);
   }
-  const healthz = await cannon(`${base}/healthz`);
-  const devices = await cannon(`${base}/api/devices`, { authorization: `Bearer ${token}` });
+  const healthz = await cannon(pid, `${base}/healthz`);
+  const devices = await cannon(pid, `${base}/api/devices`, { authorization: `Bearer ${token}` });
   return {
     target,
-    healthzPerSecond: healthz.requests.average,
-    devicesPerSecond: devices.requests.average,
-    devicesLatencyP50Ms: devices.latency.p50,
-    devicesLatencyP99Ms: devices.latency.p99,
+    healthzPerSecond: healthz.result.requests.average,
+    devicesPerSecond: devices.result.requests.average,
+    healthzCpuUs: healthz.cpuUs,
+    devicesCpuUs: devices.cpuUs,
+    devicesLatencyP50Ms: devices.result.latency.p50,
+    devicesLatencyP99Ms: devices.result.latency.p99,
   };
 }
 
@@ -138,7 +156,7 @@ export async function benchApi(port = 18_555): Promise<ApiBenchResult> {
     const warm = await startEms('start', { EMS_DATA_DIR: dataDir }, port);
     warmStartMs = warm.ms;
     try {
-      reads.push(await measureReads('ems start, embedded (PGlite, 1 connection)', port));
+      reads.push(await measureReads('ems start, embedded (PGlite, 1 connection)', port, warm.proc.pid));
     } finally {
       await stop(warm.proc);
     }
@@ -154,7 +172,7 @@ export async function benchApi(port = 18_555): Promise<ApiBenchResult> {
       port,
     );
     try {
-      reads.push(await measureReads('ems start, PostgreSQL (pool 20)', port));
+      reads.push(await measureReads('ems start, PostgreSQL (pool 20)', port, proc.pid));
     } finally {
       await stop(proc);
       rmSync(scratch, { recursive: true, force: true });
@@ -168,7 +186,7 @@ export async function benchApi(port = 18_555): Promise<ApiBenchResult> {
       port,
     );
     try {
-      reads.push(await measureReads('ems api, PostgreSQL (pool 20) + Redis', port));
+      reads.push(await measureReads('ems api, PostgreSQL (pool 20) + Redis', port, proc.pid));
     } finally {
       await stop(proc);
       const redis = new Redis(TEST_REDIS_URL);

@@ -1,6 +1,7 @@
 /** Devices in Postgres, and the mapping from rows to the API's `device`. */
 
 import type { Sql } from '../../db/connect.ts';
+import { pageOf } from '../../db/page.ts';
 import type { Runner } from '../audit/repo.ts';
 import type { Device, Tariff } from '../contract.ts';
 import { notFound } from '../errors.ts';
@@ -44,12 +45,7 @@ export interface DeviceListQuery {
   q?: string | undefined;
 }
 
-/**
- * A page of devices by name and the total that match, in one statement (one
- * round trip, one pooled connection): the count and the page are planned apart
- * (an index-only count, a top-N page) and joined, so an empty page still
- * carries the total.
- */
+/** A page of devices by name and the total that match, in one statement (db/page.ts). */
 export async function listDevices(
   sql: Sql,
   q: DeviceListQuery,
@@ -63,15 +59,6 @@ export async function listDevices(
     left join lateral (select ${sql.unsafe(DEVICE_COLUMNS)} from devices ${where}
       order by name, id limit ${q.limit} offset ${q.offset}) p on true`;
   return pageOf(rows);
-}
-
-/** Splits the rows of a `count … left join lateral page` statement into items and total. */
-export function pageOf<T extends { id: string | null }>(
-  rows: Array<T & { total: number }>,
-): { items: T[]; total: number } {
-  const items: T[] = [];
-  for (const { total: _, ...row } of rows) if (row.id !== null) items.push(row as unknown as T);
-  return { items, total: rows[0]?.total ?? 0 };
 }
 
 /** Which of `ids` exist; used to refuse readings for unknown devices. */

@@ -4,9 +4,10 @@
  */
 
 import type { Sql } from '../../db/connect.ts';
+import { pageOf } from '../../db/page.ts';
 import type { Runner } from '../audit/repo.ts';
 import type { User } from '../contract.ts';
-import { DEVICE_COLUMNS, type DeviceRow, pageOf } from '../devices/repo.ts';
+import { DEVICE_COLUMNS, type DeviceRow } from '../devices/repo.ts';
 
 export interface UserRow {
   id: string;
@@ -72,7 +73,7 @@ export async function listUsers(sql: Sql, q: UserListQuery): Promise<{ items: Us
   const pattern = q.q ? `%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
   const where = sql`where (${pattern}::text is null or username ilike ${pattern} or name ilike ${pattern} or email ilike ${pattern})
     and (${q.role ?? null}::text is null or role = ${q.role ?? null})`;
-  // One statement: the count and the page planned apart, joined (devices/repo.ts `listDevices`).
+  // One statement: the count and the page planned apart, joined (db/page.ts).
   const rows = await sql<(UserRow & { total: number })[]>`select p.*, c.total
     from (select count(*)::int as total from users ${where}) c
     left join lateral (select ${sql.unsafe(COLUMNS)} from users ${where}
