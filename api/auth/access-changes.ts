@@ -146,9 +146,14 @@ export class RedisAccessChanges implements AccessChanges {
   }
 
   #subscribe(): Promise<void> {
-    return this.#sub
-      .subscribe(this.#channel, this.#ackChannel)
-      .then(() => this.#local.setDelivering(this.#sub.status === 'ready'), this.#onError);
+    return this.#sub.subscribe(this.#channel, this.#ackChannel).then(
+      () => this.#local.setDelivering(this.#sub.status === 'ready'),
+      (err: unknown) => {
+        this.#onError(err);
+        // Not subscribed on a live connection (a timed-out SUBSCRIBE): try again; the cache stays off meanwhile.
+        if (this.#sub.status === 'ready') setTimeout(() => void this.#subscribe(), 1000).unref();
+      },
+    );
   }
 
   #onMessage(ch: string, message: string): void {
