@@ -8,7 +8,6 @@ import type { Sql } from '../db/connect.ts';
 import type { EventPublisher, ShardQueueProducer } from '../runtime/types.ts';
 import type { AccessChanges } from './auth/access-changes.ts';
 import type { JwtService } from './auth/jwt.ts';
-import type { PrincipalCacheOptions } from './auth/principal-cache.ts';
 import type { LoginLimiter } from './auth/throttle.ts';
 import type { DeviceInvalidations } from './readings/device-invalidations.ts';
 import type { UserRow } from './users/repo.ts';
@@ -38,6 +37,15 @@ export interface AppDeps {
   webhooks?: { allowPrivate: boolean; wake?: () => void } | undefined;
   /** Set while draining: /readyz answers 503. */
   draining?: () => boolean;
+}
+
+/** Size and TTL of an app's principal cache (auth/principal-cache.ts). */
+export interface PrincipalCacheOptions {
+  /** Most entries kept. Default 10 000. */
+  max?: number;
+  /** Longest an entry is trusted without a database read. Default 10 000 ms. */
+  ttlMs?: number;
+  now?: () => number;
 }
 
 export type Principal =

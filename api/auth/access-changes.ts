@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { AppDeps } from '../context.ts';
+import type { Logger } from 'pino';
 import { withDeadline } from '../errors.ts';
 
 /** What changed, by id. A principal matching any id is dropped. */
@@ -214,7 +214,7 @@ export class RedisAccessChanges implements AccessChanges {
  * made the change is not failed for it.
  */
 export async function announceAccessChange(
-  deps: Pick<AppDeps, 'accessChanges' | 'log'>,
+  deps: { accessChanges?: AccessChanges | undefined; log: Logger },
   change: AccessChange,
 ): Promise<void> {
   const bus = deps.accessChanges ?? processAccessChanges;

@@ -18,16 +18,8 @@
  *
  * Bounded: at most `max` entries; the oldest is evicted first.
  */
-import type { Principal } from '../context.ts';
+import type { Principal, PrincipalCacheOptions } from '../context.ts';
 import type { AccessChange } from './access-changes.ts';
-
-export interface PrincipalCacheOptions {
-  /** Most entries kept. Default 10 000. */
-  max?: number;
-  /** Longest an entry is trusted without a database read. Default 10 000 ms. */
-  ttlMs?: number;
-  now?: () => number;
-}
 
 interface Entry {
   principal: Principal;

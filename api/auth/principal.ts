@@ -8,14 +8,14 @@
  * (the sockets' re-check uses it as the safety net).
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import type { AppDeps, AppEnv, Principal } from '../context.ts';
+import type { AppDeps, AppEnv, Principal, PrincipalCacheOptions } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { findActiveDeviceToken, findActivePat, touchDeviceTokenUse } from '../tokens/repo.ts';
 import { findUser, findUserInSession, type UserRow } from '../users/repo.ts';
 import { type AccessChanges, processAccessChanges } from './access-changes.ts';
 import { IngestAuthFallback } from './ingest-fallback.ts';
 import { DEVICE_TOKEN_PREFIX, hashToken, PAT_PREFIX } from './opaque-tokens.ts';
-import { PrincipalCache, type PrincipalCacheOptions } from './principal-cache.ts';
+import { PrincipalCache } from './principal-cache.ts';
 
 /** Device tokens whose last use was written by this process, and when (ms). */
 const lastUseWritten = new Map<string, number>();
