@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { Sql } from '../db/connect.ts';
 import type { EventPublisher, ShardQueueProducer } from '../runtime/types.ts';
+import type { AccessChanges } from './auth/access-changes.ts';
 import type { JwtService } from './auth/jwt.ts';
 import type { LoginLimiter } from './auth/throttle.ts';
 import type { DeviceInvalidations } from './readings/device-invalidations.ts';
@@ -30,10 +31,23 @@ export interface AppDeps {
   readinessChecks?: Array<() => Promise<void>>;
   /** Tells every api node that a device was deleted (default: this process only). */
   deviceInvalidations?: DeviceInvalidations;
+  /** Tells every api node that access changed: sessions, tokens, users (default: this process only). */
+  accessChanges?: AccessChanges | undefined;
+  /** Size and TTL of this app's principal cache (auth/principal-cache.ts). */
+  principalCache?: PrincipalCacheOptions | undefined;
   /** Webhooks (issue 15): EMS_WEBHOOK_ALLOW_PRIVATE, and a nudge to the delivery worker after a test ping. */
   webhooks?: { allowPrivate: boolean; wake?: () => void } | undefined;
   /** Set while draining: /readyz answers 503. */
   draining?: () => boolean;
+}
+
+/** Size and TTL of an app's principal cache (auth/principal-cache.ts). */
+export interface PrincipalCacheOptions {
+  /** Most entries kept. Default 10 000. */
+  max?: number;
+  /** Longest an entry is trusted without a database read. Default 10 000 ms. */
+  ttlMs?: number;
+  now?: () => number;
 }
 
 export type Principal =

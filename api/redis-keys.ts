@@ -5,6 +5,8 @@
  *   <prefix>:socket.io*          Socket.IO  adapter channels (shared with the runtime's emitter)
  *   <prefix>:chat:rate:<userId>  string     chat send-limit counter of one user, expires with its window
  *   <prefix>:devices:deleted     pub/sub    ids of deleted devices (every api node drops them from its cache)
+ *   <prefix>:access:changed      pub/sub    ended sessions, revoked tokens, changed users (every api node
+ *                                           drops them from its principal cache, auth/access-changes.ts)
  */
 import { DEFAULT_PREFIX, redisKeys } from '../runtime/redis/keys.ts';
 
@@ -15,6 +17,8 @@ export interface ApiRedisKeys {
   readonly chatRate: string;
   /** Pub/sub channel announcing deleted devices to every api node. */
   readonly devicesDeleted: string;
+  /** Pub/sub channel announcing access changes (sessions, tokens, users) to every api node. */
+  readonly accessChanged: string;
 }
 
 export function apiRedisKeys(prefix: string = DEFAULT_PREFIX): ApiRedisKeys {
@@ -22,5 +26,6 @@ export function apiRedisKeys(prefix: string = DEFAULT_PREFIX): ApiRedisKeys {
     socketIo: redisKeys(prefix).socketIo,
     chatRate: `${prefix}:chat:rate:`,
     devicesDeleted: `${prefix}:devices:deleted`,
+    accessChanged: `${prefix}:access:changed`,
   };
 }

@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import { createAdaptorServer } from '@hono/node-server';
 import { createApp } from '../api/app.ts';
+import { RedisAccessChanges } from '../api/auth/access-changes.ts';
 import { JwtService } from '../api/auth/jwt.ts';
 import { createLoginLimiter } from '../api/auth/throttle.ts';
 import type { AppDeps } from '../api/context.ts';
@@ -74,6 +75,12 @@ export async function startApiRole({
         log.warn({ err }, 'device invalidations subscriber'),
       )
     : undefined;
+  // Ended sessions, revoked tokens and changed users leave every api node's principal cache at once.
+  const accessChanges = drivers.redis
+    ? new RedisAccessChanges(drivers.redis, apiRedisKeys(drivers.prefix).accessChanged, (err) =>
+        log.warn({ err }, 'access changes subscriber'),
+      )
+    : undefined;
   const login = createLoginLimiter({
     redisUrl: config.REDIS_URL,
     prefix: config.EMS_REDIS_PREFIX,
@@ -83,6 +90,7 @@ export async function startApiRole({
   const readinessChecks = [...drivers.readinessChecks];
   const deps: AppDeps = {
     deviceInvalidations,
+    accessChanges,
     sql: db.sql,
     jwt: new JwtService(secret, config.EMS_TOKEN_TTL_HOURS),
     log,
@@ -148,6 +156,7 @@ export async function startApiRole({
       await realtime.close();
       await closed;
       await deviceInvalidations?.close();
+      await accessChanges?.close();
       await login.close();
     },
   };

@@ -1,6 +1,7 @@
 /** Alerts in Postgres, joined with their device for name and owner: every alert query of the api. */
 import { alertEvent } from '../../core/events.ts';
 import type { Sql } from '../../db/connect.ts';
+import { pageOf } from '../../db/page.ts';
 import type { Alert, List } from '../contract.ts';
 
 export interface AlertRow {
@@ -52,14 +53,12 @@ export async function listAlerts(sql: Sql, q: AlertQuery): Promise<List<AlertRow
     and (${q.deviceId ?? null}::uuid is null or a.device_id = ${q.deviceId ?? null})
     and (${q.status} = 'all' or (${q.status} = 'open') = (a.acknowledged_at is null))
     and (${q.since ?? null}::timestamptz is null or a.created_at >= ${q.since ?? null}::timestamptz)`;
-  const [rows, count] = await Promise.all([
-    sql<AlertRow[]>`${sql.unsafe(ALERT_SELECT)} ${where}
-      order by a.created_at desc, a.id limit ${q.limit} offset ${q.offset}`,
-    sql<
-      { n: number }[]
-    >`select count(*)::int as n from alerts a join devices d on d.id = a.device_id ${where}`,
-  ]);
-  return { items: rows, total: count[0]?.n ?? 0 };
+  // One statement: the count and the page planned apart, joined (db/page.ts).
+  const rows = await sql<(AlertRow & { total: number })[]>`select p.*, c.total
+    from (select count(*)::int as total from alerts a join devices d on d.id = a.device_id ${where}) c
+    left join lateral (${sql.unsafe(ALERT_SELECT)} ${where}
+      order by a.created_at desc, a.id limit ${q.limit} offset ${q.offset}) p on true`;
+  return pageOf(rows);
 }
 
 /** Acknowledges an alert the owner (null: any) may see, once; null when there is none. */

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
 import type { Sql } from '../../db/connect.ts';
+import { pageOf } from '../../db/page.ts';
 import type { List } from '../contract.ts';
 
 export type AuditAction =
@@ -70,11 +71,11 @@ export interface AuditQuery {
 export async function listAudit(sql: Sql, q: AuditQuery): Promise<List<AuditRow>> {
   const where = sql`where (${q.actorId ?? null}::uuid is null or actor_id = ${q.actorId ?? null})
     and (${q.action ?? null}::text is null or action = ${q.action ?? null})`;
-  const [items, count] = await Promise.all([
-    sql<AuditRow[]>`select id, at, actor_id as "actorId", actor_username as "actorUsername", action,
+  // One statement: the count and the page planned apart, joined (db/page.ts).
+  const rows = await sql<(AuditRow & { total: number })[]>`select p.*, c.total
+    from (select count(*)::int as total from audit ${where}) c
+    left join lateral (select id, at, actor_id as "actorId", actor_username as "actorUsername", action,
         target_type as "targetType", target_id as "targetId", ip, details
-      from audit ${where} order by at desc, id desc limit ${q.limit} offset ${q.offset}`,
-    sql<{ n: number }[]>`select count(*)::int as n from audit ${where}`,
-  ]);
-  return { items, total: count[0]?.n ?? 0 };
+      from audit ${where} order by at desc, id desc limit ${q.limit} offset ${q.offset}) p on true`;
+  return pageOf(rows);
 }

@@ -19,6 +19,7 @@ import {
   toUser,
   updateProfile,
 } from '../users/repo.ts';
+import { announceAccessChange } from './access-changes.ts';
 import { clientAddress } from './client-address.ts';
 import { assertPasswordPolicy } from './password-policy.ts';
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from './passwords.ts';
@@ -140,6 +141,8 @@ export function authRoutes(deps: AppDeps, hooks: SessionHooks = {}) {
     const me = requireUser(c);
     const row = await updateProfile(sql, me.id, c.req.valid('json'));
     if (!row) throw new ApiError('unauthorized', 'The user no longer exists');
+    // GET /api/me on every node shows the new profile (cached principals carry the user row).
+    await announceAccessChange(deps, { users: [me.id] });
     return c.json(toUser(row), 200);
   });
 
@@ -158,6 +161,7 @@ export function authRoutes(deps: AppDeps, hooks: SessionHooks = {}) {
         targetId: sessionId,
       });
     });
+    await announceAccessChange(deps, { sessions: [sessionId] });
     hooks.endSockets?.([sessionRoom(sessionId)]);
     return c.body(null, 204);
   });
@@ -189,6 +193,7 @@ export function authRoutes(deps: AppDeps, hooks: SessionHooks = {}) {
       });
       return ended;
     });
+    await announceAccessChange(deps, { users: [me.id] });
     if (rooms.length > 0) hooks.endSockets?.(rooms);
     return c.body(null, 204);
   });

@@ -2,15 +2,20 @@
  * Who is calling. The middleware resolves the bearer token — a login JWT, a
  * personal access token or a device ingest token — to a principal; a token
  * that is present but bad is refused at once with 401. Handlers then state
- * what they need with `requireUser` / `requireAdmin`.
+ * what they need with `requireUser` / `requireAdmin`. Resolved principals are
+ * cached per app (principal-cache.ts) and dropped on every node when access
+ * changes (access-changes.ts); `resolveToken` itself always reads the database
+ * (the sockets' re-check uses it as the safety net).
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import type { AppDeps, AppEnv, Principal } from '../context.ts';
+import type { AppDeps, AppEnv, Principal, PrincipalCacheOptions } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { findActiveDeviceToken, findActivePat, touchDeviceTokenUse } from '../tokens/repo.ts';
 import { findUser, findUserInSession, type UserRow } from '../users/repo.ts';
+import { type AccessChanges, processAccessChanges } from './access-changes.ts';
 import { IngestAuthFallback } from './ingest-fallback.ts';
 import { DEVICE_TOKEN_PREFIX, hashToken, PAT_PREFIX } from './opaque-tokens.ts';
+import { PrincipalCache } from './principal-cache.ts';
 
 /** Device tokens whose last use was written by this process, and when (ms). */
 const lastUseWritten = new Map<string, number>();
@@ -68,8 +73,42 @@ export function bearerOf(header: string | undefined): string | undefined {
   return match?.[1] ?? '';
 }
 
+/**
+ * `resolveToken` through a cache that every access change on any node empties
+ * of what it touched. Returns the resolver and the function that unsubscribes.
+ */
+export function cachedResolver(
+  deps: Pick<AppDeps, 'sql' | 'jwt'> & { accessChanges?: AccessChanges | undefined },
+  options: PrincipalCacheOptions = {},
+): { resolve(token: string): Promise<Principal | null>; cache: PrincipalCache; close(): void } {
+  const cache = new PrincipalCache(options);
+  const stopChanges = (deps.accessChanges ?? processAccessChanges).subscribe({
+    change: (change) => cache.invalidate(change),
+    delivering: (up) => (up ? cache.resume() : cache.suspend()),
+  });
+  return {
+    cache,
+    async resolve(token) {
+      const key = hashToken(token);
+      const hit = cache.get(key);
+      if (hit) {
+        if (hit.kind === 'device') touchDeviceToken(deps.sql, hit.tokenId);
+        return hit;
+      }
+      const generation = cache.generation;
+      const principal = await resolveToken(deps, token);
+      if (principal) cache.set(key, principal, generation);
+      return principal;
+    },
+    close() {
+      stopChanges();
+    },
+  };
+}
+
 export function authenticate(deps: AppDeps): MiddlewareHandler<AppEnv> {
   const ingest = new IngestAuthFallback();
+  const principals = cachedResolver(deps, deps.principalCache);
   return async (c, next) => {
     const token = bearerOf(c.req.header('authorization'));
     if (token === undefined) {
@@ -80,8 +119,8 @@ export function authenticate(deps: AppDeps): MiddlewareHandler<AppEnv> {
     // The reading intake stays open through a database outage (see ingest-fallback.ts).
     const principal =
       c.req.method === 'POST' && c.req.path === '/api/readings'
-        ? await ingest.resolve(token, () => resolveToken(deps, token))
-        : await resolveToken(deps, token);
+        ? await ingest.resolve(token, () => principals.resolve(token))
+        : await principals.resolve(token);
     if (!principal) throw unauthorized('Invalid, expired or revoked token');
     c.set('principal', principal);
     return next();

@@ -4,8 +4,9 @@
  * token end before it expires — sign out (one session), a password change
  * (every other session), an admin setting a password or "sign out everywhere"
  * (all sessions, and for the latter every personal access token too). The
- * check runs on every request and at the sockets' re-check; `SessionHooks`
- * closes the affected sockets on every api node at once.
+ * check runs when a token is first seen by an api node (then it is cached
+ * until an access change names it, principal-cache.ts) and at every sockets'
+ * re-check; `SessionHooks` closes the affected sockets on every api node at once.
  */
 import { randomUUID } from 'node:crypto';
 import { sessionRoom, tokenRoom } from '../../core/rooms.ts';

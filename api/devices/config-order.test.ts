@@ -181,15 +181,18 @@ describe('a deleted device', () => {
     expect(del.status).toBe(204);
     const deadline = Date.now() + 2000;
     let status = 0;
+    // Accepted by the other node before the message reached it (allowed within 2 s): dropped as well.
+    let acceptedMeanwhile = 0;
     while (Date.now() < deadline) {
       status = (await postTo(other, device.id)).status;
       if (status === 422) break;
+      if (status === 202) acceptedMeanwhile++;
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(status).toBe(422);
     expect((await postTo(t.app, device.id)).status).toBe(422);
 
     await runBacklog();
-    expect(runtime!.processor.totals.dropped).toBe(1);
+    expect(runtime!.processor.totals.dropped).toBe(1 + acceptedMeanwhile);
   });
 });

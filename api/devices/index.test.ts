@@ -163,6 +163,12 @@ describe('GET /api/devices filters and visibility', () => {
     const page = await (await t.request('GET', `/api/devices?ownerId=${owner.id}&limit=2&offset=2`)).json();
     expect(page.total).toBe(3);
     expect(page.items.map((d: { name: string }) => d.name)).toEqual(['P3']);
+    expect(Object.keys(page.items[0])).not.toContain('total');
+    // Past the end: no items, and still the total (page and count come from one statement).
+    const past = await (await t.request('GET', `/api/devices?ownerId=${owner.id}&limit=2&offset=5`)).json();
+    expect(past).toEqual({ items: [], total: 3 });
+    const none = await (await t.request('GET', `/api/devices?q=no-such-device-name`)).json();
+    expect(none).toEqual({ items: [], total: 0 });
     const res = await t.request('GET', '/api/devices?limit=501');
     expect(res.status).toBe(400);
     expect((await res.json()).error.code).toBe('invalid_request');

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { canonicalTimeZone } from '../../core/time.ts';
 import { recordAudit } from '../audit/repo.ts';
+import { announceAccessChange } from '../auth/access-changes.ts';
 import { clientAddress } from '../auth/client-address.ts';
 import { requireAdmin, requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
@@ -182,6 +183,8 @@ export function deviceRoutes(deps: AppDeps) {
     await (deps.deviceInvalidations ?? processDeviceInvalidations)
       .publish(id)
       .catch((err) => deps.log.warn({ err, deviceId: id }, 'device invalidation not published'));
+    // Its ingest tokens went with it (cascade): no node may keep accepting them from its cache.
+    await announceAccessChange(deps, { devices: [id] });
     await sendControl(deps, [{ deviceId: id, op: 'deleted' }]);
     publishDeviceDeleted(deps, id, removed.ownerId);
     return c.body(null, 204);

@@ -1,6 +1,7 @@
 /** Devices in Postgres, and the mapping from rows to the API's `device`. */
 
 import type { Sql } from '../../db/connect.ts';
+import { pageOf } from '../../db/page.ts';
 import type { Runner } from '../audit/repo.ts';
 import type { Device, Tariff } from '../contract.ts';
 import { notFound } from '../errors.ts';
@@ -44,6 +45,7 @@ export interface DeviceListQuery {
   q?: string | undefined;
 }
 
+/** A page of devices by name and the total that match, in one statement (db/page.ts). */
 export async function listDevices(
   sql: Sql,
   q: DeviceListQuery,
@@ -52,12 +54,11 @@ export async function listDevices(
   const where = sql`where (${q.ownerId ?? null}::uuid is null or owner_id = ${q.ownerId ?? null})
     and (not ${q.unassigned ?? false} or owner_id is null)
     and (${pattern}::text is null or name ilike ${pattern} or address ilike ${pattern})`;
-  const [items, count] = await Promise.all([
-    sql<DeviceRow[]>`select ${sql.unsafe(DEVICE_COLUMNS)} from devices ${where}
-      order by name, id limit ${q.limit} offset ${q.offset}`,
-    sql<{ n: number }[]>`select count(*)::int as n from devices ${where}`,
-  ]);
-  return { items, total: count[0]?.n ?? 0 };
+  const rows = await sql<(DeviceRow & { total: number })[]>`select p.*, c.total
+    from (select count(*)::int as total from devices ${where}) c
+    left join lateral (select ${sql.unsafe(DEVICE_COLUMNS)} from devices ${where}
+      order by name, id limit ${q.limit} offset ${q.offset}) p on true`;
+  return pageOf(rows);
 }
 
 /** Which of `ids` exist; used to refuse readings for unknown devices. */

@@ -2,12 +2,13 @@
  * Device ingest tokens (admins only): issue one (named, shown once), list a
  * device's active tokens with their last use, and revoke one. A device has at
  * most MAX_ACTIVE tokens, so rotation (issue new, then revoke old) works but a
- * leak cannot be multiplied without bound. Every request resolves the token in
- * the database (auth/principal.ts), so a revoked token is refused by every api
- * node at once. Issue and revoke are audited.
+ * leak cannot be multiplied without bound. A revoke is announced to every api
+ * node (auth/access-changes.ts), which drops the token from its principal
+ * cache, so it is refused everywhere at once. Issue and revoke are audited.
  */
 import { z } from '@hono/zod-openapi';
 import { recordAudit } from '../audit/repo.ts';
+import { announceAccessChange } from '../auth/access-changes.ts';
 import { clientAddress } from '../auth/client-address.ts';
 import { DEVICE_TOKEN_PREFIX, newOpaqueToken } from '../auth/opaque-tokens.ts';
 import { requireAdmin } from '../auth/principal.ts';
@@ -120,6 +121,7 @@ export function deviceTokenRoutes(deps: AppDeps) {
         details: { deviceId: id },
       });
     });
+    await announceAccessChange(deps, { tokens: [tokenId] });
     return c.body(null, 204);
   });
 

@@ -5,6 +5,7 @@
  * one (403 for a PAT): a stolen, expiring token must not mint a permanent one.
  */
 import { z } from '@hono/zod-openapi';
+import { announceAccessChange } from '../auth/access-changes.ts';
 import { newOpaqueToken, PAT_PREFIX } from '../auth/opaque-tokens.ts';
 import { requireAdmin, requirePrincipal, requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
@@ -77,6 +78,7 @@ export function tokenRoutes(deps: AppDeps, hooks: TokenHooks = {}) {
     const user = requireUser(c);
     const { id } = c.req.valid('param');
     if (!(await revokePat(sql, id, user.id))) throw notFound('Token');
+    await announceAccessChange(deps, { tokens: [id] });
     hooks.onRevoked?.(id);
     return c.body(null, 204);
   });

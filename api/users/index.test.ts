@@ -122,6 +122,9 @@ describe('GET /api/users: search and paging', () => {
     const page = await (await t.request('GET', '/api/users?q=page_&limit=2&offset=1')).json();
     expect(page).toMatchObject({ total: 3 });
     expect(page.items.map((u: { username: string }) => u.username)).toEqual(['page_b', 'page_c']);
+    expect(Object.keys(page.items[0])).not.toContain('total');
+    const past = await (await t.request('GET', '/api/users?q=page_&limit=2&offset=7')).json();
+    expect(past).toEqual({ items: [], total: 3 });
     // Search also matches the display name, case-insensitively.
     const byName = await (await t.request('GET', '/api/users?q=PAGER%20PAGE_B')).json();
     expect(byName.items.map((u: { username: string }) => u.username)).toEqual(['page_b']);

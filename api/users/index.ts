@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import { userRoom } from '../../core/rooms.ts';
 import { type Runner, recordAudit } from '../audit/repo.ts';
+import { announceAccessChange } from '../auth/access-changes.ts';
 import { clientAddress } from '../auth/client-address.ts';
 import { assertPasswordPolicy } from '../auth/password-policy.ts';
 import { hashPassword } from '../auth/passwords.ts';
@@ -172,6 +173,8 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
         const roleChanged = body.role !== undefined && body.role !== before.role;
         return { row: updated!, rooms: roleChanged ? [userRoom(id)] : ended };
       });
+      // Role, name, password: what every node's cached principal of the user says is stale.
+      await announceAccessChange(deps, { users: [id] });
       if (rooms.length > 0) sessions.endSockets?.(rooms);
       return c.json(toUser(row), 200);
     } catch (err) {
@@ -198,6 +201,7 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
       });
       return owned;
     })) as DeviceRow[];
+    await announceAccessChange(deps, { users: [id] });
     // Like a PATCH ownerId: null — the actors must stop addressing alerts and live totals
     // to the deleted user, and admins' dashboards see the devices become unassigned.
     if (unassigned.length > 0) {
@@ -230,6 +234,7 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
       });
       return ended;
     });
+    await announceAccessChange(deps, { users: [id] });
     // The whole user room: also sockets opened by this user with any token.
     sessions.endSockets?.([userRoom(id), ...rooms]);
     return c.body(null, 204);

@@ -4,6 +4,7 @@
  */
 
 import type { Sql } from '../../db/connect.ts';
+import { pageOf } from '../../db/page.ts';
 import type { Runner } from '../audit/repo.ts';
 import type { User } from '../contract.ts';
 import { DEVICE_COLUMNS, type DeviceRow } from '../devices/repo.ts';
@@ -72,12 +73,12 @@ export async function listUsers(sql: Sql, q: UserListQuery): Promise<{ items: Us
   const pattern = q.q ? `%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
   const where = sql`where (${pattern}::text is null or username ilike ${pattern} or name ilike ${pattern} or email ilike ${pattern})
     and (${q.role ?? null}::text is null or role = ${q.role ?? null})`;
-  const [items, count] = await Promise.all([
-    sql<UserRow[]>`select ${sql.unsafe(COLUMNS)} from users ${where}
-      order by username limit ${q.limit} offset ${q.offset}`,
-    sql<{ n: number }[]>`select count(*)::int as n from users ${where}`,
-  ]);
-  return { items, total: count[0]?.n ?? 0 };
+  // One statement: the count and the page planned apart, joined (db/page.ts).
+  const rows = await sql<(UserRow & { total: number })[]>`select p.*, c.total
+    from (select count(*)::int as total from users ${where}) c
+    left join lateral (select ${sql.unsafe(COLUMNS)} from users ${where}
+      order by username limit ${q.limit} offset ${q.offset}) p on true`;
+  return pageOf(rows);
 }
 
 export interface NewUser {
