@@ -5,6 +5,11 @@
  *   <prefix>:socket.io*          Socket.IO  adapter channels (shared with the runtime's emitter)
  *   <prefix>:chat:rate:<userId>  string     chat send-limit counter of one user, expires with its window
  *   <prefix>:devices:deleted     pub/sub    ids of deleted devices (every api node drops them from its cache)
+ *   <prefix>:{login}:<window>    string     failed-login windows (ua:<user>\0<address>, u:<user>, a:<address>)
+ *
+ * Redis Cluster: the login reservation script touches three windows at once, so
+ * they share the hash tag `{login}` (one slot; sign-ins are few). Every other key
+ * here is used alone, and PUBLISH reaches subscribers on any node.
  */
 import { DEFAULT_PREFIX, redisKeys } from '../runtime/redis/keys.ts';
 
@@ -15,6 +20,8 @@ export interface ApiRedisKeys {
   readonly chatRate: string;
   /** Pub/sub channel announcing deleted devices to every api node. */
   readonly devicesDeleted: string;
+  /** Prefix of the failed-login windows (auth/throttle.ts appends the window's name). */
+  readonly loginWindows: string;
 }
 
 export function apiRedisKeys(prefix: string = DEFAULT_PREFIX): ApiRedisKeys {
@@ -22,5 +29,6 @@ export function apiRedisKeys(prefix: string = DEFAULT_PREFIX): ApiRedisKeys {
     socketIo: redisKeys(prefix).socketIo,
     chatRate: `${prefix}:chat:rate:`,
     devicesDeleted: `${prefix}:devices:deleted`,
+    loginWindows: `${prefix}:{login}:`,
   };
 }

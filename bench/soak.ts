@@ -205,7 +205,7 @@ export async function benchSoak(o: SoakOptions): Promise<SoakResult> {
 
     const keys = redisKeys(cluster.prefix, SHARD_QUEUE_NAME);
     for (let s = 0; s < shards; s++)
-      queues.push(new Queue(keys.queueName(s), { connection: queueRedis, prefix: keys.bullPrefix }));
+      queues.push(new Queue(keys.queueName(s), { connection: queueRedis, prefix: keys.bullPrefix(s) }));
     const backlog = async () => {
       const counts = await Promise.all(
         queues.map((q) => q.getJobCounts('waiting', 'prioritized', 'delayed')),

@@ -5,8 +5,9 @@
  * same thing many times a second; `isConnectionError` lets callers drop
  * those from their error reports because these two events cover them.
  */
-import type { Redis } from 'ioredis';
+
 import { SOCKET_ERROR_CODES } from '../socket-errors.ts';
+import type { RedisClient } from './connect.ts';
 
 export interface ConnectionChange {
   /** Which of the drivers' connections ('commands' or 'workers'). */
@@ -17,7 +18,7 @@ export interface ConnectionChange {
 }
 
 export function watchConnection(
-  redis: Redis,
+  redis: RedisClient,
   connection: string,
   report: (change: ConnectionChange) => void,
 ): void {
