@@ -8,6 +8,7 @@ import { TEST_DATABASE_URL } from '../api/testing.ts';
 import { benchActorMemory } from './actor-memory.ts';
 import { benchAlertLatency } from './alert-latency.ts';
 import { benchApi } from './api.ts';
+import { benchCluster } from './cluster.ts';
 import { benchFleet } from './fleet.ts';
 import { benchCopy, benchEms, benchNaive, type IngestOptions, type IngestResult } from './ingest.ts';
 import { benchMqtt } from './mqtt.ts';
@@ -202,6 +203,30 @@ if (want('fleet')) {
   say('| benchmark | p50 ms | p95 ms |');
   say('|---|---:|---:|');
   say(`| fleet summary at 100k devices | ${r.p50Ms.toFixed(1)} | ${r.p95Ms.toFixed(1)} |`);
+  say();
+}
+
+if (want('cluster')) {
+  const results = await benchCluster(opts);
+  const base = results[0]!;
+  say('## Redis Cluster');
+  say();
+  say(
+    `The distributed ingest (1 api + 1 runtime, 64 shards, ${opts.devices} devices, batches of ${opts.batch}, ${opts.concurrency} in flight) over one`,
+  );
+  say(
+    'redis-server and over a 3-master Redis Cluster on loopback, both started by the benchmark with the same settings (AOF, everysec).',
+  );
+  say("Commands: every node's `total_commands_processed` during the run, per reading; share: per master.");
+  say();
+  say(
+    '| Redis | readings | seconds | readings/s | × one Redis | answered 202 at | commands/reading | share per master |',
+  );
+  say('|---|---:|---:|---:|---:|---:|---:|---|');
+  for (const r of results)
+    say(
+      `| ${r.name} | ${fmt(r.readings)} | ${r.seconds.toFixed(2)} | ${fmt(r.perSecond)} | ${(r.perSecond / base.perSecond).toFixed(2)} | ${fmt(r.acceptedPerSecond)}/s | ${r.commandsPerReading.toFixed(3)} | ${r.shares.map((x) => `${Math.round(x * 100)}%`).join(' / ')} |`,
+    );
   say();
 }
 

@@ -15,8 +15,8 @@
 import { readFileSync } from 'node:fs';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { adminToken, client, startCluster } from '../cli/testing/cluster.ts';
-import { RedisEventPublisher } from '../runtime/redis/events.ts';
 import { duplicateConnection } from '../runtime/redis/connect.ts';
+import { RedisEventPublisher } from '../runtime/redis/events.ts';
 import { redisKeys } from '../runtime/redis/keys.ts';
 
 export interface SocketsOptions {
