@@ -22,11 +22,16 @@ export interface ClusterBenchResult {
   perSecond: number;
   /** How fast the api answered 202 (the part Redis bounds: every batch enqueued per shard). */
   acceptedPerSecond: number;
-  /** Commands all Redis nodes processed during the run, per reading. */
+  /** Commands all Redis nodes processed during the run, per reading, less the idle rate below. */
   commandsPerReading: number;
+  /** Commands per second while nothing is sent (lease renewals, heartbeats, 64 idle workers polling). */
+  idleCommandsPerSecond: number;
   /** Share of those commands each master processed (one entry for a single Redis). */
   shares: number[];
 }
+
+const IDLE_SAMPLE_MS = 3000;
+const sumOf = (ns: number[]) => ns.reduce((a, b) => a + b, 0);
 
 async function commandsProcessed(ports: number[]): Promise<number[]> {
   return Promise.all(
@@ -54,7 +59,11 @@ async function run(
     const url = (await cluster.start('api')).url;
     const token = await adminToken(url);
     const ids = await createDevices(url, token, o.devices, 'Bench');
+    const idleFrom = await commandsProcessed(ports);
+    const idleStarted = performance.now();
+    await new Promise((r) => setTimeout(r, IDLE_SAMPLE_MS));
     const before = await commandsProcessed(ports);
+    const idlePerSecond = (sumOf(before) - sumOf(idleFrom)) / ((performance.now() - idleStarted) / 1000);
     const started = performance.now();
     const total = await postAll(url, token, ids, o);
     const postedAt = performance.now();
@@ -62,14 +71,15 @@ async function run(
     const seconds = (performance.now() - started) / 1000;
     const after = await commandsProcessed(ports);
     const used = after.map((n, i) => n - before[i]!);
-    const sum = used.reduce((a, b) => a + b, 0);
+    const sum = sumOf(used);
     return {
       name,
       readings: total,
       seconds,
       perSecond: total / seconds,
       acceptedPerSecond: total / ((postedAt - started) / 1000),
-      commandsPerReading: sum / total,
+      commandsPerReading: Math.max(0, sum - idlePerSecond * seconds) / total,
+      idleCommandsPerSecond: idlePerSecond,
       shares: used.map((n) => n / sum),
     };
   } finally {

@@ -225,7 +225,7 @@ if (want('cluster')) {
   say('|---|---:|---:|---:|---:|---:|---:|---|');
   for (const r of results)
     say(
-      `| ${r.name} | ${fmt(r.readings)} | ${r.seconds.toFixed(2)} | ${fmt(r.perSecond)} | ${(r.perSecond / base.perSecond).toFixed(2)} | ${fmt(r.acceptedPerSecond)}/s | ${r.commandsPerReading.toFixed(3)} | ${r.shares.map((x) => `${Math.round(x * 100)}%`).join(' / ')} |`,
+      `| ${r.name} | ${fmt(r.readings)} | ${r.seconds.toFixed(2)} | ${fmt(r.perSecond)} | ${(r.perSecond / base.perSecond).toFixed(2)} | ${fmt(r.acceptedPerSecond)}/s | ${r.commandsPerReading.toFixed(3)} | ${fmt(r.idleCommandsPerSecond)} | ${r.shares.map((x) => `${Math.round(x * 100)}%`).join(' / ')} |`,
     );
   say();
 }
