@@ -7,6 +7,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdapter } from '@socket.io/redis-adapter';
+import type { Cluster } from 'ioredis';
 import { Server } from 'socket.io';
 import { io as connectClient } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,7 +37,7 @@ describe('shard keys on a Redis Cluster', () => {
       await drivers.membership.heartbeat('node-a', 10_000);
 
       const keys: string[] = [];
-      for (const master of (drivers.redis as import('ioredis').Cluster).nodes('master')) {
+      for (const master of (drivers.redis as Cluster).nodes('master')) {
         keys.push(...(await master.keys(`${backend.keys.prefix}:*`)));
       }
       expect(keys).toContain(backend.keys.nodes);

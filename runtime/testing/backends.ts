@@ -4,7 +4,7 @@
  * backend lives under a random key prefix and deletes its keys on teardown,
  * so test files can run in parallel against one Redis.
  */
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { createMemoryDrivers, type MemoryDrivers } from '../memory/index.ts';
 import {
   connectRedis,
@@ -120,7 +120,7 @@ export async function deleteKeys(pattern: string, url: string = TEST_REDIS_URL):
   }
 }
 
-async function mastersOf(cluster: import('ioredis').Cluster): Promise<Redis[]> {
+async function mastersOf(cluster: Cluster): Promise<Redis[]> {
   if (cluster.status !== 'ready') await new Promise((resolve) => cluster.once('ready', resolve));
   return cluster.nodes('master');
 }
