@@ -10,11 +10,12 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import type { Cluster } from 'ioredis';
 import { Server } from 'socket.io';
 import { io as connectClient } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RedisClusterRig, startRedisCluster } from '../../faults/redis-cluster.ts';
 import { registerDriverSuite } from '../drivers.suite.ts';
 import { randomPrefix, redisBackend } from '../testing/backends.ts';
 import { connectRedis, isCluster } from './connect.ts';
+import { type ConnectionChange, watchConnection } from './connection-watch.ts';
 
 let rig: RedisClusterRig;
 beforeAll(async () => {
@@ -104,3 +105,47 @@ registerDriverSuite('redis cluster', async () => {
     },
   };
 });
+
+// Last in the file: it stops a master of the shared cluster (and starts it again).
+describe('connection watch on a Redis Cluster', () => {
+  it('reports a lost master on its own, and its return', async () => {
+    const changes: ConnectionChange[] = [];
+    const redis = connectRedis({ url: rig.url }, { maxRetriesPerRequest: 1, commandTimeout: 1000 });
+    redis.on('error', () => {});
+    watchConnection(redis, 'commands', (change) => changes.push(change));
+    try {
+      const victim = rig.nodes[0]!;
+      const key = await keyOn(victim.port);
+      await redis.set(key, '1');
+      const name = `commands 127.0.0.1:${victim.port}`;
+      await victim.kill();
+      await vi.waitFor(
+        async () => {
+          await redis.get(key).catch(() => {});
+          expect(changes).toContainEqual({ connection: name, state: 'lost' });
+        },
+        { timeout: 20_000, interval: 200 },
+      );
+      expect(redis.status).toBe('ready'); // the other masters still serve their shards
+      await victim.restart();
+      await vi.waitFor(
+        async () => {
+          expect(await redis.get(key).catch(() => null)).toBe('1');
+          expect(changes).toContainEqual({ connection: name, state: 'restored', downMs: expect.any(Number) });
+        },
+        { timeout: 20_000, interval: 200 },
+      );
+      expect(changes.filter((c) => c.connection === 'commands')).toEqual([]); // the cluster as a whole stayed up
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
+
+/** A key (of some shard) that the master on `port` serves. */
+async function keyOn(port: number): Promise<string> {
+  for (let shard = 0; ; shard++) {
+    const key = `watch-test:{s${shard}}`;
+    if ((await rig.masterOf(key)) === port) return key;
+  }
+}

@@ -85,8 +85,6 @@ export function connectRedis(
     redisOptions: { ...parsed.options, ...perNode },
     ...(retryStrategy ? { clusterRetryStrategy: retryStrategy } : {}),
     ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
-    // A node that restarts in place (same slots) is reconnected to, not only rediscovered on MOVED.
-    clusterNodeRetryStrategy: retryStrategy ?? ((times: number) => Math.min(times * 50, 500)),
     slotsRefreshTimeout: options.connectTimeout ?? 2000,
     ...clusterOptions,
   });
