@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import { Server } from 'socket.io';
 import { tokenRoom, userRoom } from '../../core/rooms.ts';
-import { connectRedis, type RedisClient } from '../../runtime/redis/connect.ts';
+import { connectRedis, type RedisClient, subscriptionsInPlace } from '../../runtime/redis/connect.ts';
 import type { EventSource } from '../../runtime/types.ts';
 import type { Assistant } from '../assistant/index.ts';
 import { ChatService } from '../chat/service.ts';
@@ -80,7 +80,7 @@ export async function attachRealtime(
   });
   // The adapter subscribed on `sub` when the namespace was created; a PING answered on the same
   // connection proves the subscriptions are live, so no event published after this is missed.
-  if (sub) await sub.ping();
+  if (sub) await subscriptionsInPlace(sub);
 
   const stopWatching = watchSessions(io, deps, {
     recheckMs: opts.recheckMs,

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RedisClusterRig, startRedisCluster } from '../../faults/redis-cluster.ts';
 import { registerDriverSuite } from '../drivers.suite.ts';
 import { randomPrefix, redisBackend } from '../testing/backends.ts';
-import { connectRedis, isCluster } from './connect.ts';
+import { connectRedis, isCluster, subscriptionsInPlace } from './connect.ts';
 import { type ConnectionChange, watchConnection } from './connection-watch.ts';
 
 let rig: RedisClusterRig;
@@ -82,7 +82,7 @@ registerDriverSuite('redis cluster', async () => {
       const server = new Server(http, { adapter: createAdapter(pub, sub, { key: backend.keys.socketIo }) });
       server.on('connection', (socket) => socket.join(room));
       await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-      await sub.ping(); // the adapter's subscriptions are in place
+      await subscriptionsInPlace(sub); // the adapter's subscriptions are in place
       const { port } = http.address() as AddressInfo;
       const client = connectClient(`http://127.0.0.1:${port}`, { transports: ['websocket'] });
       const received: unknown[] = [];

@@ -103,3 +103,21 @@ export function duplicateConnection(client: RedisClient, connectionName?: string
   }
   return client.duplicate(connectionName ? { connectionName } : undefined);
 }
+
+/**
+ * Resolves once the subscriptions issued so far on `client` are in place: a
+ * PING answered on the connection that carries them (commands on one
+ * connection are answered in order). A Cluster subscribes on a connection of
+ * its own, reached through ioredis's (untyped) `subscriber`; its PING on the
+ * command pool would prove nothing.
+ */
+export async function subscriptionsInPlace(client: RedisClient): Promise<void> {
+  if (!isCluster(client)) {
+    await client.ping();
+    return;
+  }
+  const subscriber = (client as unknown as { subscriber?: { getInstance(): Redis | undefined } }).subscriber;
+  const instance = subscriber?.getInstance();
+  if (!instance) throw new Error('the cluster has no subscriber connection yet');
+  await instance.ping();
+}
