@@ -117,7 +117,14 @@ export async function subscriptionsInPlace(client: RedisClient): Promise<void> {
     return;
   }
   const subscriber = (client as unknown as { subscriber?: { getInstance(): Redis | undefined } }).subscriber;
-  const instance = subscriber?.getInstance();
-  if (!instance) throw new Error('the cluster has no subscriber connection yet');
-  await instance.ping();
+  // The subscriber connection is picked among the nodes once the slots are known.
+  for (let attempt = 0; ; attempt++) {
+    const instance = subscriber?.getInstance();
+    if (instance) {
+      await instance.ping();
+      return;
+    }
+    if (attempt >= 200) throw new Error('the Redis Cluster chose no subscriber connection in 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
