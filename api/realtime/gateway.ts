@@ -15,7 +15,12 @@ import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import { Server } from 'socket.io';
 import { tokenRoom, userRoom } from '../../core/rooms.ts';
-import { connectRedis, type RedisClient, subscriptionsInPlace } from '../../runtime/redis/connect.ts';
+import {
+  connectRedis,
+  isCluster,
+  type RedisClient,
+  subscriptionsInPlace,
+} from '../../runtime/redis/connect.ts';
 import type { EventSource } from '../../runtime/types.ts';
 import type { Assistant } from '../assistant/index.ts';
 import { ChatService } from '../chat/service.ts';
@@ -70,6 +75,9 @@ export async function attachRealtime(
     pub = connectRedis(target, { connectionName: 'socket.io-pub' });
     sub = connectRedis(target, { connectionName: 'socket.io-sub' });
     for (const client of [pub, sub]) client.on('error', (err) => log.warn({ err }, 'socket.io redis error'));
+    // A Cluster refuses a (P)SUBSCRIBE sent before it has chosen its subscriber connection, and the
+    // adapter would never know: let it choose first.
+    if (isCluster(sub)) await subscriptionsInPlace(sub);
     adapter = createAdapter(pub, sub, { key: apiRedisKeys(opts.redisPrefix).socketIo });
   }
 

@@ -78,6 +78,7 @@ registerDriverSuite('redis cluster', async () => {
       // The api node's classic adapter over the cluster: PUBLISH reaches subscribers on every node.
       const pub = connectRedis({ url: rig.url });
       const sub = connectRedis({ url: rig.url });
+      await subscriptionsInPlace(sub); // as the gateway does: the cluster's subscriber connection first
       const http = createServer();
       const server = new Server(http, { adapter: createAdapter(pub, sub, { key: backend.keys.socketIo }) });
       server.on('connection', (socket) => socket.join(room));
