@@ -5,7 +5,12 @@
  * than left to expire: in process for a single process, over Redis pub/sub
  * when Redis is configured (every api node subscribes).
  */
-import { duplicateConnection, type RedisClient } from '../../runtime/redis/connect.ts';
+import {
+  duplicateConnection,
+  isCluster,
+  type RedisClient,
+  subscriptionsInPlace,
+} from '../../runtime/redis/connect.ts';
 
 export type InvalidationListener = (deviceId: string) => void;
 
@@ -53,7 +58,11 @@ export class RedisDeviceInvalidations implements DeviceInvalidations {
     this.#sub.on('message', (ch: string, message: string) => {
       if (ch === this.#channel) void this.#local.publish(message);
     });
-    this.#ready = this.#sub.subscribe(channel).catch(onError);
+    // A Cluster refuses a SUBSCRIBE sent before it has chosen its subscriber connection.
+    const sub = this.#sub;
+    this.#ready = (isCluster(sub) ? subscriptionsInPlace(sub) : Promise.resolve())
+      .then(() => sub.subscribe(channel))
+      .catch(onError);
   }
 
   /** Resolves once the subscription is in place. */
