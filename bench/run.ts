@@ -217,12 +217,14 @@ if (want('cluster')) {
   say(
     'redis-server and over a 3-master Redis Cluster on loopback, both started by the benchmark with the same settings (AOF, everysec).',
   );
-  say("Commands: every node's `total_commands_processed` during the run, per reading; share: per master.");
+  say(
+    "Commands: every node's `total_commands_processed` during the run, less the idle rate (measured for 3 s before it), per reading; share: per master.",
+  );
   say();
   say(
-    '| Redis | readings | seconds | readings/s | × one Redis | answered 202 at | commands/reading | share per master |',
+    '| Redis | readings | seconds | readings/s | × one Redis | answered 202 at | commands/reading | idle commands/s | share per master |',
   );
-  say('|---|---:|---:|---:|---:|---:|---:|---|');
+  say('|---|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const r of results)
     say(
       `| ${r.name} | ${fmt(r.readings)} | ${r.seconds.toFixed(2)} | ${fmt(r.perSecond)} | ${(r.perSecond / base.perSecond).toFixed(2)} | ${fmt(r.acceptedPerSecond)}/s | ${r.commandsPerReading.toFixed(3)} | ${fmt(r.idleCommandsPerSecond)} | ${r.shares.map((x) => `${Math.round(x * 100)}%`).join(' / ')} |`,
