@@ -7,6 +7,11 @@
  *   <prefix>:devices:deleted     pub/sub    ids of deleted devices (every api node drops them from its cache)
  *   <prefix>:access:changed      pub/sub    ended sessions, revoked tokens, changed users (every api node
  *                                           drops them from its principal cache, auth/access-changes.ts)
+ *   <prefix>:{login}:<window>    string     failed-login windows (ua:<user>\0<address>, u:<user>, a:<address>)
+ *
+ * Redis Cluster: the login reservation script touches three windows at once, so
+ * they share the hash tag `{login}` (one slot; sign-ins are few). Every other key
+ * here is used alone, and PUBLISH reaches subscribers on any node.
  */
 import { DEFAULT_PREFIX, redisKeys } from '../runtime/redis/keys.ts';
 
@@ -19,6 +24,8 @@ export interface ApiRedisKeys {
   readonly devicesDeleted: string;
   /** Pub/sub channel announcing access changes (sessions, tokens, users) to every api node. */
   readonly accessChanged: string;
+  /** Prefix of the failed-login windows (auth/throttle.ts appends the window's name). */
+  readonly loginWindows: string;
 }
 
 export function apiRedisKeys(prefix: string = DEFAULT_PREFIX): ApiRedisKeys {
@@ -27,5 +34,6 @@ export function apiRedisKeys(prefix: string = DEFAULT_PREFIX): ApiRedisKeys {
     chatRate: `${prefix}:chat:rate:`,
     devicesDeleted: `${prefix}:devices:deleted`,
     accessChanged: `${prefix}:access:changed`,
+    loginWindows: `${prefix}:{login}:`,
   };
 }

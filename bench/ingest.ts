@@ -53,7 +53,7 @@ function makeBatches(ids: string[], total: number, batch: number) {
  * lanes, each lane sends its own devices' batches one after another, so every
  * device's readings arrive in time order (as real meters send them).
  */
-async function postAll(url: string, token: string, ids: string[], o: IngestOptions) {
+export async function postAll(url: string, token: string, ids: string[], o: IngestOptions) {
   const lanes = Array.from({ length: o.concurrency }, (_, l) =>
     ids.filter((_, i) => i % o.concurrency === l),
   );
@@ -78,7 +78,7 @@ async function postAll(url: string, token: string, ids: string[], o: IngestOptio
   return perLane * o.concurrency;
 }
 
-async function waitVisible(sql: postgres.Sql, total: number, timeoutMs = 600_000) {
+export async function waitVisible(sql: postgres.Sql, total: number, timeoutMs = 600_000) {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const [row] = await sql<{ n: number }[]>`select coalesce(sum(readings), 0)::int as n from hourly`;

@@ -8,6 +8,7 @@ import { TEST_DATABASE_URL } from '../api/testing.ts';
 import { benchActorMemory } from './actor-memory.ts';
 import { benchAlertLatency } from './alert-latency.ts';
 import { benchApi } from './api.ts';
+import { benchCluster } from './cluster.ts';
 import { benchCommitPath } from './commit-path.ts';
 import { benchFleet } from './fleet.ts';
 import { benchHistory } from './history.ts';
@@ -267,6 +268,32 @@ if (want('history')) {
   say();
 }
 
+if (want('cluster')) {
+  const results = await benchCluster(opts);
+  const base = results[0]!;
+  say('## Redis Cluster');
+  say();
+  say(
+    `The distributed ingest (1 api + 1 runtime, 64 shards, ${opts.devices} devices, batches of ${opts.batch}, ${opts.concurrency} in flight) over one`,
+  );
+  say(
+    'redis-server and over a 3-master Redis Cluster on loopback, both started by the benchmark with the same settings (AOF, everysec).',
+  );
+  say(
+    "Commands: every node's `total_commands_processed` during the run, less the idle rate (measured for 3 s before it), per reading; share: per master.",
+  );
+  say();
+  say(
+    '| Redis | readings | seconds | readings/s | × one Redis | answered 202 at | commands/reading | idle commands/s | share per master |',
+  );
+  say('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  for (const r of results)
+    say(
+      `| ${r.name} | ${fmt(r.readings)} | ${r.seconds.toFixed(2)} | ${fmt(r.perSecond)} | ${(r.perSecond / base.perSecond).toFixed(2)} | ${fmt(r.acceptedPerSecond)}/s | ${r.commandsPerReading.toFixed(3)} | ${fmt(r.idleCommandsPerSecond)} | ${r.shares.map((x) => `${Math.round(x * 100)}%`).join(' / ')} |`,
+    );
+  say();
+}
+
 // Only when asked (`npm run bench -- soak`): it takes SOAK_MINUTES (10) plus start-up; not in CI.
 if (only.includes('soak')) {
   const o = soakOptionsFromEnv();
@@ -282,9 +309,15 @@ if (only.includes('soak')) {
   say();
   for (const line of soakReport(r)) say(line);
   say();
+  // Kept beside analysis.md so that the next full `npm run bench` carries it into BENCHMARKS.md.
+  const at = lines.findIndex((l) => l === '## Soak');
+  writeFileSync(new URL('./soak.md', import.meta.url), `${lines.slice(at).join('\n').trimEnd()}\n`);
 }
 
-// The hand-written reading of these numbers (where the time goes) follows the tables.
+// The latest soak run (its own command, not part of the full run) and the hand-written reading of
+// these numbers (where the time goes) follow the tables.
+const soak = new URL('./soak.md', import.meta.url);
+if (!only.includes('soak') && existsSync(soak)) lines.push(readFileSync(soak, 'utf8').trimEnd(), '');
 const analysis = new URL('./analysis.md', import.meta.url);
 if (existsSync(analysis)) lines.push(readFileSync(analysis, 'utf8').trimEnd());
 if (only.length === 0)

@@ -20,6 +20,7 @@ import { Queue } from 'bullmq';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { SHARD_QUEUE_NAME } from '../actors/messages.ts';
 import { adminToken, client, type NodeProcess, startCluster } from '../cli/testing/cluster.ts';
+import { duplicateConnection } from '../runtime/redis/connect.ts';
 import { redisKeys } from '../runtime/redis/keys.ts';
 import { createDevices } from './devices.ts';
 
@@ -150,7 +151,7 @@ export async function benchSoak(o: SoakOptions): Promise<SoakResult> {
   const cluster = await startCluster({ shards });
   const sockets: Socket[] = [];
   const queues: Queue[] = [];
-  const queueRedis = cluster.redis.duplicate();
+  const queueRedis = duplicateConnection(cluster.redis);
   try {
     // --trace-gc: heap used sampled at a random point of the GC cycle is a sawtooth; what a leak
     // raises is the heap left after a full GC, which V8 prints on stdout (collected in node.logs).
@@ -205,7 +206,7 @@ export async function benchSoak(o: SoakOptions): Promise<SoakResult> {
 
     const keys = redisKeys(cluster.prefix, SHARD_QUEUE_NAME);
     for (let s = 0; s < shards; s++)
-      queues.push(new Queue(keys.queueName(s), { connection: queueRedis, prefix: keys.bullPrefix }));
+      queues.push(new Queue(keys.queueName(s), { connection: queueRedis, prefix: keys.bullPrefix(s) }));
     const backlog = async () => {
       const counts = await Promise.all(
         queues.map((q) => q.getJobCounts('waiting', 'prioritized', 'delayed')),

@@ -15,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { adminToken, client, startCluster } from '../cli/testing/cluster.ts';
+import { duplicateConnection } from '../runtime/redis/connect.ts';
 import { RedisEventPublisher } from '../runtime/redis/events.ts';
 import { redisKeys } from '../runtime/redis/keys.ts';
 
@@ -115,7 +116,7 @@ export async function benchSockets(options: SocketsOptions = {}): Promise<Socket
     .sort((a, b) => a - b);
 
   const cluster = await startCluster({ shards: 16 });
-  const redis = cluster.redis.duplicate();
+  const redis = duplicateConnection(cluster.redis);
   const sockets: Socket[] = [];
   try {
     const api = await cluster.start('api');

@@ -83,6 +83,7 @@ export async function startApiRole({
     : undefined;
   const login = createLoginLimiter({
     redisUrl: config.REDIS_URL,
+    redisCluster: config.EMS_REDIS_CLUSTER,
     prefix: config.EMS_REDIS_PREFIX,
     onError: (err) => log.warn({ err }, 'login throttle: redis unavailable, counting locally'),
   });

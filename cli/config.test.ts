@@ -61,6 +61,24 @@ describe('loadConfig', () => {
     });
   });
 
+  it('takes a Redis Cluster as a list of nodes in REDIS_URL, or one seed with EMS_REDIS_CLUSTER', () => {
+    expect(loadConfig({}).EMS_REDIS_CLUSTER).toBe(false);
+    const list = loadConfig({ REDIS_URL: 'redis://r1:7000,redis://r2:7001,r3:7002' });
+    expect(list).toMatchObject({
+      REDIS_URL: 'redis://r1:7000,redis://r2:7001,r3:7002',
+      EMS_REDIS_CLUSTER: false,
+    });
+    expect(loadConfig({ REDIS_URL: 'redis://r1:7000', EMS_REDIS_CLUSTER: 'true' }).EMS_REDIS_CLUSTER).toBe(
+      true,
+    );
+    expect(errorOf({ EMS_REDIS_CLUSTER: 'yes' }).message).toMatch(
+      /^Configuration error: EMS_REDIS_CLUSTER\b/,
+    );
+    const mixed = errorOf({ REDIS_URL: 'redis://:pw-in-list@r1:7000,rediss://r2:7001' }).message;
+    expect(mixed).toMatch(/^Configuration error: REDIS_URL\b/);
+    expect(mixed).not.toContain('pw-in-list');
+  });
+
   it('treats an empty variable as unset (PORT= is 8080, not a random port)', () => {
     const config = loadConfig({ PORT: '', EMS_SHARDS: '', HOST: '', DATABASE_URL: '', JWT_SECRET: '' });
     expect(config).toMatchObject({ PORT: 8080, EMS_SHARDS: 64, HOST: '0.0.0.0' });

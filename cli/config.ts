@@ -6,10 +6,20 @@
  */
 import { z } from 'zod';
 import { parseTrustedProxies } from '../core/trusted-proxies.ts';
+import { parseRedisTarget } from '../runtime/redis/connect.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+
+const isRedisTarget = (url: string) => {
+  try {
+    parseRedisTarget({ url });
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const isTimeZone = (zone: string) => {
   try {
@@ -31,12 +41,22 @@ export const ConfigSchema = z
         .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
         .optional(),
     ),
+    // One redis:// URL, or a Redis Cluster's nodes separated by commas (runtime/redis/connect.ts).
     REDIS_URL: z.preprocess(
       emptyToUndefined,
       z
         .string()
         .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+        .refine(isRedisTarget, 'must be a redis:// URL or a comma-separated list of cluster nodes')
         .optional(),
+    ),
+    /** The one REDIS_URL is a Redis Cluster's seed node (a list of several nodes always is a cluster). */
+    EMS_REDIS_CLUSTER: z.preprocess(
+      emptyToUndefined,
+      z
+        .enum(['true', 'false', '1', '0'])
+        .default('false')
+        .transform((v) => v === 'true' || v === '1'),
     ),
     EMS_REDIS_PREFIX: z
       .string()

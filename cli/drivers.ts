@@ -4,10 +4,9 @@
  * otherwise the in-memory drivers of the single-process mode.
  */
 
-import type { Redis } from 'ioredis';
 import { SHARD_QUEUE_NAME } from '../actors/messages.ts';
 import { createMemoryDrivers } from '../runtime/memory/index.ts';
-import { createRedisDrivers, isConnectionError } from '../runtime/redis/index.ts';
+import { createRedisDrivers, isConnectionError, type RedisClient } from '../runtime/redis/index.ts';
 import type { ErrorReporter, EventSource, RuntimeDrivers } from '../runtime/types.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -18,7 +17,7 @@ export type Drivers = RuntimeDrivers & {
   memoryEvents?: EventSource;
   readinessChecks: Array<() => Promise<void>>;
   /** Distributed mode: the shared command connection and the key prefix (api nodes' pub/sub). */
-  redis?: Redis;
+  redis?: RedisClient;
   prefix?: string;
 };
 
@@ -37,6 +36,7 @@ export function drivers(config: Config, roles: Roles, log: Logger): Drivers {
   if (config.REDIS_URL) {
     const redis = createRedisDrivers({
       url: config.REDIS_URL,
+      cluster: config.EMS_REDIS_CLUSTER,
       prefix: config.EMS_REDIS_PREFIX,
       queueName: SHARD_QUEUE_NAME,
       // Per-attempt connection errors repeat what the connection log below says once.

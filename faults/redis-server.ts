@@ -26,9 +26,11 @@ export interface DedicatedRedis {
 export interface DedicatedRedisOptions {
   /** `always` (what compose.yaml runs) or `everysec`. */
   appendfsync?: 'always' | 'everysec' | 'no';
+  /** More `redis-server` arguments (e.g. a Redis Cluster node's, see redis-cluster.ts). */
+  extraArgs?: string[];
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
@@ -76,6 +78,7 @@ export async function startDedicatedRedis(options: DedicatedRedisOptions = {}): 
     '',
     '--protected-mode',
     'no',
+    ...(options.extraArgs ?? []),
   ];
   let proc: ChildProcess;
   let exited: Promise<void>;

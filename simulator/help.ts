@@ -46,7 +46,8 @@ Transport
   --retry-delay D          first retry delay, doubled per attempt (default 250ms)
   --redis URL              enqueue straight onto the shard queues in Redis, skipping
                            the api (same checks as the api, except that device ids
-                           are not checked: the runtime drops unknown devices)
+                           are not checked: the runtime drops unknown devices);
+                           a Redis Cluster: list several nodes, comma-separated
   --redis-prefix P         with --redis: the servers' key prefix (default
                            $EMS_REDIS_PREFIX or ems)
   --shards N               with --redis: the servers' shard count (default

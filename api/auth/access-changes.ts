@@ -12,8 +12,13 @@
  * missed, so its cache stays off until the subscription is back.
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import {
+  duplicateConnection,
+  isCluster,
+  type RedisClient,
+  subscriptionsInPlace,
+} from '../../runtime/redis/connect.ts';
 import { withDeadline } from '../errors.ts';
 
 /** What changed, by id. A principal matching any id is dropped. */
@@ -109,8 +114,8 @@ function parseMessage(message: string): { id?: string; change: AccessChange } {
  * use the given one.
  */
 export class RedisAccessChanges implements AccessChanges {
-  readonly #redis: Redis;
-  readonly #sub: Redis;
+  readonly #redis: RedisClient;
+  readonly #sub: RedisClient;
   readonly #channel: string;
   readonly #ackChannel: string;
   readonly #local = new LocalAccessChanges(false);
@@ -121,7 +126,7 @@ export class RedisAccessChanges implements AccessChanges {
   #ready: Promise<void>;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     channel: string,
     onError: (error: unknown) => void = () => {},
     opts: { ackTimeoutMs?: number } = {},
@@ -131,7 +136,7 @@ export class RedisAccessChanges implements AccessChanges {
     this.#ackChannel = `${channel}:ack`;
     this.#onError = onError;
     this.#ackTimeoutMs = opts.ackTimeoutMs ?? 1000;
-    this.#sub = redis.duplicate({ connectionName: `${channel}-sub` });
+    this.#sub = duplicateConnection(redis, `${channel}-sub`);
     this.#sub.on('error', onError);
     this.#sub.on('message', (ch: string, message: string) => this.#onMessage(ch, message));
     let closedOnce = false;
@@ -146,14 +151,18 @@ export class RedisAccessChanges implements AccessChanges {
   }
 
   #subscribe(): Promise<void> {
-    return this.#sub.subscribe(this.#channel, this.#ackChannel).then(
-      () => this.#local.setDelivering(this.#sub.status === 'ready'),
-      (err: unknown) => {
-        this.#onError(err);
-        // Not subscribed on a live connection (a timed-out SUBSCRIBE): try again; the cache stays off meanwhile.
-        if (this.#sub.status === 'ready') setTimeout(() => void this.#subscribe(), 1000).unref();
-      },
-    );
+    // A Cluster refuses a SUBSCRIBE sent before it has chosen its subscriber connection.
+    const sub = this.#sub;
+    return (isCluster(sub) ? subscriptionsInPlace(sub) : Promise.resolve())
+      .then(() => sub.subscribe(this.#channel, this.#ackChannel))
+      .then(
+        () => this.#local.setDelivering(this.#sub.status === 'ready'),
+        (err: unknown) => {
+          this.#onError(err);
+          // Not subscribed on a live connection (a timed-out SUBSCRIBE): try again; the cache stays off meanwhile.
+          if (this.#sub.status === 'ready') setTimeout(() => void this.#subscribe(), 1000).unref();
+        },
+      );
   }
 
   #onMessage(ch: string, message: string): void {
@@ -185,7 +194,9 @@ export class RedisAccessChanges implements AccessChanges {
     this.#pending.set(id, waiting);
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const receivers = await this.#redis.publish(this.#channel, JSON.stringify({ id, ...change }));
+      const receivers = await this.#receivers(
+        await this.#redis.publish(this.#channel, JSON.stringify({ id, ...change })),
+      );
       await new Promise<void>((resolve) => {
         wake = () => waiting.acks >= receivers && resolve();
         timer = setTimeout(resolve, this.#ackTimeoutMs);
@@ -195,6 +206,22 @@ export class RedisAccessChanges implements AccessChanges {
       clearTimeout(timer);
       this.#pending.delete(id);
     }
+  }
+
+  /**
+   * How many subscribers heard a PUBLISH that reached `published` on its node. In a
+   * Cluster the message crosses to every node but PUBLISH counts only the node's own
+   * subscribers, so every node is asked for its count (PUBSUB NUMSUB).
+   */
+  async #receivers(published: number): Promise<number> {
+    const redis = this.#redis;
+    if (!isCluster(redis)) return published;
+    const counts = await Promise.all(
+      redis
+        .nodes('all')
+        .map((node) => node.pubsub('NUMSUB', this.#channel).then((r) => Number((r as unknown[])[1] ?? 0))),
+    );
+    return counts.reduce((a, b) => a + b, 0);
   }
 
   subscribe(listener: AccessChangeListener): () => void {

@@ -11,7 +11,8 @@
  * `RedisLoginThrottle` shares them between api nodes (one Lua script per
  * attempt) and falls back to its local windows while Redis is unreachable.
  */
-import { Redis } from 'ioredis';
+import { connectRedis, type RedisClient } from '../../runtime/redis/connect.ts';
+import { apiRedisKeys } from '../redis-keys.ts';
 
 export interface ThrottleLimits {
   perUserAddress: { max: number; windowMs: number };
@@ -132,7 +133,7 @@ export class RedisLoginThrottle implements LoginLimiter {
   readonly #fallback: LoginThrottle;
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     readonly prefix: string,
     readonly limits: ThrottleLimits = DEFAULT_LIMITS,
     readonly onError: (err: unknown) => void = () => {},
@@ -173,19 +174,29 @@ export class RedisLoginThrottle implements LoginLimiter {
  */
 export function createLoginLimiter(opts: {
   redisUrl?: string | undefined;
+  /** REDIS_URL is a Redis Cluster's seed node (EMS_REDIS_CLUSTER). */
+  redisCluster?: boolean | undefined;
   prefix: string;
   onError: (err: unknown) => void;
 }): { limiter: LoginLimiter; close(): Promise<void> } {
   if (!opts.redisUrl) return { limiter: new LoginThrottle(), close: async () => {} };
-  const redis = new Redis(opts.redisUrl, {
-    connectionName: 'login-throttle',
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: 2000,
-  });
+  const redis = connectRedis(
+    { url: opts.redisUrl, cluster: opts.redisCluster },
+    {
+      connectionName: 'login-throttle',
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: 2000,
+    },
+  );
   redis.on('error', opts.onError);
   return {
-    limiter: new RedisLoginThrottle(redis, `${opts.prefix}:login:`, DEFAULT_LIMITS, opts.onError),
+    limiter: new RedisLoginThrottle(
+      redis,
+      apiRedisKeys(opts.prefix).loginWindows,
+      DEFAULT_LIMITS,
+      opts.onError,
+    ),
     close: async () => {
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -7,7 +7,7 @@
  * count, a send is refused (429, retry shortly) — failing open would let a
  * script flood administrators and run up assistant costs during any outage.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../runtime/redis/connect.ts';
 
 export interface RateLimitOptions {
   /** Messages allowed per window. Default 20. */
@@ -80,7 +80,7 @@ redis.call('PEXPIRE', KEYS[1], window)
 return 0`;
 
 export class RedisRateLimiter implements RateLimiter {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keyPrefix: string;
   readonly #opts: RateLimitOptions;
   readonly #onError: (error: unknown) => void;
@@ -88,7 +88,7 @@ export class RedisRateLimiter implements RateLimiter {
 
   /** Keys are `<keyPrefix><key>`, e.g. `ems:chat:rate:<userId>`. */
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     keyPrefix: string,
     opts: Partial<RateLimitOptions> = {},
     onError: (error: unknown) => void = () => {},

@@ -5,7 +5,12 @@
  * than left to expire: in process for a single process, over Redis pub/sub
  * when Redis is configured (every api node subscribes).
  */
-import type { Redis } from 'ioredis';
+import {
+  duplicateConnection,
+  isCluster,
+  type RedisClient,
+  subscriptionsInPlace,
+} from '../../runtime/redis/connect.ts';
 
 export type InvalidationListener = (deviceId: string) => void;
 
@@ -39,21 +44,25 @@ export const processDeviceInvalidations = new LocalDeviceInvalidations();
  * needs a connection of its own (a subscribed connection takes no other command).
  */
 export class RedisDeviceInvalidations implements DeviceInvalidations {
-  readonly #redis: Redis;
-  readonly #sub: Redis;
+  readonly #redis: RedisClient;
+  readonly #sub: RedisClient;
   readonly #channel: string;
   readonly #local = new LocalDeviceInvalidations();
   readonly #ready: Promise<unknown>;
 
-  constructor(redis: Redis, channel: string, onError: (error: unknown) => void = () => {}) {
+  constructor(redis: RedisClient, channel: string, onError: (error: unknown) => void = () => {}) {
     this.#redis = redis;
     this.#channel = channel;
-    this.#sub = redis.duplicate();
+    this.#sub = duplicateConnection(redis);
     this.#sub.on('error', onError);
     this.#sub.on('message', (ch: string, message: string) => {
       if (ch === this.#channel) void this.#local.publish(message);
     });
-    this.#ready = this.#sub.subscribe(channel).catch(onError);
+    // A Cluster refuses a SUBSCRIBE sent before it has chosen its subscriber connection.
+    const sub = this.#sub;
+    this.#ready = (isCluster(sub) ? subscriptionsInPlace(sub) : Promise.resolve())
+      .then(() => sub.subscribe(channel))
+      .catch(onError);
   }
 
   /** Resolves once the subscription is in place. */

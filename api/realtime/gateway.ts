@@ -11,11 +11,16 @@
  */
 import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import { Server } from 'socket.io';
 import { tokenRoom, userRoom } from '../../core/rooms.ts';
+import {
+  connectRedis,
+  isCluster,
+  type RedisClient,
+  subscriptionsInPlace,
+} from '../../runtime/redis/connect.ts';
 import type { EventSource } from '../../runtime/types.ts';
 import type { Assistant } from '../assistant/index.ts';
 import { ChatService } from '../chat/service.ts';
@@ -28,6 +33,8 @@ import { type EmsServer, roomsFor, watchSessions } from './session.ts';
 export interface RealtimeOptions {
   /** Redis for the cluster adapter; unset: this node's sockets only. */
   redisUrl?: string | undefined;
+  /** `redisUrl` is a Redis Cluster's seed node (a list of several nodes always is a cluster). */
+  redisCluster?: boolean | undefined;
   /** Key prefix shared with the runtime's emitter (see runtime/redis/keys.ts). Default 'ems'. */
   redisPrefix?: string | undefined;
   /** Single-process mode: events published here are forwarded to this server's rooms. */
@@ -58,13 +65,19 @@ export async function attachRealtime(
   const chat =
     opts.chat ?? new ChatService({ sql: deps.sql, events: deps.events, log, assistant: opts.assistant });
 
-  let pub: Redis | undefined;
-  let sub: Redis | undefined;
+  let pub: RedisClient | undefined;
+  let sub: RedisClient | undefined;
   let adapter: ReturnType<typeof createAdapter> | undefined;
   if (opts.redisUrl) {
-    pub = new Redis(opts.redisUrl, { connectionName: 'socket.io-pub' });
-    sub = pub.duplicate({ connectionName: 'socket.io-sub' });
+    // The classic adapter (PUBLISH/PSUBSCRIBE), also over a Redis Cluster, where PUBLISH reaches
+    // every node; the sharded adapter cannot hear the runtime's emitter (docs/OPERATIONS.md).
+    const target = { url: opts.redisUrl, cluster: opts.redisCluster };
+    pub = connectRedis(target, { connectionName: 'socket.io-pub' });
+    sub = connectRedis(target, { connectionName: 'socket.io-sub' });
     for (const client of [pub, sub]) client.on('error', (err) => log.warn({ err }, 'socket.io redis error'));
+    // A Cluster refuses a (P)SUBSCRIBE sent before it has chosen its subscriber connection, and the
+    // adapter would never know: let it choose first.
+    if (isCluster(sub)) await subscriptionsInPlace(sub);
     adapter = createAdapter(pub, sub, { key: apiRedisKeys(opts.redisPrefix).socketIo });
   }
 
@@ -75,7 +88,7 @@ export async function attachRealtime(
   });
   // The adapter subscribed on `sub` when the namespace was created; a PING answered on the same
   // connection proves the subscriptions are live, so no event published after this is missed.
-  if (sub) await sub.ping();
+  if (sub) await subscriptionsInPlace(sub);
 
   const stopWatching = watchSessions(io, deps, {
     recheckMs: opts.recheckMs,

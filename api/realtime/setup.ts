@@ -9,7 +9,7 @@
  */
 import type { Server } from 'node:http';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { Redis } from 'ioredis';
+import { connectRedis, type RedisClient } from '../../runtime/redis/connect.ts';
 import type { EventSource } from '../../runtime/types.ts';
 import { createAssistant } from '../assistant/index.ts';
 import { chatRoutes } from '../chat/index.ts';
@@ -28,6 +28,7 @@ import {
 /** The configuration this layer reads (a subset of cli/config.ts's Config). */
 export interface RealtimeConfig {
   REDIS_URL?: string | undefined;
+  EMS_REDIS_CLUSTER?: boolean | undefined;
   EMS_REDIS_PREFIX: string;
   GEMINI_API_KEY?: string | undefined;
   GEMINI_MODEL: string;
@@ -55,16 +56,19 @@ export function createRealtimeSetup(
 ): RealtimeSetup {
   let chat: ChatService | undefined;
   let realtime: Realtime | undefined;
-  let limiterRedis: Redis | undefined;
+  let limiterRedis: RedisClient | undefined;
   const chatFor = (deps: AppDeps, config: RealtimeConfig) => {
     if (!chat && config.REDIS_URL) {
       // One send limit per user across all api nodes.
-      limiterRedis = new Redis(config.REDIS_URL, {
-        connectionName: 'chat-rate-limit',
-        // Fail fast while Redis is away (the limiter then refuses), instead of queueing the send.
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-      });
+      limiterRedis = connectRedis(
+        { url: config.REDIS_URL, cluster: config.EMS_REDIS_CLUSTER },
+        {
+          connectionName: 'chat-rate-limit',
+          // Fail fast while Redis is away (the limiter then refuses), instead of queueing the send.
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+        },
+      );
       limiterRedis.on('error', (err) => deps.log.warn({ err }, 'chat rate-limit redis error'));
     }
     chat ??= new ChatService({
@@ -99,6 +103,7 @@ export function createRealtimeSetup(
       const attached = await attachRealtime(server, deps, {
         chat: chatFor(deps, config),
         redisUrl: config.REDIS_URL,
+        redisCluster: config.EMS_REDIS_CLUSTER,
         redisPrefix: config.EMS_REDIS_PREFIX,
         memoryEvents: local?.memoryEvents,
         recheckMs: opts.recheckMs,

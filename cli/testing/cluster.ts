@@ -6,9 +6,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import Redis from 'ioredis';
 import postgres from 'postgres';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../../api/testing.ts';
+import { connectRedis, type RedisClient } from '../../runtime/redis/connect.ts';
+import { deleteKeys } from '../../runtime/testing/backends.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -36,7 +37,8 @@ export interface Cluster {
   /** `ems start` (api + runtime in one process) over the same Postgres, without Redis. */
   startStart(extraEnv?: Record<string, string>): Promise<NodeProcess>;
   sql: postgres.Sql;
-  redis: Redis;
+  /** A connection to the cluster's Redis (a Cluster when `redisUrl` lists a Redis Cluster's nodes). */
+  redis: RedisClient;
   close(): Promise<void>;
 }
 
@@ -61,7 +63,10 @@ export function inProcessEnv(schema: string, dataDir: string): Record<string, st
 
 export interface ClusterOptions {
   shards?: number;
-  /** Redis for the whole cluster (e.g. a dedicated redis-server for crash tests); default the shared test Redis. */
+  /**
+   * Redis for the whole cluster (e.g. a dedicated redis-server for crash tests, or a Redis
+   * Cluster's comma-separated nodes, faults/redis-cluster.ts); default the shared test Redis.
+   */
   redisUrl?: string;
 }
 
@@ -74,7 +79,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   await admin.end();
   const databaseUrl = `${TEST_DATABASE_URL}?search_path=${schema}`;
   const sql = postgres(databaseUrl, { max: 4, onnotice: () => {} });
-  const redis = new Redis(redisUrl);
+  const redis = connectRedis({ url: redisUrl });
   redis.on('error', () => {}); // crash tests stop the Redis under it; commands then fail and are retried
 
   const env: Record<string, string> = {
@@ -163,9 +168,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         if (n.proc.exitCode === null && n.proc.signalCode === null) n.proc.kill('SIGKILL');
       await Promise.all(nodes.map((n) => n.exited));
       await sql.end();
-      const keys = await redis.keys(`${prefix}*`);
-      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
       await redis.quit();
+      await deleteKeys(`${prefix}*`, redisUrl);
       const a = postgres(TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
       await a.unsafe(`drop schema if exists "${schema}" cascade`);
       await a.end();

@@ -5,8 +5,10 @@
  * same thing many times a second; `isConnectionError` lets callers drop
  * those from their error reports because these two events cover them.
  */
+
 import type { Redis } from 'ioredis';
 import { SOCKET_ERROR_CODES } from '../socket-errors.ts';
+import { isCluster, type RedisClient } from './connect.ts';
 
 export interface ConnectionChange {
   /** Which of the drivers' connections ('commands' or 'workers'). */
@@ -17,7 +19,7 @@ export interface ConnectionChange {
 }
 
 export function watchConnection(
-  redis: Redis,
+  redis: RedisClient,
   connection: string,
   report: (change: ConnectionChange) => void,
 ): void {
@@ -34,6 +36,40 @@ export function watchConnection(
     const downMs = Math.round(performance.now() - lostAt);
     lostAt = null;
     report({ connection, state: 'restored', downMs });
+  });
+  if (isCluster(redis)) watchClusterNodes(redis, connection, report);
+}
+
+/**
+ * A Redis Cluster stays `ready` while one master is away (only that master's
+ * shards fail), so the loss of each node is reported on its own, as
+ * `<connection> <host>:<port>`; ioredis drops a dead node's connection and
+ * adds a new one when it answers again.
+ */
+function watchClusterNodes(
+  cluster: RedisClient,
+  connection: string,
+  report: (change: ConnectionChange) => void,
+): void {
+  const lostAt = new Map<string, number>();
+  const nameOf = (node: Redis) => `${connection} ${node.options.host}:${node.options.port}`;
+  cluster.on('-node', (node: Redis) => {
+    // A quit removes every node: not an outage. Neither is a node lost with the whole cluster.
+    if (cluster.status !== 'ready') return;
+    const name = nameOf(node);
+    if (lostAt.has(name)) return;
+    lostAt.set(name, performance.now());
+    report({ connection: name, state: 'lost' });
+  });
+  cluster.on('+node', (node: Redis) => {
+    const name = nameOf(node);
+    const at = lostAt.get(name);
+    if (at === undefined) return;
+    node.once('ready', () => {
+      if (lostAt.get(name) !== at) return;
+      lostAt.delete(name);
+      report({ connection: name, state: 'restored', downMs: Math.round(performance.now() - at) });
+    });
   });
 }
 

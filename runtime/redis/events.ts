@@ -7,6 +7,7 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
 import type { ErrorReporter, EventPublisher } from '../types.ts';
+import type { RedisClient } from './connect.ts';
 
 export class RedisEventPublisher implements EventPublisher {
   readonly #emitter: Emitter;
@@ -19,7 +20,7 @@ export class RedisEventPublisher implements EventPublisher {
    * reject unhandled and end the process, so the emitter is handed a client
    * whose `publish` is kept here, reported and turned into `false`.
    */
-  constructor(redis: Redis, key: string, onError: ErrorReporter = () => {}) {
+  constructor(redis: RedisClient, key: string, onError: ErrorReporter = () => {}) {
     const client = {
       publish: (channel: string, message: string | Buffer) => {
         this.#sent = redis.publish(channel, message).catch((error: unknown) => {

@@ -5,8 +5,8 @@
  * per request), and `workers`, shared by the BullMQ workers (each of which
  * opens its own blocking connection as BullMQ requires).
  */
-import { Redis } from 'ioredis';
 import type { ErrorReporter, RuntimeDrivers } from '../types.ts';
+import { connectRedis, type RedisClient } from './connect.ts';
 import { type ConnectionChange, watchConnection } from './connection-watch.ts';
 import { RedisEventPublisher } from './events.ts';
 import { DEFAULT_PREFIX, type RedisKeys, redisKeys } from './keys.ts';
@@ -15,6 +15,15 @@ import { RedisMembership } from './membership.ts';
 import { defineRuntimeScripts } from './scripts.ts';
 import { type RedisQueueOptions, RedisShardConsumers, RedisShardProducer } from './shard-queues.ts';
 
+export {
+  connectRedis,
+  duplicateConnection,
+  isCluster,
+  isClusterTarget,
+  parseRedisTarget,
+  type RedisClient,
+  type RedisTarget,
+} from './connect.ts';
 export { type ConnectionChange, isConnectionError, watchConnection } from './connection-watch.ts';
 export { RedisEventPublisher } from './events.ts';
 export { DEFAULT_PREFIX, type RedisKeys, redisKeys } from './keys.ts';
@@ -23,8 +32,10 @@ export { RedisMembership } from './membership.ts';
 export { type RedisQueueOptions, RedisShardConsumers, RedisShardProducer } from './shard-queues.ts';
 
 export interface RedisDriversOptions {
-  /** redis://… connection string. */
+  /** redis://… connection string; several, comma-separated, name a Redis Cluster (see connect.ts). */
   url: string;
+  /** A single `url` is a Redis Cluster's seed node. Default false. */
+  cluster?: boolean | undefined;
   /** Prefix of every key (see keys.ts). Default 'ems'. */
   prefix?: string;
   /** Name of the shard queues: `<queueName>-<shard>` (see keys.ts). Default 'shard'. */
@@ -45,7 +56,7 @@ export interface RedisDriversOptions {
 export interface RedisDrivers extends RuntimeDrivers {
   keys: RedisKeys;
   /** The shared command connection, for health checks. */
-  redis: Redis;
+  redis: RedisClient;
 }
 
 /** Reconnect attempts back off to 500 ms, not ioredis's 2 s: service resumes within half a second of Redis. */
@@ -54,12 +65,13 @@ const reconnectDelay = (attempt: number) => Math.min(attempt * 50, 500);
 export function createRedisDrivers(options: RedisDriversOptions): RedisDrivers {
   const keys = redisKeys(options.prefix ?? DEFAULT_PREFIX, options.queueName);
   const onError = options.onError ?? (() => {});
+  const target = { url: options.url, cluster: options.cluster };
   // Bounded: a request that adds readings, or a lease renew, fails within commandTimeoutMs when
   // Redis is away (the api answers 503, the node's lease deadline takes over) instead of waiting
   // in ioredis's offline queue for as long as the outage lasts. The offline queue stays on so a
   // reconnect shorter than the timeout costs nothing.
   const commands = defineRuntimeScripts(
-    new Redis(options.url, {
+    connectRedis(target, {
       connectionName: `${keys.prefix}-commands`,
       commandTimeout: options.commandTimeoutMs ?? 2000,
       maxRetriesPerRequest: 1,
@@ -68,7 +80,7 @@ export function createRedisDrivers(options: RedisDriversOptions): RedisDrivers {
     }),
   );
   // BullMQ workers need maxRetriesPerRequest: null (their commands wait out a reconnect instead of failing).
-  const workers = new Redis(options.url, {
+  const workers = connectRedis(target, {
     connectionName: `${keys.prefix}-workers`,
     maxRetriesPerRequest: null,
     retryStrategy: reconnectDelay,

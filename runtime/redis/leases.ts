@@ -4,14 +4,15 @@
  * hands out fencing epochs and survives every expiry. All three operations
  * are single Lua scripts, so check-and-set is atomic.
  */
-import type { Redis } from 'ioredis';
+
 import type { LeaseGrant, LeaseStore } from '../types.ts';
+import type { RedisClient } from './connect.ts';
 import type { RedisKeys } from './keys.ts';
 import type { RuntimeScripts } from './scripts.ts';
 
 export class RedisLeaseStore implements LeaseStore {
   constructor(
-    private readonly redis: Redis & RuntimeScripts,
+    private readonly redis: RedisClient & RuntimeScripts,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -3,14 +3,15 @@
  * and read against the Redis clock (see heartbeat-node.lua, live-nodes.lua) so
  * nodes whose clocks disagree still agree on who is live.
  */
-import type { Redis } from 'ioredis';
+
 import type { Membership } from '../types.ts';
+import type { RedisClient } from './connect.ts';
 import type { RedisKeys } from './keys.ts';
 import type { RuntimeScripts } from './scripts.ts';
 
 export class RedisMembership implements Membership {
   constructor(
-    private readonly redis: Redis & RuntimeScripts,
+    private readonly redis: RedisClient & RuntimeScripts,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -5,7 +5,7 @@
  * same code works on Node and Deno.
  */
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connect.ts';
 
 const SCRIPTS = {
   acquireLease: { file: 'acquire-lease.lua', keys: 2 },
@@ -41,10 +41,10 @@ function loadSources(): Record<keyof typeof SCRIPTS, string> {
 }
 
 /** Defines the scripts on `client` (EVALSHA with automatic fallback to EVAL) and returns it typed. */
-export function defineRuntimeScripts(client: Redis): Redis & RuntimeScripts {
+export function defineRuntimeScripts<C extends RedisClient>(client: C): C & RuntimeScripts {
   const lua = loadSources();
   for (const name of Object.keys(SCRIPTS) as (keyof typeof SCRIPTS)[]) {
     client.defineCommand(name, { lua: lua[name], numberOfKeys: SCRIPTS[name].keys });
   }
-  return client as Redis & RuntimeScripts;
+  return client as C & RuntimeScripts;
 }

@@ -24,7 +24,6 @@
  * consumer that stopped taking jobs.
  */
 import { type Job, Queue, UnrecoverableError, WaitingError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { DEFAULT_RETRY_BACKOFF, type RetryBackoff, retryDelayMs } from '../backoff.ts';
 import {
   type ErrorReporter,
@@ -38,6 +37,7 @@ import {
   type ShardQueueConsumer,
   type ShardQueueProducer,
 } from '../types.ts';
+import type { RedisClient } from './connect.ts';
 import type { RedisKeys } from './keys.ts';
 
 export interface RedisQueueOptions {
@@ -66,7 +66,7 @@ export class RedisShardProducer implements ShardQueueProducer {
   readonly #queues = new Map<number, Queue>();
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     private readonly keys: RedisKeys,
     private readonly onError: ErrorReporter,
   ) {}
@@ -93,7 +93,7 @@ export class RedisShardProducer implements ShardQueueProducer {
     if (!queue) {
       queue = new Queue(this.keys.queueName(shard), {
         connection: this.connection,
-        prefix: this.keys.bullPrefix,
+        prefix: this.keys.bullPrefix(shard),
         defaultJobOptions: JOB_OPTIONS,
       });
       queue.on('error', (error) => this.onError(error, { where: 'shard queue', shard }));
@@ -132,7 +132,7 @@ class RedisConsumer implements ShardConsumer {
   dead: Error | null = null;
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     private readonly graceMs: number,
     private readonly onError: ErrorReporter,
     private readonly context: FailureContext,
@@ -202,7 +202,7 @@ export class RedisShardConsumers implements ShardQueueConsumer {
   readonly #backoff: RetryBackoff;
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     private readonly keys: RedisKeys,
     private readonly options: RedisQueueOptions,
     private readonly onError: ErrorReporter,
@@ -221,7 +221,7 @@ export class RedisShardConsumers implements ShardQueueConsumer {
     const process = (job: Job, token?: string) => this.#process(consumer, shard, handler, job, token);
     consumer.worker = new Worker(this.keys.queueName(shard), process, {
       connection: this.connection,
-      prefix: this.keys.bullPrefix,
+      prefix: this.keys.bullPrefix(shard),
       concurrency: 1,
       autorun: false,
       lockDuration: this.options.lockDurationMs ?? 5000,
@@ -308,7 +308,7 @@ export class RedisShardConsumers implements ShardQueueConsumer {
     if (!queue) {
       queue = new Queue(this.keys.queueName(shard), {
         connection: this.connection,
-        prefix: this.keys.bullPrefix,
+        prefix: this.keys.bullPrefix(shard),
       });
       queue.on('error', (error) => this.onError(error, { where: 'shard queue', shard }));
       this.#admin.set(shard, queue);

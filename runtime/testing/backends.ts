@@ -4,9 +4,16 @@
  * backend lives under a random key prefix and deletes its keys on teardown,
  * so test files can run in parallel against one Redis.
  */
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { createMemoryDrivers, type MemoryDrivers } from '../memory/index.ts';
-import { createRedisDrivers, type RedisDrivers, type RedisKeys, redisKeys } from '../redis/index.ts';
+import {
+  connectRedis,
+  createRedisDrivers,
+  isCluster,
+  type RedisDrivers,
+  type RedisKeys,
+  redisKeys,
+} from '../redis/index.ts';
 import type { LeaseTimings, RuntimeDrivers } from '../types.ts';
 
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -61,8 +68,15 @@ export function randomPrefix(): string {
   return `ems-test-${Math.random().toString(36).slice(2, 10)}`;
 }
 
-/** Redis drivers on a fresh key prefix; `queueName` as the application under test names its shard queues. */
-export function redisBackend(prefix: string = randomPrefix(), queueName?: string): RedisTestBackend {
+/**
+ * Redis drivers on a fresh key prefix; `queueName` as the application under
+ * test names its shard queues; `url` another Redis (a cluster's node list).
+ */
+export function redisBackend(
+  prefix: string = randomPrefix(),
+  queueName?: string,
+  url: string = TEST_REDIS_URL,
+): RedisTestBackend {
   const keys = redisKeys(prefix, queueName);
   const opened: RedisDrivers[] = [];
   return {
@@ -70,7 +84,7 @@ export function redisBackend(prefix: string = randomPrefix(), queueName?: string
     keys,
     connect() {
       const drivers = createRedisDrivers({
-        url: TEST_REDIS_URL,
+        url,
         prefix,
         queueName,
         // Short locks so a dead consumer's job comes back within a couple of seconds.
@@ -82,21 +96,31 @@ export function redisBackend(prefix: string = randomPrefix(), queueName?: string
     redeliveryTimeoutMs: 15_000,
     async teardown() {
       await Promise.all(opened.map((drivers) => drivers.close()));
-      await deleteKeys(keys.everything);
+      await deleteKeys(keys.everything, url);
     },
   };
 }
 
-export async function deleteKeys(pattern: string): Promise<void> {
-  const redis = new Redis(TEST_REDIS_URL);
+/** Deletes the keys matching `pattern`, on a single Redis or on every master of a cluster. */
+export async function deleteKeys(pattern: string, url: string = TEST_REDIS_URL): Promise<void> {
+  const redis = connectRedis({ url });
   try {
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      if (found.length > 0) await redis.del(...found);
-      cursor = next;
-    } while (cursor !== '0');
+    const servers: Redis[] = isCluster(redis) ? await mastersOf(redis) : [redis];
+    for (const server of servers) {
+      let cursor = '0';
+      do {
+        const [next, found] = await server.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        // One DEL per key: in a cluster, keys of different slots cannot share a command.
+        if (found.length > 0) await Promise.all(found.map((key) => server.del(key)));
+        cursor = next;
+      } while (cursor !== '0');
+    }
   } finally {
     await redis.quit();
   }
+}
+
+async function mastersOf(cluster: Cluster): Promise<Redis[]> {
+  if (cluster.status !== 'ready') await new Promise((resolve) => cluster.once('ready', resolve));
+  return cluster.nodes('master');
 }
