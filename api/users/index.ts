@@ -10,8 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import { userRoom } from '../../core/rooms.ts';
+import { changedBy } from '../audit/by.ts';
 import { type Runner, recordAudit } from '../audit/repo.ts';
-import { clientAddress } from '../auth/client-address.ts';
 import { assertPasswordPolicy } from '../auth/password-policy.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { requireAdmin } from '../auth/principal.ts';
@@ -31,7 +31,6 @@ import {
   lockAdmins,
   lockUser,
   toUser,
-  type UserRow,
   unassignDevicesOf,
   updateUser,
 } from './repo.ts';
@@ -92,7 +91,6 @@ export interface UserHooks {
 export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: SessionHooks = {}) {
   const app = newRouter();
   const { sql } = deps;
-  const actorOf = (me: UserRow) => ({ id: me.id, username: me.username });
 
   app.openapi(routes.list, async (c) => {
     requireAdmin(c);
@@ -116,11 +114,10 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
       });
       if (created) {
         await recordAudit(tx, {
-          actor: actorOf(me),
+          ...changedBy(c, me, deps.trustedProxies),
           action: 'user.create',
           targetType: 'user',
           targetId: created.id,
-          ip: clientAddress(c, deps.trustedProxies),
           details: { username: created.username, role: created.role },
         });
       }
@@ -160,11 +157,10 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
         });
         const ended = passwordHash ? await endLoginSessions(tx, id) : [];
         await recordAudit(tx, {
-          actor: actorOf(me),
+          ...changedBy(c, me, deps.trustedProxies),
           action: 'user.update',
           targetType: 'user',
           targetId: id,
-          ip: clientAddress(c, deps.trustedProxies),
           // Field names only: never the password itself.
           details: { fields: Object.keys(body).sort(), ...(body.role ? { role: body.role } : {}) },
         });
@@ -190,11 +186,10 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
       const owned = await unassignDevicesOf(tx, id);
       if (!(await deleteUser(tx, id))) throw notFound('User');
       await recordAudit(tx, {
-        actor: actorOf(me),
+        ...changedBy(c, me, deps.trustedProxies),
         action: 'user.delete',
         targetType: 'user',
         targetId: id,
-        ip: clientAddress(c, deps.trustedProxies),
       });
       return owned;
     })) as DeviceRow[];
@@ -221,11 +216,10 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
       if (!(await lockUser(tx, id))) throw notFound('User');
       const ended = await endAllAccess(tx, id);
       await recordAudit(tx, {
-        actor: actorOf(me),
+        ...changedBy(c, me, deps.trustedProxies),
         action: 'user.sessions_revoke',
         targetType: 'user',
         targetId: id,
-        ip: clientAddress(c, deps.trustedProxies),
         details: { ended: ended.length },
       });
       return ended;
