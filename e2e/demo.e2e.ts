@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { Device, FleetSummary } from '../api/contract.ts';
 import { ADMIN_PASSWORD, api, openPage, screenshot, signIn, useEms, type WatchedPage } from './harness.ts';
 
-const ems = useEms(['--demo']);
+const ems = useEms(['--demo'], 120_000);
 const pages: WatchedPage[] = [];
 
 async function shot(page: Page, name: string): Promise<void> {

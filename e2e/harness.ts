@@ -200,8 +200,9 @@ export interface EmsSession extends EmsServer {
  * Registers what every browser test file does around its tests: before them, build the
  * dashboard, start `ems start <args>`, launch Chromium and sign the admin in over the API;
  * after them, close both. The object it returns is filled in once beforeAll has run.
+ * `timeoutMs`: the setup's budget (the e2e project's hookTimeout unless given).
  */
-export function useEms(args: string[] = [], timeoutMs = 120_000): EmsSession {
+export function useEms(args: string[] = [], timeoutMs?: number): EmsSession {
   const session = {} as EmsSession;
   let server: EmsServer | undefined;
   beforeAll(async () => {
