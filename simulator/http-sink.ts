@@ -13,14 +13,8 @@ import {
   type RetryPolicy,
   sleep,
 } from './backoff.ts';
-import {
-  type ErrorDetail,
-  type Reading,
-  type ReadingSink,
-  type SinkAck,
-  SinkRejectedError,
-  type SinkRetryOptions,
-} from './sink.ts';
+import type { ErrorDetail, Reading, ReadingSink, SinkAck, SinkRetryOptions } from './sink.ts';
+import { SinkRejectedError } from './sink.ts';
 
 export interface HttpSinkOptions extends SinkRetryOptions {
   /** Base URL of the EMS api, e.g. http://localhost:8080. */

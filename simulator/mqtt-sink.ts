@@ -15,13 +15,8 @@ import { invalid } from '../api/errors.ts';
 import { mqttTopics } from '../api/mqtt/topics.ts';
 import { ReadingsBody } from '../api/readings/schema.ts';
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy, sleep } from './backoff.ts';
-import {
-  type Reading,
-  type ReadingSink,
-  type SinkAck,
-  SinkRejectedError,
-  type SinkRetryOptions,
-} from './sink.ts';
+import type { Reading, ReadingSink, SinkAck, SinkRetryOptions } from './sink.ts';
+import { SinkRejectedError } from './sink.ts';
 
 export interface MqttSinkOptions extends SinkRetryOptions {
   /** mqtt://… of the broker the api nodes subscribe to (their EMS_MQTT_URL). */

@@ -18,13 +18,8 @@ import { enqueueReadings } from '../api/readings/enqueue.ts';
 import { ReadingsBody } from '../api/readings/schema.ts';
 import { createRedisDrivers, type RedisDrivers } from '../runtime/redis/index.ts';
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy, sleep } from './backoff.ts';
-import {
-  type Reading,
-  type ReadingSink,
-  type SinkAck,
-  SinkRejectedError,
-  type SinkRetryOptions,
-} from './sink.ts';
+import type { Reading, ReadingSink, SinkAck, SinkRetryOptions } from './sink.ts';
+import { SinkRejectedError } from './sink.ts';
 
 export interface RedisSinkOptions extends SinkRetryOptions {
   /** redis://… of the deployment's Redis. */
