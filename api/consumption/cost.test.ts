@@ -5,15 +5,11 @@
  * applies in reading order (readings accepted before the PATCH keep their
  * price); and the 400s of bad tariffs.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dayHours } from '../../core/time.ts';
-import { type TestApp, testApp } from '../testing.ts';
+import { useTestApp } from '../testing-hooks.ts';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await testApp({ runtime: true });
-});
-afterAll(() => t.close());
+const t = useTestApp({ runtime: true });
 
 const TARIFF = {
   currency: 'EUR',

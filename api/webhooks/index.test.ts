@@ -7,10 +7,11 @@
  * simulated crash (the outbox and delivery rows survive the dead node).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Notifier } from '../notify/service.ts';
 import { deliveryLogOnce, receiver, storeAlert, until } from '../notify/testing.ts';
-import { silentLog, type TestApp, testApp } from '../testing.ts';
+import { silentLog } from '../testing.ts';
+import { useTestApp } from '../testing-hooks.ts';
 import { claimDueDeliveries } from './repo.ts';
 
 /** The spec, independently: HMAC-SHA256 over "<id>.<timestamp>.<body>" keyed by the secret's bytes. */
@@ -28,11 +29,7 @@ function verify(secret: string, headers: Record<string, unknown>, body: string):
     });
 }
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await testApp({ deps: { webhooks: { allowPrivate: true } } });
-});
-afterAll(() => t.close());
+const t = useTestApp({ deps: { webhooks: { allowPrivate: true } } });
 
 const notifier = () => new Notifier({ sql: t.db.sql, log: silentLog, allowPrivate: true, pollMs: 50 });
 
