@@ -4,7 +4,7 @@
  * Postgres implementation is db/device-store.ts, the in-memory one
  * actors/memory-store.ts; actors/store.suite.ts holds both to one contract.
  */
-import type { AlertKind } from '../core/events.ts';
+import type { AlertFacts } from '../core/events.ts';
 
 import type { Tariff } from '../core/tariff.ts';
 
@@ -51,14 +51,8 @@ export interface DeviceSnapshot {
   openHourAlerts: Array<'exceeded' | 'projected'>;
 }
 
-export interface NewAlert {
-  id: string;
-  deviceId: string;
-  kind: AlertKind;
-  hourStart: number;
-  kwh: number;
-  maxHourlyKwh: number;
-  late: boolean;
+/** An alert as the actor raises it: the stored facts (core/events.ts) before the store commits them. */
+export interface NewAlert extends Omit<AlertFacts, 'createdAt' | 'acknowledgedAt'> {
   /** When it was stored (set by the store on commit). */
   createdAt?: number;
 }

@@ -46,7 +46,7 @@ it('has every api node drop an access change before the publish resolves, over a
   try {
     await Promise.all(nodes.map((node) => node.ready()));
     const heard: AccessChange[][] = nodes.map(() => []);
-    nodes.forEach((node, i) => node.subscribe({ change: (c) => heard[i]!.push(c) }));
+    for (const [i, node] of nodes.entries()) node.subscribe({ change: (c) => heard[i]!.push(c) });
     await nodes[0]!.publish({ sessions: ['s-1'] });
     // Every node had it when publish resolved (the publisher hears it locally and again from Redis).
     expect(heard.map((h) => h.some((c) => c.sessions?.[0] === 's-1'))).toEqual([true, true, true]);

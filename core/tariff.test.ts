@@ -23,20 +23,15 @@ const nightDay: Tariff = {
 };
 
 describe('priceAt', () => {
-  it('prices each local hour of the spring DST day by its wall clock (23 hours)', () => {
-    const hours = dayHours('2026-03-29', 'Europe/Berlin');
-    expect(hours).toHaveLength(23);
+  // Spring: 00, 01, 03, 04, 05, 06 are night (02:00 does not exist); autumn: 02:00 comes twice.
+  it.each([
+    ['spring', '2026-03-29', 23, 6],
+    ['autumn', '2026-10-25', 25, 8],
+  ])('prices each local hour of the %s DST day by its wall clock', (_, date, hourCount, nightHours) => {
+    const hours = dayHours(date, 'Europe/Berlin');
+    expect(hours).toHaveLength(hourCount);
     const prices = hours.map((h) => priceAt(nightDay, h, 'Europe/Berlin'));
-    // 00, 01, 03, 04, 05, 06 are night (02:00 does not exist); 07..23 are day.
-    expect(prices.filter((p) => p === 0.1)).toHaveLength(6);
-    expect(prices.filter((p) => p === 0.3)).toHaveLength(17);
-  });
-
-  it('prices the repeated hour of the autumn DST day twice at the night price (25 hours)', () => {
-    const hours = dayHours('2026-10-25', 'Europe/Berlin');
-    expect(hours).toHaveLength(25);
-    const prices = hours.map((h) => priceAt(nightDay, h, 'Europe/Berlin'));
-    expect(prices.filter((p) => p === 0.1)).toHaveLength(8);
+    expect(prices.filter((p) => p === 0.1)).toHaveLength(nightHours);
     expect(prices.filter((p) => p === 0.3)).toHaveLength(17);
   });
 

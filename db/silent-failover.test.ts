@@ -19,21 +19,17 @@ import { enqueueByShard } from '../actors/shard-jobs.ts';
 import { ShardProcessor } from '../actors/shard-processor.ts';
 import type { AlertEvent } from '../core/events.ts';
 import { RuntimeNode } from '../runtime/node.ts';
-import { type RedisTestBackend, randomPrefix, redisBackend } from '../runtime/testing/backends.ts';
-import type { EventPublisher, LeaseTimings } from '../runtime/types.ts';
+import {
+  FAST_TIMINGS,
+  type RedisTestBackend,
+  randomPrefix,
+  redisBackend,
+} from '../runtime/testing/backends.ts';
+import type { EventPublisher } from '../runtime/types.ts';
 import { PostgresDeviceStore } from './device-store.ts';
 import { type TestDb, testDatabase } from './testing.ts';
 
 const SHARDS = 4;
-const FAST: LeaseTimings = {
-  leaseMs: 2000,
-  renewEveryMs: 250,
-  heartbeatMs: 250,
-  nodeTtlMs: 1000,
-  rebalanceEveryMs: 250,
-  jitterMs: 50,
-  stopMarginMs: 700,
-};
 const until = (assertion: () => void | Promise<void>, timeout = 20_000) =>
   vi.waitFor(assertion, { timeout, interval: 50 });
 
@@ -71,7 +67,7 @@ describe('silent alerts across a runtime failover (Postgres, Redis)', () => {
       shards: SHARDS,
       drivers: backend.connect(),
       handler: processor,
-      timings: FAST,
+      timings: FAST_TIMINGS,
     });
     node.on('error', () => {});
     processors.push(processor);

@@ -7,34 +7,27 @@
  * committed ones in docs/screenshots/ (else they go to a temp folder, so a
  * test run leaves the tree clean). Any uncaught page error fails the run.
  */
-import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { Device, User } from '../api/contract.ts';
 import { animationsDone, seriousA11yViolations } from './a11y.ts';
 import {
   ADMIN_PASSWORD,
   api,
   apiLogin,
-  buildUi,
-  type EmsServer,
-  launchBrowser,
   openPage,
-  SHOTS,
+  screenshot,
   signIn,
-  startEms,
+  useEms,
   type WatchedPage,
 } from './harness.ts';
 
 const CLIENT = { username: 'ada', password: 'ada-password-42', name: 'Ada Lovelace' };
 
-let ems: EmsServer;
-let browser: Browser;
+const ems = useEms();
 let admin: WatchedPage;
 let client: WatchedPage;
-let adminToken: string;
 let clientUser: User;
 let device: Device;
 
@@ -44,11 +37,6 @@ async function dismissToasts(page: Page): Promise<void> {
     await button.click();
   }
   await page.getByTestId('toast').first().waitFor({ state: 'detached' });
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await animationsDone(page);
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
 }
 
 /**
@@ -80,7 +68,7 @@ async function waitForAlert(deviceId: string): Promise<void> {
   for (let i = 0; i < 120; i++) {
     const open = await api<{ items: unknown[] }>(
       ems.url,
-      adminToken,
+      ems.adminToken,
       'GET',
       `/alerts?status=open&deviceId=${deviceId}`,
     );
@@ -90,22 +78,9 @@ async function waitForAlert(deviceId: string): Promise<void> {
   throw new Error(`no alert was raised for ${deviceId}`);
 }
 
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  buildUi();
-  ems = await startEms();
-  browser = await launchBrowser();
-  adminToken = await apiLogin(ems.url, 'admin', ADMIN_PASSWORD);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await ems?.stop();
-});
-
 describe('dashboard', () => {
   it('lets an administrator create a client and a device and assign it', async () => {
-    admin = await openPage(browser, ems.url);
+    admin = await openPage(ems.browser, ems.url);
     const page = admin.page;
     await signIn(page, 'admin', ADMIN_PASSWORD);
     // Administrators land on the fleet overview.
@@ -124,7 +99,7 @@ describe('dashboard', () => {
     await page.getByTestId('users-table').getByRole('link', { name: CLIENT.name }).waitFor();
     await userDialog.waitFor({ state: 'hidden' });
 
-    const users = await api<{ items: User[] }>(ems.url, adminToken, 'GET', '/users?q=ada');
+    const users = await api<{ items: User[] }>(ems.url, ems.adminToken, 'GET', '/users?q=ada');
     clientUser = users.items.find((u) => u.username === CLIENT.username)!;
     expect(clientUser.role).toBe('client');
 
@@ -145,14 +120,14 @@ describe('dashboard', () => {
 
     const devices = await api<{ items: Device[] }>(
       ems.url,
-      adminToken,
+      ems.adminToken,
       'GET',
       `/devices?ownerId=${clientUser.id}`,
     );
     device = devices.items.find((d) => d.name === 'Heat pump')!;
     expect(device).toMatchObject({ maxHourlyKwh: 1, meterKind: 'interval', timeZone: 'Europe/Berlin' });
     // A night/day tariff, before any reading: the client's charts show what the energy cost.
-    await api(ems.url, adminToken, 'PATCH', `/devices/${device.id}`, {
+    await api(ems.url, ems.adminToken, 'PATCH', `/devices/${device.id}`, {
       tariff: {
         currency: 'EUR',
         periods: [
@@ -172,16 +147,16 @@ describe('dashboard', () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
     await page.getByTestId('users-table').waitFor();
     await dismissToasts(page);
-    await shot(page, 'admin-users');
+    await screenshot(page, 'admin-users');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices' }).click();
     await page.getByTestId('devices-table').waitFor();
   });
 
   it('shows the client their device, its day chart, and live readings with an alert', async () => {
     const earlier = readingsForToday(device.id, Date.now());
-    if (earlier.length > 0) await api(ems.url, adminToken, 'POST', '/readings', { readings: earlier });
+    if (earlier.length > 0) await api(ems.url, ems.adminToken, 'POST', '/readings', { readings: earlier });
 
-    client = await openPage(browser, ems.url);
+    client = await openPage(ems.browser, ems.url);
     const page = client.page;
     await signIn(page, CLIENT.username, CLIENT.password);
     await page.getByTestId('device-card').filter({ hasText: 'Heat pump' }).waitFor();
@@ -208,7 +183,7 @@ describe('dashboard', () => {
       now = Date.now();
     }
     const first = Math.max(hourStart + 1_000, now - 120_000);
-    await api(ems.url, adminToken, 'POST', '/readings', {
+    await api(ems.url, ems.adminToken, 'POST', '/readings', {
       readings: [
         { deviceId: device.id, timestamp: new Date(first).toISOString(), value: 0.7 },
         { deviceId: device.id, timestamp: new Date(now - 500).toISOString(), value: 0.6 },
@@ -220,7 +195,7 @@ describe('dashboard', () => {
     );
     expect(before).not.toMatch(/1\.3/);
     expect(Number(await page.getByTestId('alert-count').textContent())).toBeGreaterThanOrEqual(1);
-    await shot(page, 'client-device-chart-alert');
+    await screenshot(page, 'client-device-chart-alert');
 
     // The admin's devices page saw the same alert arrive.
     await admin.page.getByTestId('alert-count').waitFor();
@@ -228,7 +203,7 @@ describe('dashboard', () => {
       .getByTestId('devices-table')
       .getByText(/1\.3\d* kWh/)
       .waitFor();
-    await shot(admin.page, 'admin-devices');
+    await screenshot(admin.page, 'admin-devices');
 
     // The CSV is what the chart shows: one row per local hour, the open hour over the limit.
     const [download] = await Promise.all([
@@ -262,7 +237,7 @@ describe('dashboard', () => {
 
   it('shows reconnecting while offline and catches up on alerts raised meanwhile', async () => {
     const page = client.page;
-    const boiler = await api<Device>(ems.url, adminToken, 'POST', '/devices', {
+    const boiler = await api<Device>(ems.url, ems.adminToken, 'POST', '/devices', {
       name: 'Boiler',
       maxHourlyKwh: 0.5,
       meterKind: 'interval',
@@ -275,7 +250,7 @@ describe('dashboard', () => {
 
     // The meter keeps talking while the browser is offline: this alert is never pushed to it.
     const now = Date.now();
-    await api(ems.url, adminToken, 'POST', '/readings', {
+    await api(ems.url, ems.adminToken, 'POST', '/readings', {
       readings: [
         {
           deviceId: boiler.id,
@@ -311,7 +286,7 @@ describe('dashboard', () => {
   });
 
   it('fits a phone screen', async () => {
-    const phone = await openPage(browser, ems.url, { width: 375, height: 812 });
+    const phone = await openPage(ems.browser, ems.url, { width: 375, height: 812 });
     await signIn(phone.page, CLIENT.username, CLIENT.password);
     const heatPump = phone.page.getByTestId('device-card').filter({ hasText: 'Heat pump' });
     // The open hour shows at once from today's data, before any live push.
@@ -323,16 +298,16 @@ describe('dashboard', () => {
       () => document.documentElement.scrollWidth - window.innerWidth,
     );
     expect(overflow).toBeLessThanOrEqual(0);
-    await shot(phone.page, 'client-dashboard-375');
+    await screenshot(phone.page, 'client-dashboard-375');
     await phone.page.goto(`/devices/${device.id}`);
     await phone.page.getByTestId('consumption-chart').waitFor();
-    await shot(phone.page, 'client-device-375');
+    await screenshot(phone.page, 'client-device-375');
     expect(phone.problems).toEqual([]);
     await phone.context.close();
   });
 
   it('sends a stale session back to sign-in with a message', async () => {
-    const visitor = await openPage(browser, ems.url);
+    const visitor = await openPage(ems.browser, ems.url);
     await visitor.page.goto('/login');
     await visitor.page.evaluate(() => localStorage.setItem('ems.token', 'not-a-valid-token'));
     await visitor.page.goto('/my');
@@ -374,7 +349,7 @@ describe('dashboard', () => {
       ['grace', 'Grace Hopper', 'Can I raise the limit on my boiler?'],
       ['alan', 'Alan Turing', 'The EV charger shows no readings since noon.'],
     ] as const) {
-      const other = await api<User>(ems.url, adminToken, 'POST', '/users', {
+      const other = await api<User>(ems.url, ems.adminToken, 'POST', '/users', {
         username,
         name,
         password: `${username}-password-1`,
@@ -388,7 +363,7 @@ describe('dashboard', () => {
         .waitFor();
     }
     expect(await ap.getByTestId('unread-badge').count()).toBe(2);
-    await shot(ap, 'admin-chat');
+    await screenshot(ap, 'admin-chat');
 
     // The assistant toggle: with no GEMINI_API_KEY the assistant says it is offline.
     await cp.getByTestId('ask-assistant').check();
@@ -396,7 +371,7 @@ describe('dashboard', () => {
     await cp.getByTestId('chat-input').press('Enter');
     await cp.locator('[data-testid=message].assistant').first().waitFor();
     await cp.getByText('The assistant is thinking…').waitFor({ state: 'detached' });
-    await shot(cp, 'client-chat');
+    await screenshot(cp, 'client-chat');
   });
 
   it('compares a week with the one before, in kWh and cost', async () => {

@@ -5,35 +5,17 @@
  * real data. This is where the README's screenshots come from (with
  * UPDATE_SCREENSHOTS=1 they replace docs/screenshots/, else a temp folder).
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { Device, FleetSummary } from '../api/contract.ts';
-import { animationsDone } from './a11y.ts';
-import {
-  ADMIN_PASSWORD,
-  api,
-  apiLogin,
-  buildUi,
-  type EmsServer,
-  launchBrowser,
-  openPage,
-  SHOTS,
-  signIn,
-  startEms,
-  type WatchedPage,
-} from './harness.ts';
+import { ADMIN_PASSWORD, api, openPage, screenshot, signIn, useEms, type WatchedPage } from './harness.ts';
 
-let ems: EmsServer;
-let browser: Browser;
-let adminToken: string;
+const ems = useEms(['--demo'], 120_000);
 const pages: WatchedPage[] = [];
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.waitForLoadState('networkidle');
-  await animationsDone(page);
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+  await screenshot(page, name);
 }
 
 /** Scrolls the device page so its consumption card (stats and chart) fills the screenshot. */
@@ -43,24 +25,11 @@ async function showConsumption(page: Page): Promise<void> {
     .evaluate((el) => el.closest('section')?.scrollIntoView({ block: 'start' }));
 }
 
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  buildUi();
-  ems = await startEms(['--demo']);
-  browser = await launchBrowser();
-  adminToken = await apiLogin(ems.url, 'admin', ADMIN_PASSWORD);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await ems?.stop();
-});
-
 describe('demo', () => {
   it('has 35 days of history, a silent meter and live devices within a minute', async () => {
     let summary: FleetSummary | undefined;
     for (let i = 0; i < 240; i++) {
-      summary = await api<FleetSummary>(ems.url, adminToken, 'GET', '/fleet/summary');
+      summary = await api<FleetSummary>(ems.url, ems.adminToken, 'GET', '/fleet/summary');
       const backfilled = ems.logs.join('').includes('100% (');
       if (backfilled && summary.devices === 4 && summary.silent === 1 && summary.reporting === 3) break;
       await new Promise((r) => setTimeout(r, 250));
@@ -75,7 +44,7 @@ describe('demo', () => {
   });
 
   it('shows the admin overview, the alerts, and a device by week with cost and comparison', async () => {
-    const admin = await openPage(browser, ems.url);
+    const admin = await openPage(ems.browser, ems.url);
     pages.push(admin);
     await signIn(admin.page, 'admin', ADMIN_PASSWORD);
     await admin.page.getByTestId('top-table').waitFor();
@@ -86,12 +55,12 @@ describe('demo', () => {
     await admin.page.getByTestId('alert-feed').waitFor();
     await shot(admin.page, 'admin-alerts');
 
-    const client = await openPage(browser, ems.url);
+    const client = await openPage(ems.browser, ems.url);
     pages.push(client);
     await signIn(client.page, 'demo', 'demo-password');
     await client.page.getByTestId('device-card').first().waitFor();
     await shot(client.page, 'client-dashboard');
-    const devices = await api<{ items: Device[] }>(ems.url, adminToken, 'GET', '/devices');
+    const devices = await api<{ items: Device[] }>(ems.url, ems.adminToken, 'GET', '/devices');
     const heatPump = devices.items.find((d) => d.name === 'Heat pump')!;
     expect(heatPump.tariff?.currency).toBe('EUR');
     await client.page.goto(`/devices/${heatPump.id}?period=week`);

@@ -3,15 +3,18 @@
  * port with a throwaway data directory, and drives Debian's Chromium through
  * playwright-core. Nothing is mocked; the test talks to the system as a user
  * and a meter would. Page errors and console errors are collected so a test
- * can fail on any of them.
+ * can fail on any of them. `useEms()` registers the setup and teardown every
+ * browser test file shares.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { animationsDone } from './a11y.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const ADMIN_PASSWORD = 'e2e-admin-password-1';
@@ -185,4 +188,40 @@ export async function api<T>(
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${text}`);
   return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** A test file's running system: the server, Chromium and an admin API token (filled in by beforeAll). */
+export interface EmsSession extends EmsServer {
+  browser: Browser;
+  adminToken: string;
+}
+
+/**
+ * Registers what every browser test file does around its tests: before them, build the
+ * dashboard, start `ems start <args>`, launch Chromium and sign the admin in over the API;
+ * after them, close both. The object it returns is filled in once beforeAll has run.
+ * `timeoutMs`: the setup's budget (the e2e project's hookTimeout unless given).
+ */
+export function useEms(args: string[] = [], timeoutMs?: number): EmsSession {
+  const session = {} as EmsSession;
+  let server: EmsServer | undefined;
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    buildUi();
+    server = await startEms(args);
+    Object.assign(session, server);
+    session.browser = await launchBrowser();
+    session.adminToken = await apiLogin(server.url, 'admin', ADMIN_PASSWORD);
+  }, timeoutMs);
+  afterAll(async () => {
+    await session.browser?.close();
+    await server?.stop();
+  });
+  return session;
+}
+
+/** A screenshot into SHOTS once animations are done (`fullPage`: the whole page, not the viewport). */
+export async function screenshot(page: Page, name: string, fullPage = false): Promise<void> {
+  await animationsDone(page);
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
 }

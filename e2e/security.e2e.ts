@@ -6,27 +6,13 @@
  * ends the token on the server. Screenshots go to a temp folder
  * (docs/screenshots/ with UPDATE_SCREENSHOTS=1).
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Device, User } from '../api/contract.ts';
-import {
-  ADMIN_PASSWORD,
-  api,
-  apiLogin,
-  buildUi,
-  type EmsServer,
-  launchBrowser,
-  openPage,
-  SHOTS,
-  signIn,
-  startEms,
-  type WatchedPage,
-} from './harness.ts';
+import { ADMIN_PASSWORD, api, openPage, SHOTS, signIn, useEms, type WatchedPage } from './harness.ts';
 
-let ems: EmsServer;
-let browser: Browser;
+const ems = useEms([], 240_000);
 let admin: WatchedPage;
 let violations: string[];
 
@@ -47,18 +33,9 @@ async function watchCsp(page: Page): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  buildUi();
-  ems = await startEms();
-  browser = await launchBrowser();
-  admin = await openPage(browser, ems.url);
+  admin = await openPage(ems.browser, ems.url);
   violations = await watchCsp(admin.page);
 }, 240_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await ems?.stop();
-});
 
 describe('hardened defaults in Chromium', () => {
   it('the dashboard, its live connection and the API reference run under the CSP', async () => {
@@ -70,7 +47,7 @@ describe('hardened defaults in Chromium', () => {
     await signIn(page, 'admin', ADMIN_PASSWORD);
     await page.getByTitle('Live updates on').waitFor({ timeout: 20_000 }); // Socket.IO connected
 
-    const token = await apiLogin(ems.url, 'admin', ADMIN_PASSWORD);
+    const token = ems.adminToken;
     const client = await api<User>(ems.url, token, 'POST', '/users', {
       username: 'grace',
       password: 'grace-password-1',

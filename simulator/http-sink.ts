@@ -13,29 +13,17 @@ import {
   type RetryPolicy,
   sleep,
 } from './backoff.ts';
-import type { Random } from './prng.ts';
-import {
-  type ErrorDetail,
-  type Reading,
-  type ReadingSink,
-  type RetryEvent,
-  type SinkAck,
-  SinkRejectedError,
-} from './sink.ts';
+import type { ErrorDetail, Reading, ReadingSink, SinkAck, SinkRetryOptions } from './sink.ts';
+import { SinkRejectedError } from './sink.ts';
 
-export interface HttpSinkOptions {
+export interface HttpSinkOptions extends SinkRetryOptions {
   /** Base URL of the EMS api, e.g. http://localhost:8080. */
   url: string;
   /** Admin JWT, personal access token or device ingest token. */
   token: string;
-  /** Default: the most generous of 250 ms doubling, 10 s ceiling, endless attempts. */
-  retry?: Partial<RetryPolicy>;
   /** A request with no answer after this long counts as failed and is retried. Default 30 s. */
   requestTimeoutMs?: number;
-  /** Called before each retry: progress output counts them. */
-  onRetry?: (event: RetryEvent) => void;
   fetch?: typeof fetch;
-  random?: Random;
 }
 
 type Attempt = { ok: true; ack: SinkAck } | { ok: false; reason: string; retryAfterMs?: number };

@@ -15,18 +15,14 @@ import { invalid } from '../api/errors.ts';
 import { mqttTopics } from '../api/mqtt/topics.ts';
 import { ReadingsBody } from '../api/readings/schema.ts';
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy, sleep } from './backoff.ts';
-import type { Random } from './prng.ts';
-import { type Reading, type ReadingSink, type RetryEvent, type SinkAck, SinkRejectedError } from './sink.ts';
+import type { Reading, ReadingSink, SinkAck, SinkRetryOptions } from './sink.ts';
+import { SinkRejectedError } from './sink.ts';
 
-export interface MqttSinkOptions {
+export interface MqttSinkOptions extends SinkRetryOptions {
   /** mqtt://… of the broker the api nodes subscribe to (their EMS_MQTT_URL). */
   url: string;
   /** The servers' EMS_MQTT_TOPIC_PREFIX. Default '' (none). */
   topicPrefix?: string;
-  /** Default: 250 ms doubling, 10 s ceiling, endless attempts (as HttpSink). */
-  retry?: Partial<RetryPolicy>;
-  onRetry?: (event: RetryEvent) => void;
-  random?: Random;
 }
 
 export class MqttSink implements ReadingSink {

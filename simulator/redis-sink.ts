@@ -18,20 +18,16 @@ import { enqueueReadings } from '../api/readings/enqueue.ts';
 import { ReadingsBody } from '../api/readings/schema.ts';
 import { createRedisDrivers, type RedisDrivers } from '../runtime/redis/index.ts';
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy, sleep } from './backoff.ts';
-import type { Random } from './prng.ts';
-import { type Reading, type ReadingSink, type RetryEvent, type SinkAck, SinkRejectedError } from './sink.ts';
+import type { Reading, ReadingSink, SinkAck, SinkRetryOptions } from './sink.ts';
+import { SinkRejectedError } from './sink.ts';
 
-export interface RedisSinkOptions {
+export interface RedisSinkOptions extends SinkRetryOptions {
   /** redis://… of the deployment's Redis. */
   url: string;
   /** Key prefix of the deployment (`EMS_REDIS_PREFIX`). Default 'ems'. */
   prefix?: string;
   /** Shard count of the deployment (`EMS_SHARDS`). Default 64. */
   shards?: number;
-  /** Default: 250 ms doubling, 10 s ceiling, endless attempts (as HttpSink). */
-  retry?: Partial<RetryPolicy>;
-  onRetry?: (event: RetryEvent) => void;
-  random?: Random;
 }
 
 export class RedisSink implements ReadingSink {

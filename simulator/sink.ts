@@ -3,6 +3,8 @@
  * scheduling and its transport: `HttpSink` posts to `/api/readings`; a queue
  * sink (`--redis`) can be added beside it without touching the rest.
  */
+import type { RetryPolicy } from './backoff.ts';
+import type { Random } from './prng.ts';
 
 /** One reading on the wire, in the shape of `POST /api/readings`. */
 export interface Reading {
@@ -55,4 +57,13 @@ export interface RetryEvent {
   delayMs: number;
   /** e.g. `503 unavailable` or `network: fetch failed`. */
   reason: string;
+}
+
+/** How a sink retries: what every transport's options share. */
+export interface SinkRetryOptions {
+  /** Default: the most generous of 250 ms doubling, 10 s ceiling, endless attempts. */
+  retry?: Partial<RetryPolicy>;
+  /** Called before each retry: progress output counts them. */
+  onRetry?: (event: RetryEvent) => void;
+  random?: Random;
 }

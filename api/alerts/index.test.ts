@@ -3,15 +3,11 @@
  * its hourly limit, listed by status (clients: their own devices only) and
  * acknowledged; another client's alert is a 404.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Alert } from '../contract.ts';
-import { type TestApp, testApp } from '../testing.ts';
+import { useTestApp } from '../testing-hooks.ts';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await testApp({ runtime: true });
-});
-afterAll(() => t.close());
+const t = useTestApp({ runtime: true });
 
 /** A device of `ownerId` that went over its 2 kWh limit in the current hour. */
 async function deviceOverLimit(ownerId: string | null, name = 'Oven') {

@@ -4,18 +4,14 @@
  * it after pushing; an alert whose node died between COMMIT and push is
  * pushed by another node's sweeper with the same id, exactly when unmarked.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ShardProcessor } from '../../actors/shard-processor.ts';
 import { emptyBatch } from '../../actors/store.ts';
 import { PostgresDeviceStore } from '../../db/device-store.ts';
 import { shardOf } from '../../runtime/placement.ts';
-import { type TestApp, testApp } from '../testing.ts';
+import { useTestApp } from '../testing-hooks.ts';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await testApp({ runtime: true });
-});
-afterAll(() => t.close());
+const t = useTestApp({ runtime: true });
 
 const outbox = (alertId: string) =>
   t.db.sql<

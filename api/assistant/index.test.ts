@@ -56,7 +56,7 @@ const aliceActor = () => ({ id: alice.id, role: 'client' as const, name: 'Alice'
 
 /** An assistant with a key, talking to the fake Gemini. */
 const gemini = (options: { timeoutMs?: number; maxToolRounds?: number } = {}) =>
-  createAssistant({ apiKey: 'k', model: 'gemini-test', baseUrl: fake.baseUrl, ...options });
+  createAssistant({ apiKey: 'test-key', model: 'gemini-test', baseUrl: fake.baseUrl, ...options });
 
 /** Alice asks `assistant` one question, with nothing before it in the conversation. */
 const aliceAsks = (assistant: ReturnType<typeof createAssistant>, question: string) =>
@@ -78,9 +78,7 @@ describe('assistant', () => {
         ? { functionCall: { name: 'get_consumption', args: { deviceId: pumpId, date: yesterday } } }
         : { text: 'Your heat pump cost 0.38 EUR yesterday.' },
     );
-    const chat = chatWith(
-      createAssistant({ apiKey: 'test-key', model: 'gemini-test', baseUrl: fake.baseUrl }),
-    );
+    const chat = chatWith(gemini());
     await chat.send(aliceActor(), {
       conversationId: alice.id,
       body: 'What did my heat pump cost yesterday?',
@@ -100,9 +98,7 @@ describe('assistant', () => {
         ? { functionCall: { name: 'get_consumption', args: { deviceId: heaterId, date: yesterday } } }
         : { text: 'Your heater used 1.75 kWh yesterday.' },
     );
-    const chat = chatWith(
-      createAssistant({ apiKey: 'test-key', model: 'gemini-test', baseUrl: fake.baseUrl }),
-    );
+    const chat = chatWith(gemini());
     const { seen, stop } = events();
     const mine = await chat.send(aliceActor(), {
       conversationId: alice.id,

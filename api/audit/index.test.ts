@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApp, testApp } from '../testing.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../testing-hooks.ts';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await testApp();
-});
-afterAll(() => t.close());
+const t = useTestApp();
 
 const loginFrom = (address: string, username: string, password: string) =>
   Promise.resolve(

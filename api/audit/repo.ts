@@ -7,26 +7,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
+import type { AuditAction } from '../../core/audit-actions.ts';
 import type { Sql } from '../../db/connect.ts';
 import { pageOf } from '../../db/page.ts';
 import type { List } from '../contract.ts';
 
-export type AuditAction =
-  | 'auth.login'
-  | 'auth.login_failed'
-  | 'auth.logout'
-  | 'auth.password_change'
-  | 'user.create'
-  | 'user.update'
-  | 'user.delete'
-  | 'user.sessions_revoke'
-  | 'device.create'
-  | 'device.update'
-  | 'device.delete'
-  | 'device_token.create'
-  | 'device_token.revoke'
-  | 'webhook.create'
-  | 'webhook.delete';
+export type { AuditAction } from '../../core/audit-actions.ts';
 
 export interface AuditEntry {
   actor: { id: string; username: string } | null;

@@ -5,15 +5,11 @@
  * applies in reading order (readings accepted before the PATCH keep their
  * price); and the 400s of bad tariffs.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dayHours } from '../../core/time.ts';
-import { type TestApp, testApp } from '../testing.ts';
+import { useTestApp } from '../testing-hooks.ts';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await testApp({ runtime: true });
-});
-afterAll(() => t.close());
+const t = useTestApp({ runtime: true });
 
 const TARIFF = {
   currency: 'EUR',
@@ -105,54 +101,20 @@ describe('cost', () => {
 });
 
 describe('tariff validation', () => {
+  /** A euro tariff of `[from, pricePerKwh]` periods. */
+  const euro = (...periods: Array<[string, number]>) => ({
+    currency: 'EUR',
+    periods: periods.map(([from, pricePerKwh]) => ({ from, pricePerKwh })),
+  });
   const bad: Array<[string, unknown, string]> = [
     ['unknown currency', { ...TARIFF, currency: 'EURO' }, 'tariff.currency'],
     ['lower-case currency', { ...TARIFF, currency: 'eur' }, 'tariff.currency'],
-    [
-      'first period not at 00:00',
-      { currency: 'EUR', periods: [{ from: '01:00', pricePerKwh: 1 }] },
-      'tariff.periods.0.from',
-    ],
-    [
-      'unsorted periods',
-      {
-        currency: 'EUR',
-        periods: [
-          { from: '00:00', pricePerKwh: 1 },
-          { from: '18:00', pricePerKwh: 2 },
-          { from: '07:00', pricePerKwh: 3 },
-        ],
-      },
-      'tariff.periods.2.from',
-    ],
-    [
-      'a period off the whole hour',
-      {
-        currency: 'EUR',
-        periods: [
-          { from: '00:00', pricePerKwh: 1 },
-          { from: '07:30', pricePerKwh: 2 },
-        ],
-      },
-      'tariff.periods.1.from',
-    ],
-    [
-      'a negative price',
-      { currency: 'EUR', periods: [{ from: '00:00', pricePerKwh: -0.1 }] },
-      'tariff.periods.0.pricePerKwh',
-    ],
-    ['no periods', { currency: 'EUR', periods: [] }, 'tariff.periods'],
-    [
-      'hour 24',
-      {
-        currency: 'EUR',
-        periods: [
-          { from: '00:00', pricePerKwh: 1 },
-          { from: '24:00', pricePerKwh: 1 },
-        ],
-      },
-      'tariff.periods.1.from',
-    ],
+    ['first period not at 00:00', euro(['01:00', 1]), 'tariff.periods.0.from'],
+    ['unsorted periods', euro(['00:00', 1], ['18:00', 2], ['07:00', 3]), 'tariff.periods.2.from'],
+    ['a period off the whole hour', euro(['00:00', 1], ['07:30', 2]), 'tariff.periods.1.from'],
+    ['a negative price', euro(['00:00', -0.1]), 'tariff.periods.0.pricePerKwh'],
+    ['no periods', euro(), 'tariff.periods'],
+    ['hour 24', euro(['00:00', 1], ['24:00', 1]), 'tariff.periods.1.from'],
   ];
   it.each(bad)('refuses %s with 400 and the field path', async (_, tariff, path) => {
     const created = await t.request('POST', '/api/devices', {

@@ -5,12 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestApp, testApp } from '../testing.ts';
+import { useTestApp } from '../testing-hooks.ts';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await testApp({ runtime: true });
-});
-afterAll(() => t.close());
+const t = useTestApp({ runtime: true });
 
 interface Entry {
   start: string;

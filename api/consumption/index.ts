@@ -4,7 +4,7 @@
  * device's IANA zone; `tz` shows the same energy in another zone (computed
  * from the raw readings then, since hour boundaries may differ).
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import {
   canonicalTimeZone,
   dayHours,
@@ -20,7 +20,7 @@ import type { AppDeps } from '../context.ts';
 import { Consumption } from '../contract.ts';
 import { visibleDevice } from '../devices/repo.ts';
 import { ApiError } from '../errors.ts';
-import { bearer, errors, IdParam, json, newRouter } from '../router.ts';
+import { errors, IdParam, json, newRouter, routeBuilder } from '../router.ts';
 import { type Bucket, bucketEntries, nanoToKwh } from './buckets.ts';
 import { priced } from './cost.ts';
 import { storedBucketSums, storedHours, storedReadings } from './repo.ts';
@@ -55,15 +55,15 @@ const Query = z
   })
   .refine((q) => q.date || (q.from && q.to), { message: 'give either date, or from and to', path: ['date'] });
 
-const route = createRoute({
-  method: 'get',
-  path: '/{id}/consumption',
-  tags: ['consumption'],
-  summary: 'Hourly consumption of a day, or of a range by hour or day',
-  security: bearer,
-  request: { params: IdParam, query: Query },
-  responses: { 200: json(Consumption, 'Consumption'), ...errors(400, 401, 403, 404) },
-});
+const route = routeBuilder(['consumption'])(
+  'get',
+  '/{id}/consumption',
+  'Hourly consumption of a day, or of a range by hour or day',
+  {
+    request: { params: IdParam, query: Query },
+    responses: { 200: json(Consumption, 'Consumption'), ...errors(400, 401, 403, 404) },
+  },
+);
 
 export function consumptionRoutes(deps: AppDeps) {
   const app = newRouter();

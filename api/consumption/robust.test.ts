@@ -4,15 +4,11 @@
  * answers 200 for the day, range and `tz=` views, and a local date that the
  * zone skipped (Pacific/Apia, 2011-12-30) answers 200 with no hours.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApp, testApp } from '../testing.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../testing-hooks.ts';
 import { nanoOf, nanoToKwh } from './buckets.ts';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await testApp();
-});
-afterAll(() => t.close());
+const t = useTestApp();
 
 describe('nano-kWh arithmetic', () => {
   it('parses numeric strings exactly and never throws on huge or odd values', () => {

@@ -3,14 +3,10 @@
  * log is written in the same transaction as the change it records): when the
  * entry cannot be written, the change is not stored either.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApp, testApp } from '../testing.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../testing-hooks.ts';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await testApp();
-});
-afterAll(() => t.close());
+const t = useTestApp();
 
 const count = async (sql: string) => Number((await t.db.sql.unsafe(sql))[0]!.n);
 

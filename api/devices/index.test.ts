@@ -3,14 +3,11 @@
  * (its own; another client's device is a 404) and may not do (403), field
  * validation, and ingest tokens that post readings for their device only.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApp, testApp } from '../testing.ts';
+import { describe, expect, it } from 'vitest';
+import { testApp } from '../testing.ts';
+import { useTestApp } from '../testing-hooks.ts';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await testApp();
-});
-afterAll(() => t.close());
+const t = useTestApp();
 
 const ids = (list: { items: Array<{ id: string }> }) => list.items.map((d) => d.id).sort();
 

@@ -4,8 +4,9 @@
  * for a device live in api/tokens/device-tokens.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { canonicalTimeZone } from '../../core/time.ts';
+import { changedBy } from '../audit/by.ts';
 import { recordAudit } from '../audit/repo.ts';
 import { announceAccessChange } from '../auth/access-changes.ts';
 import { clientAddress } from '../auth/client-address.ts';
@@ -14,7 +15,7 @@ import type { AppDeps } from '../context.ts';
 import { CreateDevice, Device, listOf, UpdateDevice, Uuid } from '../contract.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { processDeviceInvalidations } from '../readings/device-invalidations.ts';
-import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging } from '../router.ts';
+import { errors, IdParam, json, jsonBody, newRouter, Paging, routeBuilder } from '../router.ts';
 import { findUser } from '../users/repo.ts';
 import { configureControl, publishDeviceDeleted, publishDeviceUpdated, sendControl } from './changes.ts';
 import { assertMqttFields, conflictOnTopic } from './mqtt-fields.ts';
@@ -27,50 +28,25 @@ const ListQuery = Paging.extend({
   q: z.string().max(100).optional(),
 });
 
-const tags = ['devices'];
+const route = routeBuilder(['devices']);
 const routes = {
-  list: createRoute({
-    method: 'get',
-    path: '/',
-    tags,
-    summary: 'List devices (clients: their own)',
-    security: bearer,
+  list: route('get', '/', 'List devices (clients: their own)', {
     request: { query: ListQuery },
     responses: { 200: json(listOf(Device), 'A page of devices'), ...errors(400, 401, 403) },
   }),
-  create: createRoute({
-    method: 'post',
-    path: '/',
-    tags,
-    summary: 'Create a device',
-    security: bearer,
+  create: route('post', '/', 'Create a device', {
     request: jsonBody(CreateDevice),
     responses: { 201: json(Device, 'Created'), ...errors(400, 401, 403, 422) },
   }),
-  get: createRoute({
-    method: 'get',
-    path: '/{id}',
-    tags,
-    summary: 'Get a device',
-    security: bearer,
+  get: route('get', '/{id}', 'Get a device', {
     request: { params: IdParam },
     responses: { 200: json(Device, 'The device'), ...errors(400, 401, 403, 404) },
   }),
-  update: createRoute({
-    method: 'patch',
-    path: '/{id}',
-    tags,
-    summary: 'Update a device (ownerId: null unassigns it)',
-    security: bearer,
+  update: route('patch', '/{id}', 'Update a device (ownerId: null unassigns it)', {
     request: { params: IdParam, ...jsonBody(UpdateDevice) },
     responses: { 200: json(Device, 'Updated'), ...errors(400, 401, 403, 404, 409, 422) },
   }),
-  remove: createRoute({
-    method: 'delete',
-    path: '/{id}',
-    tags,
-    summary: 'Delete a device and its data',
-    security: bearer,
+  remove: route('delete', '/{id}', 'Delete a device and its data', {
     request: { params: IdParam },
     responses: { 204: { description: 'Deleted' }, ...errors(400, 401, 403, 404) },
   }),
@@ -104,18 +80,17 @@ export function deviceRoutes(deps: AppDeps) {
   /** The audit entry of a device change, written in that change's transaction. */
   const audit =
     (
-      c: Parameters<typeof clientAddress>[0],
+      c: Parameters<typeof changedBy>[0],
       me: { id: string; username: string },
       action: 'device.create' | 'device.update' | 'device.delete',
       details: Record<string, unknown> = {},
     ): Within =>
     (tx, id) =>
       recordAudit(tx, {
-        actor: { id: me.id, username: me.username },
+        ...changedBy(c, me, deps.trustedProxies),
         action,
         targetType: 'device',
         targetId: id,
-        ip: clientAddress(c, deps.trustedProxies),
         details,
       });
 

@@ -3,14 +3,10 @@
  * cumulative meter (the default when a vendor format is given), a topic names
  * one device (409), no wildcards, and PATCH can move or clear them.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApp, testApp } from '../testing.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../testing-hooks.ts';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await testApp();
-});
-afterAll(() => t.close());
+const t = useTestApp();
 
 const create = (body: Record<string, unknown>) =>
   t.request('POST', '/api/devices', { body: { name: 'Plug', maxHourlyKwh: 2, ...body } });

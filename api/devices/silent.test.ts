@@ -6,15 +6,11 @@
  * limit (applied in shard order) ends the watch. Six minutes of silence are
  * made by moving the device's silence back in the database.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Alert } from '../contract.ts';
-import { type TestApp, testApp } from '../testing.ts';
+import { useTestApp } from '../testing-hooks.ts';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await testApp({ runtime: true });
-});
-afterAll(() => t.close());
+const t = useTestApp({ runtime: true });
 
 const age = (id: string) =>
   t.db.sql`update devices set silent_since = silent_since - interval '6 minutes',

@@ -5,15 +5,11 @@
  * numbers come from the per-device rows the shard transactions keep: they stay
  * the same after the raw readings are gone.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApp, testApp } from '../testing.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../testing-hooks.ts';
 import { fleetSummary } from './repo.ts';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await testApp({ runtime: true });
-});
-afterAll(() => t.close());
+const t = useTestApp({ runtime: true });
 
 // "Now" for the summary: 10:30 UTC = 00:30 next day in Kiritimati, 23:30 previous day in Pago Pago.
 const NOW = Date.parse('2026-06-15T10:30:00Z');

@@ -4,19 +4,13 @@
  * own local day), who is over the limit, the last day's alerts by hour and
  * the ten largest consumers today (docs/API.md, Fleet).
  */
-import { createRoute } from '@hono/zod-openapi';
 import { requireAdmin } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { FleetSummary } from '../contract.ts';
-import { bearer, errors, json, newRouter } from '../router.ts';
+import { errors, json, newRouter, routeBuilder } from '../router.ts';
 import { fleetSummary } from './repo.ts';
 
-const route = createRoute({
-  method: 'get',
-  path: '/summary',
-  tags: ['fleet'],
-  summary: 'The fleet at a glance (admin)',
-  security: bearer,
+const route = routeBuilder(['fleet'])('get', '/summary', 'The fleet at a glance (admin)', {
   responses: { 200: json(FleetSummary, 'The fleet summary'), ...errors(401, 403) },
 });
 

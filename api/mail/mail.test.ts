@@ -59,6 +59,15 @@ afterAll(async () => {
 
 const to = (address: string) => inbox.filter((m) => m.to.includes(address));
 
+/** A notifier that sends e-mail through the test SMTP server. */
+const mailer = (from: string, publicUrl: string) =>
+  new Notifier({
+    sql: t.db.sql,
+    log: silentLog,
+    allowPrivate: true,
+    smtp: { url: smtpUrl, from, publicUrl },
+  });
+
 describe('alert e-mail', () => {
   it('PATCH /api/auth/me turns notifyByEmail on and off; it shows on the user', async () => {
     const c = await t.createClient();
@@ -85,12 +94,7 @@ describe('alert e-mail', () => {
     const pump = await t.createDevice({ ownerId: owner.id, name: 'Pump' });
     const quietDevice = await t.createDevice({ ownerId: quiet.id, name: 'Fridge' });
 
-    const n = new Notifier({
-      sql: t.db.sql,
-      log: silentLog,
-      allowPrivate: true,
-      smtp: { url: smtpUrl, from: 'EMS <alerts@ems.test>', publicUrl: 'https://ems.example.test/' },
-    });
+    const n = mailer('EMS <alerts@ems.test>', 'https://ems.example.test/');
     try {
       const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
       const first = await storeAlert(t.db.sql, { deviceId: heater.id, hourStart: hour });
@@ -132,12 +136,7 @@ describe('alert e-mail', () => {
 
   it('admins get alerts of every device only when they opt in', async () => {
     const device = await t.createDevice({ name: 'Unowned' });
-    const n = new Notifier({
-      sql: t.db.sql,
-      log: silentLog,
-      allowPrivate: true,
-      smtp: { url: smtpUrl, from: 'alerts@ems.test', publicUrl: 'http://localhost:8080' },
-    });
+    const n = mailer('alerts@ems.test', 'http://localhost:8080');
     try {
       await storeAlert(t.db.sql, { deviceId: device.id });
       await n.fanOut();

@@ -8,37 +8,33 @@
 import { randomBytes } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { silentLog, type TestApp, testApp } from '../testing.ts';
 import { MqttIngest } from './ingest.ts';
 import { tcpProxy } from './tcp-proxy.ts';
-import { collect, randomTopicPrefix, TEST_MQTT_URL, testPublisher, waitUntil } from './testing.ts';
+import {
+  collect,
+  publishJson,
+  randomTopicPrefix,
+  TEST_MQTT_URL,
+  testPublisher,
+  waitUntil,
+} from './testing.ts';
 
 interface Hours {
   totalKwh: number;
   hours: Array<{ start: string; kwh: number; readings: number }>;
 }
 
-let t: TestApp | undefined;
-let ingest: MqttIngest | undefined;
-let pub: MqttClient | undefined;
-afterEach(async () => {
-  await ingest?.stop();
-  await pub?.endAsync();
-  await t?.close();
-  ingest = t = pub = undefined;
-});
-
 /** The app's extra readiness checks: a test may add an ingest's check after the app exists. */
 let readinessChecks: Array<() => Promise<void>> = [];
 
-async function setUp(options: { now?: () => number; registry?: Registry; rawRetentionDays?: number } = {}) {
-  readinessChecks = [];
-  t = await testApp({ runtime: true, deps: { readinessChecks } });
-  const prefix = randomTopicPrefix();
-  ingest = new MqttIngest({
+type IngestOptions = ConstructorParameters<typeof MqttIngest>[0];
+
+/** An ingest node of the test's app: the broker, its prefix and a 60 s session unless `options` say otherwise. */
+function ingestOf(t: TestApp, prefix: string, options: Partial<IngestOptions> & { clientId: string }) {
+  return new MqttIngest({
     url: TEST_MQTT_URL,
-    clientId: `${prefix}-node`,
     producer: t.deps.producer,
     sql: t.deps.sql,
     shards: t.deps.shards,
@@ -47,6 +43,21 @@ async function setUp(options: { now?: () => number; registry?: Registry; rawRete
     sessionExpirySeconds: 60,
     ...options,
   });
+}
+
+/** The app, its ingest node (not started) and a publisher; all closed when the test ends. */
+async function setUp(options: { now?: () => number; registry?: Registry; rawRetentionDays?: number } = {}) {
+  readinessChecks = [];
+  const t = await testApp({ runtime: true, deps: { readinessChecks } });
+  let ingest: MqttIngest | undefined;
+  let pub: MqttClient | undefined;
+  onTestFinished(async () => {
+    await ingest?.stop();
+    await pub?.endAsync();
+    await t.close();
+  });
+  const prefix = randomTopicPrefix();
+  ingest = ingestOf(t, prefix, { clientId: `${prefix}-node`, ...options });
   pub = await testPublisher();
   return { t, ingest, pub, prefix };
 }
@@ -68,20 +79,14 @@ describe('MQTT ingest through Mosquitto', () => {
     await ingest.start();
     await ingest.ready();
     const topic = ingest.topics.readingsOf(device.id);
-    await pub.publishAsync(topic, JSON.stringify({ timestamp: '2026-03-01T10:05:00Z', value: 0.25 }), {
-      qos: 1,
+    await publishJson(pub, topic, { timestamp: '2026-03-01T10:05:00Z', value: 0.25 });
+    await publishJson(pub, topic, {
+      readings: [
+        { timestamp: '2026-03-01T10:20:00+00:00', value: 0.5 },
+        { timestamp: Date.parse('2026-03-01T11:00:00Z'), value: 1 },
+        { timestamp: '2026-03-01T10:05:00Z', value: 0.25 }, // a repeat: counted once
+      ],
     });
-    await pub.publishAsync(
-      topic,
-      JSON.stringify({
-        readings: [
-          { timestamp: '2026-03-01T10:20:00+00:00', value: 0.5 },
-          { timestamp: Date.parse('2026-03-01T11:00:00Z'), value: 1 },
-          { timestamp: '2026-03-01T10:05:00Z', value: 0.25 }, // a repeat: counted once
-        ],
-      }),
-      { qos: 1 },
-    );
     await waitForTotal(t, device.id, '2026-03-01', 1.75);
     const hours = (await day(t, device.id, '2026-03-01')).hours;
     expect(hours[10]).toMatchObject({ kwh: 0.75, readings: 2 });
@@ -99,25 +104,15 @@ describe('MQTT ingest through Mosquitto', () => {
     const unknownErrors = await collect(ingest.topics.errorsOf(unknown));
     try {
       const topic = ingest.topics.readingsOf(device.id);
-      await pub.publishAsync(topic, JSON.stringify({ timestamp: '2026-03-01T10:00:00', value: 1 }), {
-        qos: 1,
+      await publishJson(pub, topic, { timestamp: '2026-03-01T10:00:00', value: 1 });
+      await publishJson(pub, topic, {
+        readings: [
+          { timestamp: '2026-03-01T10:00:00Z', value: 1 },
+          { timestamp: '2026-03-01T10:10:00Z', value: -1 },
+        ],
       });
-      await pub.publishAsync(
-        topic,
-        JSON.stringify({
-          readings: [
-            { timestamp: '2026-03-01T10:00:00Z', value: 1 },
-            { timestamp: '2026-03-01T10:10:00Z', value: -1 },
-          ],
-        }),
-        { qos: 1 },
-      );
-      await pub.publishAsync(topic, 'not json', { qos: 1 });
-      await pub.publishAsync(
-        ingest.topics.readingsOf(unknown),
-        JSON.stringify({ timestamp: Date.now(), value: 1 }),
-        { qos: 1 },
-      );
+      await publishJson(pub, topic, 'not json');
+      await publishJson(pub, ingest.topics.readingsOf(unknown), { timestamp: Date.now(), value: 1 });
       await waitUntil(
         () => `three errors, got ${JSON.stringify([errors.messages, unknownErrors.messages])}`,
         () => errors.messages.length === 3 && unknownErrors.messages.length === 1,
@@ -201,7 +196,7 @@ describe('MQTT ingest through Mosquitto', () => {
     let sent = 0;
     const send = async (arrival: string, body: unknown) => {
       now = Date.parse(arrival);
-      await pub.publishAsync(topic, JSON.stringify(body), { qos: 1 });
+      await publishJson(pub, topic, body);
       // One at a time: each message must be read with its own arrival clock.
       const n = ++sent;
       await waitUntil(`reading ${n}`, async () => (await storedReadings(t, device.id)) === n);
@@ -209,11 +204,7 @@ describe('MQTT ingest through Mosquitto', () => {
     const energy = (time: string, total: number) => ({ Time: time, ENERGY: { Total: total, Power: 120 } });
     // 2025-10-26 in Berlin: 02:00–03:00 happens twice (CEST, then CET).
     await send('2025-10-25T23:30:05Z', energy('2025-10-26T01:30:00', 10));
-    await pub.publishAsync(
-      topic,
-      JSON.stringify({ Time: '2025-10-26T01:40:00', DS18B20: { Temperature: 21 } }),
-      { qos: 1 },
-    ); // no ENERGY: ignored
+    await publishJson(pub, topic, { Time: '2025-10-26T01:40:00', DS18B20: { Temperature: 21 } }); // no ENERGY: ignored
     await send('2025-10-26T00:30:04Z', energy('2025-10-26T02:30:00', 10.5)); // first 02:30 (CEST)
     await send('2025-10-26T01:30:03Z', energy('2025-10-26T02:30:00', 11.25)); // second 02:30 (CET)
     await send('2025-10-26T02:30:02Z', energy('2025-10-26T03:30:00', 12));
@@ -246,23 +237,18 @@ describe('MQTT ingest through Mosquitto', () => {
         'switch:0': { id: 0, aenergy: { total: wh, by_minute: [0, 0, 0], minute_ts: minute(iso) } },
       },
     });
-    await pub.publishAsync(topic, JSON.stringify(notify('2026-03-02T08:00:00Z', 1000)), { qos: 1 });
-    await pub.publishAsync(
-      topic,
-      JSON.stringify({ method: 'NotifyStatus', params: { ts: 1, 'switch:0': { id: 0, apower: 5 } } }),
-      { qos: 1 },
-    );
-    await pub.publishAsync(topic, JSON.stringify(notify('2026-03-02T08:30:00Z', 1250.5)), { qos: 1 });
-    await pub.publishAsync(
-      topic,
-      JSON.stringify({
-        id: 0,
-        output: true,
-        apower: 40,
-        aenergy: { total: 2000, by_minute: [1, 2, 3], minute_ts: minute('2026-03-02T09:10:00Z') },
-      }),
-      { qos: 1 },
-    );
+    await publishJson(pub, topic, notify('2026-03-02T08:00:00Z', 1000));
+    await publishJson(pub, topic, {
+      method: 'NotifyStatus',
+      params: { ts: 1, 'switch:0': { id: 0, apower: 5 } },
+    });
+    await publishJson(pub, topic, notify('2026-03-02T08:30:00Z', 1250.5));
+    await publishJson(pub, topic, {
+      id: 0,
+      output: true,
+      apower: 40,
+      aenergy: { total: 2000, by_minute: [1, 2, 3], minute_ts: minute('2026-03-02T09:10:00Z') },
+    });
     await waitForTotal(t, device.id, '2026-03-02', 1);
     const hours = (await day(t, device.id, '2026-03-02')).hours;
     expect(hours[8]!.kwh).toBeCloseTo(0.2505, 9);
@@ -271,16 +257,7 @@ describe('MQTT ingest through Mosquitto', () => {
 
   it('two nodes split the shared subscription; one that stops leaves the group, the other gets every later message', async () => {
     const { t, ingest: a, pub, prefix } = await setUp();
-    const b = new MqttIngest({
-      url: TEST_MQTT_URL,
-      clientId: `${prefix}-node-b`,
-      producer: t.deps.producer,
-      sql: t.deps.sql,
-      shards: t.deps.shards,
-      log: silentLog,
-      topicPrefix: prefix,
-      sessionExpirySeconds: 60,
-    });
+    const b = ingestOf(t, prefix, { clientId: `${prefix}-node-b` });
     const device = await t.createDevice({ meterKind: 'interval' });
     await a.start();
     await b.start();
@@ -289,12 +266,10 @@ describe('MQTT ingest through Mosquitto', () => {
       await b.ready();
       const topic = a.topics.readingsOf(device.id);
       const at = (i: number) => Date.parse('2026-03-03T00:00:00Z') + i * 60_000;
-      for (let i = 0; i < 10; i++)
-        await pub.publishAsync(topic, JSON.stringify({ timestamp: at(i), value: 0.5 }), { qos: 1 });
+      for (let i = 0; i < 10; i++) await publishJson(pub, topic, { timestamp: at(i), value: 0.5 });
       await waitUntil('ten readings', async () => (await storedReadings(t, device.id)) === 10);
       await a.stop();
-      for (let i = 10; i < 30; i++)
-        await pub.publishAsync(topic, JSON.stringify({ timestamp: at(i), value: 0.5 }), { qos: 1 });
+      for (let i = 10; i < 30; i++) await publishJson(pub, topic, { timestamp: at(i), value: 0.5 });
       await waitUntil(
         async () => `thirty readings (have ${await storedReadings(t, device.id)})`,
         async () => (await storedReadings(t, device.id)) === 30,
@@ -305,18 +280,12 @@ describe('MQTT ingest through Mosquitto', () => {
   });
 
   it('reconnects after the broker connection drops, and gets what was published meanwhile', async () => {
-    const { t, prefix } = await setUp();
+    const { t, pub, prefix } = await setUp();
     const broker = new URL(TEST_MQTT_URL);
     const proxy = await tcpProxy({ host: broker.hostname, port: Number(broker.port || 1883) });
-    const proxied = new MqttIngest({
+    const proxied = ingestOf(t, prefix, {
       url: `mqtt://127.0.0.1:${proxy.port}`,
       clientId: `${prefix}-proxied`,
-      producer: t.deps.producer,
-      sql: t.deps.sql,
-      shards: t.deps.shards,
-      log: silentLog,
-      topicPrefix: prefix,
-      sessionExpirySeconds: 60,
       reconnectMinMs: 200,
       reconnectMaxMs: 1_000,
     });
@@ -332,11 +301,10 @@ describe('MQTT ingest through Mosquitto', () => {
         ),
       );
       // Published while the node is away: the broker keeps it in the node's session.
-      await pub!.publishAsync(
-        proxied.topics.readingsOf(device.id),
-        JSON.stringify({ timestamp: '2026-03-04T10:00:00Z', value: 2 }),
-        { qos: 1 },
-      );
+      await publishJson(pub, proxied.topics.readingsOf(device.id), {
+        timestamp: '2026-03-04T10:00:00Z',
+        value: 2,
+      });
       await proxied.ready();
       await waitForTotal(t, device.id, '2026-03-04', 2);
     } finally {
@@ -346,14 +314,10 @@ describe('MQTT ingest through Mosquitto', () => {
   });
 
   it('/readyz reports the broker: 503 while the ingest is not connected, 200 once it is', async () => {
-    const { t, prefix } = await setUp();
-    const down = new MqttIngest({
+    const { t, ingest, prefix } = await setUp();
+    const down = ingestOf(t, prefix, {
       url: 'mqtt://127.0.0.1:1', // nothing listens there
       clientId: `${prefix}-down`,
-      producer: t.deps.producer,
-      sql: t.deps.sql,
-      shards: t.deps.shards,
-      log: silentLog,
       reconnectMinMs: 50,
       reconnectMaxMs: 200,
     });
@@ -367,10 +331,10 @@ describe('MQTT ingest through Mosquitto', () => {
       await down.stop();
     }
     readinessChecks.length = 0;
-    readinessChecks.push(ingest!.check);
+    readinessChecks.push(ingest.check);
     expect((await t.request('GET', '/readyz', { token: null })).status).toBe(503); // not started yet
-    await ingest!.start();
-    await ingest!.ready();
+    await ingest.start();
+    await ingest.ready();
     expect((await t.request('GET', '/readyz', { token: null })).status).toBe(200);
   });
 });

@@ -12,7 +12,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adminToken, type Cluster, client, startCluster } from '../../cli/testing/cluster.ts';
 import { type TcpProxy, tcpProxy } from './tcp-proxy.ts';
-import { randomTopicPrefix, TEST_MQTT_URL, testPublisher, waitUntil } from './testing.ts';
+import { publishJson, randomTopicPrefix, TEST_MQTT_URL, testPublisher, waitUntil } from './testing.ts';
 
 let cluster: Cluster | undefined;
 let proxy: TcpProxy | undefined;
@@ -58,11 +58,7 @@ describe('MQTT ingest across a SIGKILL', () => {
     pub = await testPublisher();
     const topic = `${prefix}/ems/devices/${id}/readings`;
     const send = (hour: number, value: number) =>
-      pub!.publishAsync(
-        topic,
-        JSON.stringify({ timestamp: Date.parse('2026-04-01T00:00:00Z') + hour * 3_600_000, value }),
-        { qos: 1 },
-      );
+      publishJson(pub!, topic, { timestamp: Date.parse('2026-04-01T00:00:00Z') + hour * 3_600_000, value });
     const stored = async () =>
       (
         await cluster!.sql<{ n: number }[]>`select count(*)::int as n from readings where device_id = ${id}`

@@ -37,3 +37,8 @@ export async function waitUntil(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Publishes `body` as a meter does: JSON (a string is sent as it is), QoS 1. */
+export async function publishJson(pub: MqttClient, topic: string, body: unknown): Promise<void> {
+  await pub.publishAsync(topic, typeof body === 'string' ? body : JSON.stringify(body), { qos: 1 });
+}

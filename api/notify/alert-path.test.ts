@@ -4,16 +4,13 @@
  * notifier fans it out from that outbox, and the alert arrives at a webhook
  * receiver with the same id and fields the REST alert list shows.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLog, type TestApp, testApp } from '../testing.ts';
+import { describe, expect, it } from 'vitest';
+import { silentLog } from '../testing.ts';
+import { useTestApp } from '../testing-hooks.ts';
 import { Notifier } from './service.ts';
 import { receiver, until } from './testing.ts';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await testApp({ runtime: true, deps: { webhooks: { allowPrivate: true } } });
-});
-afterAll(() => t.close());
+const t = useTestApp({ runtime: true, deps: { webhooks: { allowPrivate: true } } });
 
 describe('alert to webhook', () => {
   it('delivers an alert raised by a reading, as GET /api/alerts shows it', async () => {

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Sql } from '../../db/connect.ts';
+import type { TestApp } from '../testing.ts';
 
 /** Stores an alert and its outbox entry, as db/device-store.ts does; returns its id. */
 export async function storeAlert(
@@ -62,4 +63,20 @@ export async function until(
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+type DeliveryLog = { total: number; items: Array<Record<string, unknown>> };
+
+/** Waits (bounded) until the newest delivery of webhook `id` is `status`; resolves with the delivery log then. */
+export async function deliveryLogOnce(
+  t: Pick<TestApp, 'request'>,
+  id: string,
+  status: 'delivered' | 'failed',
+): Promise<DeliveryLog> {
+  let log: DeliveryLog = { total: 0, items: [] };
+  await until(async () => {
+    log = (await (await t.request('GET', `/api/webhooks/${id}/deliveries`)).json()) as DeliveryLog;
+    return log.items[0]?.status === status;
+  }, `a ${status} delivery of ${id}`);
+  return log;
 }

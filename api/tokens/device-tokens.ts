@@ -7,6 +7,7 @@
  * cache, so it is refused everywhere at once. Issue and revoke are audited.
  */
 import { z } from '@hono/zod-openapi';
+import { changedBy } from '../audit/by.ts';
 import { recordAudit } from '../audit/repo.ts';
 import { announceAccessChange } from '../auth/access-changes.ts';
 import { clientAddress } from '../auth/client-address.ts';
@@ -87,11 +88,10 @@ export function deviceTokenRoutes(deps: AppDeps) {
         );
       const created = await insertDeviceToken(tx, { deviceId: id, name, hash });
       await recordAudit(tx, {
-        actor: { id: me.id, username: me.username },
+        ...changedBy(c, me, deps.trustedProxies),
         action: 'device_token.create',
         targetType: 'device_token',
         targetId: created.id,
-        ip: clientAddress(c, deps.trustedProxies),
         details: { deviceId: id, name },
       });
       return created;
@@ -113,11 +113,10 @@ export function deviceTokenRoutes(deps: AppDeps) {
     await sql.begin(async (tx) => {
       if (!(await revokeDeviceToken(tx, id, tokenId))) throw notFound('Token');
       await recordAudit(tx, {
-        actor: { id: me.id, username: me.username },
+        ...changedBy(c, me, deps.trustedProxies),
         action: 'device_token.revoke',
         targetType: 'device_token',
         targetId: tokenId,
-        ip: clientAddress(c, deps.trustedProxies),
         details: { deviceId: id },
       });
     });

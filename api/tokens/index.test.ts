@@ -3,14 +3,10 @@
  * without their values, usable as a bearer token, and dead (401) once
  * revoked. Each user manages only their own.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApp, testApp } from '../testing.ts';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../testing-hooks.ts';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await testApp();
-});
-afterAll(() => t.close());
+const t = useTestApp();
 
 async function createPat(body: Record<string, unknown>, token?: string) {
   const res = await t.request('POST', '/api/tokens', { body, ...(token ? { token } : {}) });

@@ -5,15 +5,12 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApp, testApp } from '../testing.ts';
+import { describe, expect, it } from 'vitest';
+import { testApp } from '../testing.ts';
+import { useTestApp } from '../testing-hooks.ts';
 import { insertUser } from './repo.ts';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await testApp();
-});
-afterAll(() => t.close());
+const t = useTestApp();
 
 const newUser = (username: string, extra: Record<string, unknown> = {}) => ({
   username,

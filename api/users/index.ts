@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import { userRoom } from '../../core/rooms.ts';
+import { changedBy } from '../audit/by.ts';
 import { type Runner, recordAudit } from '../audit/repo.ts';
 import { announceAccessChange } from '../auth/access-changes.ts';
 import { clientAddress } from '../auth/client-address.ts';
@@ -32,7 +33,6 @@ import {
   lockAdmins,
   lockUser,
   toUser,
-  type UserRow,
   unassignDevicesOf,
   updateUser,
 } from './repo.ts';
@@ -93,7 +93,6 @@ export interface UserHooks {
 export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: SessionHooks = {}) {
   const app = newRouter();
   const { sql } = deps;
-  const actorOf = (me: UserRow) => ({ id: me.id, username: me.username });
 
   app.openapi(routes.list, async (c) => {
     requireAdmin(c);
@@ -117,11 +116,10 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
       });
       if (created) {
         await recordAudit(tx, {
-          actor: actorOf(me),
+          ...changedBy(c, me, deps.trustedProxies),
           action: 'user.create',
           targetType: 'user',
           targetId: created.id,
-          ip: clientAddress(c, deps.trustedProxies),
           details: { username: created.username, role: created.role },
         });
       }
@@ -161,11 +159,10 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
         });
         const ended = passwordHash ? await endLoginSessions(tx, id) : [];
         await recordAudit(tx, {
-          actor: actorOf(me),
+          ...changedBy(c, me, deps.trustedProxies),
           action: 'user.update',
           targetType: 'user',
           targetId: id,
-          ip: clientAddress(c, deps.trustedProxies),
           // Field names only: never the password itself.
           details: { fields: Object.keys(body).sort(), ...(body.role ? { role: body.role } : {}) },
         });
@@ -193,11 +190,10 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
       const owned = await unassignDevicesOf(tx, id);
       if (!(await deleteUser(tx, id))) throw notFound('User');
       await recordAudit(tx, {
-        actor: actorOf(me),
+        ...changedBy(c, me, deps.trustedProxies),
         action: 'user.delete',
         targetType: 'user',
         targetId: id,
-        ip: clientAddress(c, deps.trustedProxies),
       });
       return owned;
     })) as DeviceRow[];
@@ -225,11 +221,10 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
       if (!(await lockUser(tx, id))) throw notFound('User');
       const ended = await endAllAccess(tx, id);
       await recordAudit(tx, {
-        actor: actorOf(me),
+        ...changedBy(c, me, deps.trustedProxies),
         action: 'user.sessions_revoke',
         targetType: 'user',
         targetId: id,
-        ip: clientAddress(c, deps.trustedProxies),
         details: { ended: ended.length },
       });
       return ended;

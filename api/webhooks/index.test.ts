@@ -7,10 +7,11 @@
  * simulated crash (the outbox and delivery rows survive the dead node).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Notifier } from '../notify/service.ts';
-import { receiver, storeAlert, until } from '../notify/testing.ts';
-import { silentLog, type TestApp, testApp } from '../testing.ts';
+import { deliveryLogOnce, receiver, storeAlert, until } from '../notify/testing.ts';
+import { silentLog } from '../testing.ts';
+import { useTestApp } from '../testing-hooks.ts';
 import { claimDueDeliveries } from './repo.ts';
 
 /** The spec, independently: HMAC-SHA256 over "<id>.<timestamp>.<body>" keyed by the secret's bytes. */
@@ -28,11 +29,7 @@ function verify(secret: string, headers: Record<string, unknown>, body: string):
     });
 }
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await testApp({ deps: { webhooks: { allowPrivate: true } } });
-});
-afterAll(() => t.close());
+const t = useTestApp({ deps: { webhooks: { allowPrivate: true } } });
 
 const notifier = () => new Notifier({ sql: t.db.sql, log: silentLog, allowPrivate: true, pollMs: 50 });
 
@@ -103,11 +100,7 @@ describe('webhooks', () => {
       expect(verify(hook.secret, headers, `${body} `)).toBe(false);
       expect(Math.abs(Number(headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(300);
       expect(JSON.parse(body)).toMatchObject({ type: 'ping', timestamp: expect.any(String) });
-      await until(async () => {
-        const log = await (await t.request('GET', `/api/webhooks/${hook.id}/deliveries`)).json();
-        return log.items[0]?.status === 'delivered';
-      }, 'the delivery log');
-      const log = await (await t.request('GET', `/api/webhooks/${hook.id}/deliveries`)).json();
+      const log = await deliveryLogOnce(t, hook.id, 'delivered');
       expect(log).toEqual({
         total: 1,
         items: [
@@ -184,11 +177,7 @@ describe('webhooks', () => {
       expect(b!.headers['webhook-id']).toBe(a!.headers['webhook-id']);
       expect(b!.body).toBe(a!.body);
       expect(verify(hook.secret, b!.headers, b!.body)).toBe(true);
-      await until(async () => {
-        const log = await (await t.request('GET', `/api/webhooks/${hook.id}/deliveries`)).json();
-        return log.items[0]?.status === 'delivered';
-      }, 'delivered');
-      const log = await (await t.request('GET', `/api/webhooks/${hook.id}/deliveries`)).json();
+      const log = await deliveryLogOnce(t, hook.id, 'delivered');
       expect(log.items[0]).toMatchObject({ attempts: 2, responseStatus: 204 });
     } finally {
       await n.stop();
@@ -206,11 +195,7 @@ describe('webhooks', () => {
       await t.db.sql`update webhook_deliveries set created_at = now() - interval '24 hours'
         where webhook_id = ${hook.id}`;
       n.start();
-      await until(async () => {
-        const log = await (await t.request('GET', `/api/webhooks/${hook.id}/deliveries`)).json();
-        return log.items[0]?.status === 'failed';
-      }, 'failed');
-      const log = await (await t.request('GET', `/api/webhooks/${hook.id}/deliveries`)).json();
+      const log = await deliveryLogOnce(t, hook.id, 'failed');
       expect(log.items[0]).toMatchObject({ attempts: 1, responseStatus: 503, deliveredAt: null });
       expect(rx.got).toHaveLength(1);
     } finally {

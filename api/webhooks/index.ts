@@ -5,14 +5,14 @@
  * `failed` at delivery). Create and delete are audited in their transaction.
  */
 import { randomUUID } from 'node:crypto';
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
+import { changedBy } from '../audit/by.ts';
 import { recordAudit } from '../audit/repo.ts';
-import { clientAddress } from '../auth/client-address.ts';
 import { requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { CreateWebhook, listOf, NewWebhook, Webhook, WebhookDelivery } from '../contract.ts';
 import { ApiError, notFound } from '../errors.ts';
-import { bearer, errors, IdParam, json, jsonBody, newRouter, Paging } from '../router.ts';
+import { errors, IdParam, json, jsonBody, newRouter, Paging, routeBuilder } from '../router.ts';
 import {
   type DeliveryRow,
   deleteWebhook,
@@ -44,50 +44,25 @@ const toDelivery = (r: DeliveryRow): WebhookDelivery => ({
   deliveredAt: r.deliveredAt?.toISOString() ?? null,
 });
 
-const tags = ['webhooks'];
+const route = routeBuilder(['webhooks']);
 const routes = {
-  create: createRoute({
-    method: 'post',
-    path: '/',
-    tags,
-    summary: 'Register a webhook endpoint (the secret is shown once)',
-    security: bearer,
+  create: route('post', '/', 'Register a webhook endpoint (the secret is shown once)', {
     request: jsonBody(CreateWebhook),
     responses: { 201: json(NewWebhook, 'Created'), ...errors(400, 401, 403) },
   }),
-  list: createRoute({
-    method: 'get',
-    path: '/',
-    tags,
-    summary: 'My webhook endpoints (`q`: URL or description contains)',
-    security: bearer,
+  list: route('get', '/', 'My webhook endpoints (`q`: URL or description contains)', {
     request: { query: Paging.extend({ q: z.string().trim().max(200).optional() }) },
     responses: { 200: json(listOf(Webhook), 'Endpoints'), ...errors(400, 401, 403) },
   }),
-  remove: createRoute({
-    method: 'delete',
-    path: '/{id}',
-    tags,
-    summary: 'Delete an endpoint and its delivery log',
-    security: bearer,
+  remove: route('delete', '/{id}', 'Delete an endpoint and its delivery log', {
     request: { params: IdParam },
     responses: { 204: { description: 'Deleted' }, ...errors(400, 401, 403, 404) },
   }),
-  test: createRoute({
-    method: 'post',
-    path: '/{id}/test',
-    tags,
-    summary: 'Send a signed `ping` to the endpoint (see its deliveries)',
-    security: bearer,
+  test: route('post', '/{id}/test', 'Send a signed `ping` to the endpoint (see its deliveries)', {
     request: { params: IdParam },
     responses: { 202: { description: 'Queued' }, ...errors(400, 401, 403, 404) },
   }),
-  deliveries: createRoute({
-    method: 'get',
-    path: '/{id}/deliveries',
-    tags,
-    summary: 'The delivery log of an endpoint, newest first',
-    security: bearer,
+  deliveries: route('get', '/{id}/deliveries', 'The delivery log of an endpoint, newest first', {
     request: { params: IdParam, query: Paging },
     responses: { 200: json(listOf(WebhookDelivery), 'Deliveries'), ...errors(400, 401, 403, 404) },
   }),
@@ -119,11 +94,10 @@ export function webhookRoutes(deps: AppDeps) {
         secret,
       });
       await recordAudit(tx, {
-        actor: { id: me.id, username: me.username },
+        ...changedBy(c, me, deps.trustedProxies),
         action: 'webhook.create',
         targetType: 'webhook',
         targetId: created.id,
-        ip: clientAddress(c, deps.trustedProxies),
         details: { url: created.url },
       });
       return created;
@@ -143,11 +117,10 @@ export function webhookRoutes(deps: AppDeps) {
     const deleted = await sql.begin(async (tx) => {
       if (!(await deleteWebhook(tx, id, me.id))) return false;
       await recordAudit(tx, {
-        actor: { id: me.id, username: me.username },
+        ...changedBy(c, me, deps.trustedProxies),
         action: 'webhook.delete',
         targetType: 'webhook',
         targetId: id,
-        ip: clientAddress(c, deps.trustedProxies),
       });
       return true;
     });

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Notifier } from '../notify/service.ts';
-import { receiver, until } from '../notify/testing.ts';
+import { deliveryLogOnce, receiver } from '../notify/testing.ts';
 import { silentLog, type TestApp, testApp } from '../testing.ts';
 import { insertWebhook } from './repo.ts';
 import { sendWebhook } from './send.ts';
@@ -91,10 +91,7 @@ describe('webhook SSRF guard', () => {
     n.start();
     try {
       expect((await t.request('POST', `/api/webhooks/${hook.id}/test`)).status).toBe(202);
-      await until(async () => {
-        const log = await (await t.request('GET', `/api/webhooks/${hook.id}/deliveries`)).json();
-        return log.items[0]?.status === 'failed';
-      }, 'the delivery to fail');
+      await deliveryLogOnce(t, hook.id, 'failed');
       expect(rx.got).toHaveLength(0);
     } finally {
       await n.stop();

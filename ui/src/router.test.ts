@@ -12,6 +12,13 @@ beforeEach(() => {
 });
 afterEach(() => vi.unstubAllGlobals());
 
+/** A session stored from an earlier visit, and the server's answer when it is checked. */
+function storedSession(token: string, me: Parameters<typeof fakeFetch>[0][string]): void {
+  tokenStorage.set(token);
+  useSession().token = token;
+  fakeFetch({ 'GET /api/auth/me': me });
+}
+
 describe('routes', () => {
   it('sends a visitor without a session to sign-in, remembering where they were going', async () => {
     const router = createAppRouter();
@@ -21,27 +28,21 @@ describe('routes', () => {
   });
 
   it('keeps clients out of admin pages and starts them on their devices', async () => {
-    tokenStorage.set('jwt');
-    useSession().token = 'jwt';
-    fakeFetch({ 'GET /api/auth/me': () => ({ body: aUser({ role: 'client' }) }) });
+    storedSession('jwt', () => ({ body: aUser({ role: 'client' }) }));
     const router = createAppRouter();
     await router.push('/admin/users');
     expect(router.currentRoute.value.name).toBe('dashboard');
   });
 
   it('starts administrators on the fleet overview', async () => {
-    tokenStorage.set('jwt');
-    useSession().token = 'jwt';
-    fakeFetch({ 'GET /api/auth/me': () => ({ body: aUser({ role: 'admin' }) }) });
+    storedSession('jwt', () => ({ body: aUser({ role: 'admin' }) }));
     const router = createAppRouter();
     await router.push('/');
     expect(router.currentRoute.value.name).toBe('admin-overview');
   });
 
   it('returns to sign-in when a stored token is no longer accepted', async () => {
-    tokenStorage.set('expired');
-    useSession().token = 'expired';
-    fakeFetch({ 'GET /api/auth/me': () => apiError(401, 'unauthorized', 'Token expired') });
+    storedSession('expired', () => apiError(401, 'unauthorized', 'Token expired'));
     const router = createAppRouter();
     await router.push('/my');
     expect(router.currentRoute.value.name).toBe('login');

@@ -4,7 +4,13 @@
  * server enforces the same; this only avoids showing pages that would 403).
  * Views other than sign-in are split into their own chunks.
  */
-import { createRouter, createWebHistory, type RouteRecordRaw, type Router } from 'vue-router';
+import {
+  createRouter,
+  createWebHistory,
+  type RouteComponent,
+  type RouteRecordRaw,
+  type Router,
+} from 'vue-router';
 import type { Role } from '../../api/contract.ts';
 import AppLayout from './components/AppLayout.vue';
 import { useSession } from './stores/session.ts';
@@ -18,6 +24,22 @@ declare module 'vue-router' {
   }
 }
 
+/** A signed-in page: path, route name, title, its view (a chunk of its own), who may see it, whether params are props. */
+function page(
+  path: string,
+  name: string,
+  title: string,
+  component: RouteComponent | (() => Promise<RouteComponent>),
+  options: { role?: Role; props?: true } = {},
+): RouteRecordRaw {
+  const { role, props } = options;
+  return { path, name, component, ...(props ? { props } : {}), meta: { ...(role ? { role } : {}), title } };
+}
+
+const admin = { role: 'admin' } as const;
+const client = { role: 'client' } as const;
+const adminProps = { ...admin, props: true } as const;
+
 const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: LoginView, meta: { public: true, title: 'Sign in' } },
   {
@@ -29,87 +51,31 @@ const routes: RouteRecordRaw[] = [
         name: 'home',
         redirect: () => (useSession().isAdmin ? { name: 'admin-overview' } : { name: 'dashboard' }),
       },
-      {
-        path: 'my',
-        name: 'dashboard',
-        component: () => import('./views/client/DashboardView.vue'),
-        meta: { role: 'client', title: 'My devices' },
-      },
-      {
-        path: 'devices/:id',
-        name: 'device',
-        component: () => import('./views/DeviceView.vue'),
-        props: true,
-        meta: { title: 'Device' },
-      },
-      {
-        path: 'support',
-        name: 'support',
-        component: () => import('./views/client/SupportView.vue'),
-        meta: { role: 'client', title: 'Support' },
-      },
-      {
-        path: 'admin',
-        name: 'admin-overview',
-        component: () => import('./views/admin/OverviewView.vue'),
-        meta: { role: 'admin', title: 'Overview' },
-      },
-      {
-        path: 'admin/users',
-        name: 'admin-users',
-        component: () => import('./views/admin/UsersView.vue'),
-        meta: { role: 'admin', title: 'Users' },
-      },
-      {
-        path: 'admin/users/:id',
-        name: 'admin-user',
-        component: () => import('./views/admin/UserDetailView.vue'),
-        props: true,
-        meta: { role: 'admin', title: 'User' },
-      },
-      {
-        path: 'admin/devices',
-        name: 'admin-devices',
-        component: () => import('./views/admin/DevicesView.vue'),
-        meta: { role: 'admin', title: 'Devices' },
-      },
-      {
-        path: 'admin/alerts',
-        name: 'admin-alerts',
-        component: () => import('./views/admin/AlertsView.vue'),
-        meta: { role: 'admin', title: 'Alerts' },
-      },
-      {
-        path: 'admin/chat/:clientId?',
-        name: 'admin-chat',
-        component: () => import('./views/admin/InboxView.vue'),
-        props: true,
-        meta: { role: 'admin', title: 'Chat' },
-      },
-      {
-        path: 'account',
-        name: 'account',
-        component: () => import('./views/AccountView.vue'),
-        meta: { title: 'Your account' },
-      },
-      {
-        path: 'webhooks',
-        name: 'webhooks',
-        component: () => import('./views/webhooks/WebhooksView.vue'),
-        meta: { title: 'Webhooks' },
-      },
-      {
-        path: 'admin/audit',
-        name: 'admin-audit',
-        component: () => import('./views/admin/AuditView.vue'),
-        meta: { role: 'admin', title: 'Audit log' },
-      },
-      {
-        path: ':pathMatch(.*)*',
-        name: 'not-found',
-        component: () => import('./views/NotFoundView.vue'),
-        meta: { title: 'Not found' },
-      },
+      page('my', 'dashboard', 'My devices', () => import('./views/client/DashboardView.vue'), client),
+      page('devices/:id', 'device', 'Device', () => import('./views/DeviceView.vue'), { props: true }),
+      page('support', 'support', 'Support', () => import('./views/client/SupportView.vue'), client),
+      page('admin', 'admin-overview', 'Overview', () => import('./views/admin/OverviewView.vue'), admin),
+      page('admin/users', 'admin-users', 'Users', () => import('./views/admin/UsersView.vue'), admin),
+      page(
+        'admin/users/:id',
+        'admin-user',
+        'User',
+        () => import('./views/admin/UserDetailView.vue'),
+        adminProps,
+      ),
+      page('admin/devices', 'admin-devices', 'Devices', () => import('./views/admin/DevicesView.vue'), admin),
+      page('admin/alerts', 'admin-alerts', 'Alerts', () => import('./views/admin/AlertsView.vue'), admin),
+      page(
+        'admin/chat/:clientId?',
+        'admin-chat',
+        'Chat',
+        () => import('./views/admin/InboxView.vue'),
+        adminProps,
+      ),
+      page('account', 'account', 'Your account', () => import('./views/AccountView.vue')),
+      page('webhooks', 'webhooks', 'Webhooks', () => import('./views/webhooks/WebhooksView.vue')),
+      page('admin/audit', 'admin-audit', 'Audit log', () => import('./views/admin/AuditView.vue'), admin),
+      page(':pathMatch(.*)*', 'not-found', 'Not found', () => import('./views/NotFoundView.vue')),
     ],
   },
 ];

@@ -1,4 +1,4 @@
-import { flushPromises, mount } from '@vue/test-utils';
+import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api/http.ts';
@@ -8,6 +8,13 @@ import DeviceForm from './DeviceForm.vue';
 beforeEach(() => setActivePinia(createPinia()));
 
 const device = aDevice({ name: 'Heat pump', meterKind: 'cumulative', timeZone: 'Europe/Berlin' });
+
+/** Sets each field (by selector) to its value, then submits the form and lets it settle. */
+async function submitWith(wrapper: VueWrapper, fields: Record<string, string | boolean> = {}): Promise<void> {
+  for (const [selector, value] of Object.entries(fields)) await wrapper.get(selector).setValue(value);
+  await wrapper.get('form').trigger('submit');
+  await flushPromises();
+}
 
 describe('DeviceForm (editing)', () => {
   it('explains that the meter kind cannot change once there are readings, and offers a new device', async () => {
@@ -65,14 +72,14 @@ describe('DeviceForm (tariff)', () => {
   it('sends a tariff set on a new device, with periods by whole local hour', async () => {
     const submit = vi.fn(async (_input: unknown) => ({}));
     const wrapper = mount(DeviceForm, { props: { clients: [], submit } });
-    await wrapper.get('#device-name').setValue('Boiler');
     await wrapper.get('[data-testid=tariff-on]').setValue(true);
-    await wrapper.get('#tariff-currency').setValue('gbp');
     await wrapper.get('button.btn-sm:not(.btn-ghost)').trigger('click'); // + Add a period
-    await wrapper.get('[aria-label="Period 2 starts at"]').setValue('07:00');
-    await wrapper.get('[aria-label="Period 2 price per kWh"]').setValue('0.31');
-    await wrapper.get('form').trigger('submit');
-    await flushPromises();
+    await submitWith(wrapper, {
+      '#device-name': 'Boiler',
+      '#tariff-currency': 'gbp',
+      '[aria-label="Period 2 starts at"]': '07:00',
+      '[aria-label="Period 2 price per kWh"]': '0.31',
+    });
     expect(submit).toHaveBeenCalledWith(
       expect.objectContaining({
         tariff: {
@@ -102,9 +109,7 @@ describe('DeviceForm (tariff)', () => {
       ]);
     });
     const wrapper = mount(DeviceForm, { props: { device: priced, clients: [], submit } });
-    await wrapper.get('#device-name').setValue('Renamed');
-    await wrapper.get('form').trigger('submit');
-    await flushPromises();
+    await submitWith(wrapper, { '#device-name': 'Renamed' });
     expect(submit.mock.calls[0]![0]).not.toHaveProperty('tariff');
     expect(wrapper.get('[data-testid=tariff-editor]').text()).toContain('periods must be sorted');
   });
@@ -114,12 +119,12 @@ describe('DeviceForm (silence and MQTT)', () => {
   it('sends the silence limit and the MQTT topic and format, and empty ones as null', async () => {
     const submit = vi.fn(async () => ({}));
     const wrapper = mount(DeviceForm, { props: { clients: [], submit } });
-    await wrapper.get('#device-name').setValue('Plug 7');
-    await wrapper.get('#device-silent').setValue('30');
-    await wrapper.get('#device-mqtt-topic').setValue('tele/plug-7/SENSOR');
-    await wrapper.get('#device-mqtt-format').setValue('tasmota');
-    await wrapper.get('form').trigger('submit');
-    await flushPromises();
+    await submitWith(wrapper, {
+      '#device-name': 'Plug 7',
+      '#device-silent': '30',
+      '#device-mqtt-topic': 'tele/plug-7/SENSOR',
+      '#device-mqtt-format': 'tasmota',
+    });
     expect(submit).toHaveBeenCalledWith(
       expect.objectContaining({
         silentAfterMinutes: 30,
@@ -130,8 +135,7 @@ describe('DeviceForm (silence and MQTT)', () => {
 
     const plain = vi.fn(async () => ({}));
     const again = mount(DeviceForm, { props: { device, clients: [], submit: plain } });
-    await again.get('form').trigger('submit');
-    await flushPromises();
+    await submitWith(again);
     expect(plain).toHaveBeenCalledWith(
       expect.objectContaining({ silentAfterMinutes: null, mqttTopic: null, mqttFormat: null }),
     );
