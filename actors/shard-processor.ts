@@ -49,7 +49,10 @@ export interface ShardProcessorOptions {
   events: EventPublisher;
   /** Wall clock; injectable for tests. */
   now?: () => number;
-  /** Passivate device actors idle this long (default 10 minutes). */
+  /**
+   * Passivate device actors idle this long (default 15 minutes: longer than the common
+   * 10-minute meter cadence, so such a meter's actor stays resident between readings).
+   */
   idleMs?: number;
   /** At most one `live` event per device per this interval (default 1000 ms). */
   liveIntervalMs?: number;
@@ -120,7 +123,7 @@ export class ShardProcessor implements ShardHandler {
   constructor(options: ShardProcessorOptions) {
     this.#opts = {
       now: Date.now,
-      idleMs: 10 * 60_000,
+      idleMs: 15 * 60_000,
       liveIntervalMs: 1000,
       groupCommit: true,
       sweepEveryMs: 5000,

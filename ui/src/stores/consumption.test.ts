@@ -185,4 +185,38 @@ describe('consumption store', () => {
     });
     expect(store.shape?.bars[11]?.kwh).toBe(0);
   });
+
+  it("refetches the day quietly once live totals settle, for the hour's readings and cost", async () => {
+    vi.useFakeTimers();
+    try {
+      const device = aDevice({ timeZone: 'UTC' });
+      const stored = day(device.id, '2026-05-02', 'UTC', 0);
+      const fake = fakeFetch({ 'GET /api/devices/:id/consumption': () => ({ body: stored }) });
+      const store = useConsumption();
+      await store.show(device, { date: '2026-05-02' });
+      const live = (kwh: number) => ({
+        deviceId: device.id,
+        hourStart: '2026-05-02T10:00:00.000Z',
+        kwh,
+        rolling60Kwh: kwh,
+        projectedKwh: kwh,
+        at: '2026-05-02T10:40:00.000Z',
+      });
+      // The server now has the hour with its readings and cost.
+      stored.hours[10] = { ...stored.hours[10]!, kwh: 1.3, readings: 2, cost: 0.39 };
+      stored.currency = 'EUR';
+      store.applyLive(live(0.7));
+      await vi.advanceTimersByTimeAsync(1000);
+      store.applyLive(live(1.3)); // totals still moving: no refetch yet
+      await vi.advanceTimersByTimeAsync(1500);
+      expect(fake.calls).toHaveLength(1);
+      expect(store.loading).toBe(false);
+      await vi.advanceTimersByTimeAsync(600);
+      expect(fake.calls).toHaveLength(2);
+      expect(store.loading).toBe(false); // quiet: the chart never shows as loading
+      expect(store.shape?.bars[10]).toMatchObject({ kwh: 1.3, readings: 2, cost: 0.39 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

@@ -14,6 +14,9 @@ import { addMonths, startOfMonth, startOfWeek, todayIn } from '../lib/time.ts';
 
 export type Period = 'day' | 'week' | 'month';
 
+/** How long the live totals must settle before today's chart is refetched for readings and cost. */
+export const REFRESH_AFTER_LIVE_MS = 2000;
+
 /** The local calendar days a period covers: [first, firstOfNext). */
 export function periodRange(period: Period, date: string): { first: string; next: string } {
   if (period === 'day') return { first: date, next: addDays(date, 1) };
@@ -113,7 +116,14 @@ export const useConsumption = defineStore('consumption', () => {
     await load();
   }
 
-  /** Today's chart follows the open hour as `live` totals arrive, without refetching. */
+  /**
+   * Today's chart follows the open hour as `live` totals arrive at once; the hour's
+   * reading count and cost (which a live total does not carry) follow from a quiet
+   * refetch once the totals have settled for REFRESH_AFTER_LIVE_MS.
+   */
+  let lastLive: LiveTotal | null = null;
+  let refreshTimer: ReturnType<typeof setTimeout> | null = null;
+
   function applyLive(total: LiveTotal): void {
     const current = data.value;
     if (!current || period.value !== 'day' || device.value?.id !== total.deviceId) return;
@@ -123,6 +133,27 @@ export const useConsumption = defineStore('consumption', () => {
     const hours = current.hours.map((h, i) => (i === index ? { ...h, kwh: total.kwh } : h));
     const totalKwh = hours.reduce((sum, h) => sum + h.kwh, 0);
     data.value = { ...current, hours, totalKwh };
+    lastLive = total;
+    if (refreshTimer) clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(() => void refreshQuietly(), REFRESH_AFTER_LIVE_MS);
+  }
+
+  /** The day again from the server, without a loading state; a failure keeps what is shown. */
+  async function refreshQuietly(): Promise<void> {
+    refreshTimer = null;
+    const d = device.value;
+    if (!d || period.value !== 'day' || !date.value) return;
+    const ticket = latest;
+    const live = lastLive;
+    try {
+      const answer = await consumptionApi.day(d.id, date.value);
+      if (ticket !== latest || device.value?.id !== d.id) return; // moved on meanwhile
+      data.value = answer;
+      // A live total that arrived while the answer was on its way is newer than it.
+      if (lastLive && lastLive !== live) applyLive(lastLive);
+    } catch {
+      // The live totals stay; the next one tries again.
+    }
   }
 
   return {
