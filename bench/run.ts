@@ -304,7 +304,7 @@ if (only.includes('soak')) {
     `2 api + 2 runtime processes over Redis, ${o.sockets} Socket.IO sockets (admins) spread over the api nodes, ${o.devices} devices,`,
   );
   say(
-    `${o.minutes} min of steady ingest, sampled every ${o.sampleSeconds} s (SOAK_MINUTES=${o.minutes} SOAK_SAMPLE_S=${o.sampleSeconds}${o.rate ? ` SOAK_RATE=${o.rate}` : ''}).`,
+    `${o.minutes} min of steady ingest, sampled every ${o.sampleSeconds} s (SOAK_MINUTES=${o.minutes} SOAK_SAMPLE_S=${o.sampleSeconds} SOAK_STEP_MS=${o.stepMs}${o.rate ? ` SOAK_RATE=${o.rate}` : ''}), measured ${new Date().toISOString()}.`,
   );
   say();
   for (const line of soakReport(r)) say(line);
