@@ -310,7 +310,7 @@ if (only.includes('soak')) {
   for (const line of soakReport(r)) say(line);
   say();
   // Kept beside analysis.md so that the next full `npm run bench` carries it into BENCHMARKS.md.
-  const at = lines.findIndex((l) => l === '## Soak');
+  const at = lines.indexOf('## Soak');
   writeFileSync(new URL('./soak.md', import.meta.url), `${lines.slice(at).join('\n').trimEnd()}\n`);
 }
 

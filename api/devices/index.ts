@@ -9,7 +9,6 @@ import { canonicalTimeZone } from '../../core/time.ts';
 import { changedBy } from '../audit/by.ts';
 import { recordAudit } from '../audit/repo.ts';
 import { announceAccessChange } from '../auth/access-changes.ts';
-import { clientAddress } from '../auth/client-address.ts';
 import { requireAdmin, requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { CreateDevice, Device, listOf, UpdateDevice, Uuid } from '../contract.ts';

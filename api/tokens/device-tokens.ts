@@ -10,7 +10,6 @@ import { z } from '@hono/zod-openapi';
 import { changedBy } from '../audit/by.ts';
 import { recordAudit } from '../audit/repo.ts';
 import { announceAccessChange } from '../auth/access-changes.ts';
-import { clientAddress } from '../auth/client-address.ts';
 import { DEVICE_TOKEN_PREFIX, newOpaqueToken } from '../auth/opaque-tokens.ts';
 import { requireAdmin } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';

@@ -13,7 +13,6 @@ import { userRoom } from '../../core/rooms.ts';
 import { changedBy } from '../audit/by.ts';
 import { type Runner, recordAudit } from '../audit/repo.ts';
 import { announceAccessChange } from '../auth/access-changes.ts';
-import { clientAddress } from '../auth/client-address.ts';
 import { assertPasswordPolicy } from '../auth/password-policy.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { requireAdmin } from '../auth/principal.ts';
