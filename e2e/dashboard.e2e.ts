@@ -33,10 +33,16 @@ let device: Device;
 
 /** Closes the notices of earlier steps so they do not cover what a screenshot is about. */
 async function dismissToasts(page: Page): Promise<void> {
-  for (const button of await page.getByTestId('toast').getByRole('button', { name: 'Dismiss' }).all()) {
-    await button.click();
+  // One at a time, always the first: a toast may leave on its own between a listing and a click.
+  const toasts = page.getByTestId('toast');
+  for (let i = 0; i < 20 && (await toasts.count()) > 0; i++) {
+    await toasts
+      .first()
+      .getByRole('button', { name: 'Dismiss' })
+      .click({ timeout: 2000 })
+      .catch(() => {});
   }
-  await page.getByTestId('toast').first().waitFor({ state: 'detached' });
+  await toasts.first().waitFor({ state: 'detached' });
 }
 
 /**
