@@ -36,6 +36,11 @@ afterAll(async () => {
   await t.close();
 });
 
+/** A minute ago, or the start of the hour when the hour is younger than that. */
+function inOpenHour(now = Date.now()): number {
+  return Math.max(now - 60_000, now - (now % 3_600_000));
+}
+
 describe('fleet:summary', () => {
   it('reaches admins, not clients, when the fleet changes', async () => {
     const client = await t.createClient();
@@ -53,7 +58,8 @@ describe('fleet:summary', () => {
     const res = await t.request('POST', '/api/readings', {
       body: {
         readings: [
-          { deviceId: device.id, timestamp: new Date(Date.now() - 60_000).toISOString(), value: 0.5 },
+          // In the open hour (liveKwh counts only that hour), also in the first minute of an hour.
+          { deviceId: device.id, timestamp: new Date(inOpenHour()).toISOString(), value: 0.5 },
         ],
       },
     });
