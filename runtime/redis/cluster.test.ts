@@ -4,17 +4,13 @@
  * key of a shard sits in one slot (BullMQ's scripts and our lease script
  * touch several at once), and the shards spread over all three masters.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createAdapter } from '@socket.io/redis-adapter';
 import type { Cluster } from 'ioredis';
-import { Server } from 'socket.io';
-import { io as connectClient } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RedisClusterRig, startRedisCluster } from '../../faults/redis-cluster.ts';
 import { registerDriverSuite } from '../drivers.suite.ts';
 import { randomPrefix, redisBackend } from '../testing/backends.ts';
-import { connectRedis, isCluster, subscriptionsInPlace } from './connect.ts';
+import { redisDriverHarness } from '../testing/redis-harness.ts';
+import { connectRedis, isCluster } from './connect.ts';
 import { type ConnectionChange, watchConnection } from './connection-watch.ts';
 
 let rig: RedisClusterRig;
@@ -68,44 +64,9 @@ describe('shard keys on a Redis Cluster', () => {
   });
 });
 
-registerDriverSuite('redis cluster', async () => {
-  const backend = redisBackend(randomPrefix(), undefined, rig.url);
-  const listeners: (() => Promise<void>)[] = [];
-  return {
-    connect: () => backend.connect(),
-    redeliveryTimeoutMs: backend.redeliveryTimeoutMs,
-    async listen(room, event) {
-      // The api node's classic adapter over the cluster: PUBLISH reaches subscribers on every node.
-      const pub = connectRedis({ url: rig.url });
-      const sub = connectRedis({ url: rig.url });
-      await subscriptionsInPlace(sub); // as the gateway does: the cluster's subscriber connection first
-      const http = createServer();
-      const server = new Server(http, { adapter: createAdapter(pub, sub, { key: backend.keys.socketIo }) });
-      server.on('connection', (socket) => socket.join(room));
-      await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-      await subscriptionsInPlace(sub); // the adapter's subscriptions are in place
-      const { port } = http.address() as AddressInfo;
-      const client = connectClient(`http://127.0.0.1:${port}`, { transports: ['websocket'] });
-      const received: unknown[] = [];
-      client.on(event, (payload: unknown) => received.push(payload));
-      await new Promise<void>((resolve) => client.on('connect', () => resolve()));
-      let stopped = false;
-      const stop = async () => {
-        if (stopped) return;
-        stopped = true;
-        client.close();
-        await server.close();
-        await Promise.allSettled([pub.quit(), sub.quit()]);
-      };
-      listeners.push(stop);
-      return { received, stop };
-    },
-    async teardown() {
-      await Promise.allSettled(listeners.map((stop) => stop()));
-      await backend.teardown();
-    },
-  };
-});
+registerDriverSuite('redis cluster', async () =>
+  redisDriverHarness(redisBackend(randomPrefix(), undefined, rig.url), rig.url),
+);
 
 // Last in the file: it stops a master of the shared cluster (and starts it again).
 describe('connection watch on a Redis Cluster', () => {
