@@ -9,6 +9,7 @@ import type { EventPublisher, ShardQueueProducer } from '../runtime/types.ts';
 import type { AccessChanges } from './auth/access-changes.ts';
 import type { JwtService } from './auth/jwt.ts';
 import type { LoginLimiter } from './auth/throttle.ts';
+import type { BusCacheOptions } from './cache/bus-cache.ts';
 import type { DeviceInvalidations } from './readings/device-invalidations.ts';
 import type { UserRow } from './users/repo.ts';
 
@@ -33,21 +34,14 @@ export interface AppDeps {
   deviceInvalidations?: DeviceInvalidations;
   /** Tells every api node that access changed: sessions, tokens, users (default: this process only). */
   accessChanges?: AccessChanges | undefined;
-  /** Size and TTL of this app's principal cache (auth/principal-cache.ts). */
-  principalCache?: PrincipalCacheOptions | undefined;
+  /** Size and TTL of this app's principal cache (auth/principal-cache.ts; default 10,000 entries, 10 s). */
+  principalCache?: BusCacheOptions | undefined;
+  /** Size and TTL of this app's device list cache (devices/list-cache.ts; default 1,000 pages, 5 s). */
+  deviceListCache?: BusCacheOptions | undefined;
   /** Webhooks (issue 15): EMS_WEBHOOK_ALLOW_PRIVATE, and a nudge to the delivery worker after a test ping. */
   webhooks?: { allowPrivate: boolean; wake?: () => void } | undefined;
   /** Set while draining: /readyz answers 503. */
   draining?: () => boolean;
-}
-
-/** Size and TTL of an app's principal cache (auth/principal-cache.ts). */
-export interface PrincipalCacheOptions {
-  /** Most entries kept. Default 10 000. */
-  max?: number;
-  /** Longest an entry is trusted without a database read. Default 10 000 ms. */
-  ttlMs?: number;
-  now?: () => number;
 }
 
 export type Principal =

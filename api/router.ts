@@ -4,6 +4,9 @@
  * descriptions (JSON bodies, JSON responses, error responses, paging).
  */
 import { createRoute, OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi';
+import type { Context, TypedResponse } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { JSONParsed } from 'hono/utils/types';
 import type { AppEnv } from './context.ts';
 import { ApiErrorBody } from './contract.ts';
 import { ApiError, invalid } from './errors.ts';
@@ -95,4 +98,17 @@ export function routeBuilder(tags: string[]) {
       ...(options.public ? {} : { security: bearer }),
       ...parts,
     });
+}
+
+/** JSON text already serialised from a `T` (a cached answer): sent as is, typed as `T`. */
+export type JsonText<T> = string & { readonly __json?: T };
+
+/** Answers `text` as `application/json`, typed for the route as `c.json(value)` of its `T` would be. */
+export function sendJsonText<T, S extends ContentfulStatusCode>(
+  c: Context,
+  text: JsonText<T>,
+  status: S,
+): Response & TypedResponse<JSONParsed<T>, S, 'json'> {
+  return c.body(text, status, { 'content-type': 'application/json' }) as unknown as Response &
+    TypedResponse<JSONParsed<T>, S, 'json'>;
 }

@@ -3,9 +3,10 @@
  * Postgres and one Redis (a random channel), each with its own cache and its
  * own subscription. Node 2 has served the credential (so it is cached) before
  * node 1 ends or narrows it; node 2's very next request must be refused.
- * Node 2's cache runs on a fake clock that never moves unless a test moves
- * it, so only the announcement (or the bus-down rule) can make these pass —
- * the first test shows that a change nobody announces IS served from cache.
+ * Node 2's caches (principals, device lists) run on a fake clock that never
+ * moves unless a test moves it, so only the announcement (or the bus-down
+ * rule) can make these pass — the first tests show that a change nobody
+ * announces IS served from cache.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -47,6 +48,7 @@ beforeAll(async () => {
     accessChanges: bus2,
     deviceInvalidations: devices2,
     principalCache: { ttlMs: TTL_MS, now: () => clock },
+    deviceListCache: { ttlMs: TTL_MS, now: () => clock },
   }).app;
 });
 afterAll(async () => {
@@ -203,6 +205,70 @@ describe('a change on node 1 is refused on node 2 at the very next request', () 
   });
 });
 
+/** The names node 2 lists for `token` (a page it may have cached). */
+async function namesOnNode2(token: string, query = ''): Promise<string[]> {
+  const res = await node2.request(`/api/devices${query}`, { headers: { authorization: `Bearer ${token}` } });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { items: Array<{ name: string }> }).items.map((d) => d.name);
+}
+
+describe('a device list cached on node 2 shows a change made on node 1 at the very next request', () => {
+  const mark = () => `list-${randomBytes(4).toString('hex')}`;
+
+  it('(the cache is real) a rename written straight into the database is served from node 2’s cache until the TTL', async () => {
+    const q = mark();
+    const { id } = await t.createDevice({ name: `${q} a` });
+    expect(await namesOnNode2(t.adminToken, `?q=${q}`)).toEqual([`${q} a`]);
+    await t.db.sql`update devices set name = ${`${q} b`} where id = ${id}`;
+    expect(await namesOnNode2(t.adminToken, `?q=${q}`)).toEqual([`${q} a`]);
+    clock += TTL_MS;
+    expect(await namesOnNode2(t.adminToken, `?q=${q}`)).toEqual([`${q} b`]);
+  });
+
+  it('a device created, renamed, assigned, unassigned by deleting its owner, and deleted', async () => {
+    const q = mark();
+    const owner = await t.createClient();
+    const admins = () => namesOnNode2(t.adminToken, `?q=${q}`);
+    const owners = () => namesOnNode2(owner.token, `?q=${q}`);
+    expect(await admins()).toEqual([]);
+    expect(await owners()).toEqual([]);
+    const { id } = await t.createDevice({ name: `${q} 1` });
+    expect(await admins()).toEqual([`${q} 1`]);
+    expect((await t.request('PATCH', `/api/devices/${id}`, { body: { name: `${q} 2` } })).status).toBe(200);
+    expect(await admins()).toEqual([`${q} 2`]);
+    expect((await t.request('PATCH', `/api/devices/${id}`, { body: { ownerId: owner.id } })).status).toBe(
+      200,
+    );
+    expect(await owners()).toEqual([`${q} 2`]);
+    const unassigned = () => namesOnNode2(t.adminToken, `?q=${q}&unassigned=true`);
+    expect(await unassigned()).toEqual([]);
+    expect((await t.request('DELETE', `/api/users/${owner.id}`)).status).toBe(204);
+    expect(await unassigned()).toEqual([`${q} 2`]);
+    expect((await t.request('DELETE', `/api/devices/${id}`)).status).toBe(204);
+    expect(await admins()).toEqual([]);
+  });
+
+  it('while node 2 cannot hear changes it reads every list from the database', async () => {
+    const q = mark();
+    const { id } = await t.createDevice({ name: `${q} a` });
+    expect(await namesOnNode2(t.adminToken, `?q=${q}`)).toEqual([`${q} a`]);
+    const down = nextDeliveryState(bus2, false);
+    proxy.partition();
+    await down;
+    try {
+      // Neither an announced change (it cannot arrive) nor a silent one is missed.
+      expect((await t.request('PATCH', `/api/devices/${id}`, { body: { name: `${q} b` } })).status).toBe(200);
+      expect(await namesOnNode2(t.adminToken, `?q=${q}`)).toEqual([`${q} b`]);
+      await t.db.sql`update devices set name = ${`${q} c`} where id = ${id}`;
+      expect(await namesOnNode2(t.adminToken, `?q=${q}`)).toEqual([`${q} c`]);
+    } finally {
+      const up = nextDeliveryState(bus2, true);
+      proxy.heal();
+      await up;
+    }
+  });
+});
+
 describe('the bus', () => {
   it('publish settles only once the other node has applied the change (acknowledged, not timed out)', async () => {
     const channel = `ems-test-${randomBytes(4).toString('hex')}:access:changed`;
@@ -213,7 +279,9 @@ describe('the bus', () => {
     b.subscribe({ change: (c) => heard.push(c) });
     try {
       await a.publish({ sessions: ['s-1'] });
-      expect(heard).toEqual([{ users: [], sessions: ['s-1'], tokens: [], devices: [], all: false }]);
+      expect(heard).toEqual([
+        { users: [], sessions: ['s-1'], tokens: [], devices: [], deviceRows: [], all: false },
+      ]);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

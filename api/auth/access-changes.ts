@@ -1,9 +1,10 @@
 /**
  * "Access changed" between api nodes: a session ended, a token was revoked, a
  * user was demoted, edited or deleted, a device (and so its ingest tokens) is
- * gone. Every api node drops the principals it cached for them
- * (principal-cache.ts), so invariant 9 holds with the cache in place: the next
- * request on any node reads the database again. Announced after COMMIT (a
+ * gone, or was created or edited. Every api node drops the principals it
+ * cached for them (principal-cache.ts), so invariant 9 holds with the cache in
+ * place, and its cached device lists (devices/list-cache.ts): the next request
+ * on any node reads the database again. Announced after COMMIT (a
  * node that re-read before it would cache the old rows again).
  *
  * In process for a single process; over Redis pub/sub (`<prefix>:access:changed`)
@@ -31,6 +32,8 @@ export interface AccessChange {
   tokens?: string[];
   /** The ingest tokens of these devices (device deleted). */
   devices?: string[];
+  /** These devices were created or edited (cached device lists are read again). */
+  deviceRows?: string[];
   /** Anything may have changed (an unreadable message): drop every principal. */
   all?: boolean;
 }
@@ -94,6 +97,7 @@ function parseMessage(message: string): { id?: string; change: AccessChange } {
       sessions: ids('sessions'),
       tokens: ids('tokens'),
       devices: ids('devices'),
+      deviceRows: ids('deviceRows'),
       all: value.all === true,
     };
     return { id: typeof value.id === 'string' ? value.id : undefined, change };

@@ -8,7 +8,8 @@
  * (the sockets' re-check uses it as the safety net).
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import type { AppDeps, AppEnv, Principal, PrincipalCacheOptions } from '../context.ts';
+import type { BusCacheOptions } from '../cache/bus-cache.ts';
+import type { AppDeps, AppEnv, Principal } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { findActiveDeviceToken, findActivePat, touchDeviceTokenUse } from '../tokens/repo.ts';
 import { findUser, findUserInSession, type UserRow } from '../users/repo.ts';
@@ -79,13 +80,12 @@ export function bearerOf(header: string | undefined): string | undefined {
  */
 export function cachedResolver(
   deps: Pick<AppDeps, 'sql' | 'jwt'> & { accessChanges?: AccessChanges | undefined },
-  options: PrincipalCacheOptions = {},
+  options: BusCacheOptions = {},
 ): { resolve(token: string): Promise<Principal | null>; cache: PrincipalCache; close(): void } {
   const cache = new PrincipalCache(options);
-  const stopChanges = (deps.accessChanges ?? processAccessChanges).subscribe({
-    change: (change) => cache.invalidate(change),
-    delivering: (up) => (up ? cache.resume() : cache.suspend()),
-  });
+  const stopChanges = cache.follow(deps.accessChanges ?? processAccessChanges, (change) =>
+    cache.invalidate(change),
+  );
   return {
     cache,
     async resolve(token) {

@@ -14,11 +14,12 @@ import type { AppDeps } from '../context.ts';
 import { CreateDevice, Device, listOf, UpdateDevice, Uuid } from '../contract.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { processDeviceInvalidations } from '../readings/device-invalidations.ts';
-import { errors, IdParam, json, jsonBody, newRouter, Paging, routeBuilder } from '../router.ts';
+import { errors, IdParam, json, jsonBody, newRouter, Paging, routeBuilder, sendJsonText } from '../router.ts';
 import { findUser } from '../users/repo.ts';
 import { configureControl, publishDeviceDeleted, publishDeviceUpdated, sendControl } from './changes.ts';
+import { DeviceListCache } from './list-cache.ts';
 import { assertMqttFields, conflictOnTopic } from './mqtt-fields.ts';
-import { deleteDevice, insertDevice, listDevices, toDevice, visibleDevice, type Within } from './repo.ts';
+import { deleteDevice, insertDevice, toDevice, visibleDevice, type Within } from './repo.ts';
 import { isConfigChange, updateDevice } from './update.ts';
 
 const ListQuery = Paging.extend({
@@ -64,14 +65,16 @@ export function deviceRoutes(deps: AppDeps) {
   const app = newRouter();
   const { sql } = deps;
 
+  const lists = new DeviceListCache(sql, deps.accessChanges, deps.deviceListCache);
   app.openapi(routes.list, async (c) => {
     const user = requireUser(c);
     const q = c.req.valid('query');
-    const page =
+    const body = await lists.page(
       user.role === 'admin'
-        ? await listDevices(sql, { ...q, unassigned: q.unassigned === 'true' })
-        : await listDevices(sql, { limit: q.limit, offset: q.offset, q: q.q, ownerId: user.id });
-    return c.json({ items: page.items.map(toDevice), total: page.total }, 200);
+        ? { ...q, unassigned: q.unassigned === 'true' }
+        : { limit: q.limit, offset: q.offset, q: q.q, ownerId: user.id },
+    );
+    return sendJsonText(c, body, 200);
   });
 
   // Audited after the write (not yet in its transaction: the integrator moves these into the
@@ -117,6 +120,7 @@ export function deviceRoutes(deps: AppDeps) {
       },
       audit(c, me, 'device.create', { name: body.name }),
     ).catch(conflictOnTopic);
+    await announceAccessChange(deps, { deviceRows: [device.id] });
     publishDeviceUpdated(deps, device, null);
     return c.json(toDevice(device), 201);
   });
@@ -144,6 +148,7 @@ export function deviceRoutes(deps: AppDeps) {
     } else if (before.ownerId !== device.ownerId || before.name !== device.name) {
       await sendControl(deps, [{ deviceId: id, op: 'reload' }]);
     }
+    await announceAccessChange(deps, { deviceRows: [id] });
     publishDeviceUpdated(deps, device, before.ownerId);
     return c.json(toDevice(device), 200);
   });

@@ -1,7 +1,8 @@
 /**
  * What a read costs the database (issue #14): `GET /api/devices` with a token
  * this node has resolved before is one statement — no credential lookup (the
- * principal cache) and the page with its total in one query (db/page.ts).
+ * principal cache) and the page with its total in one query (db/page.ts) — and
+ * asked again before anything changed, none (the device list cache).
  * Counted with postgres.js's `debug` hook on a connection of the app's own.
  */
 import postgres from 'postgres';
@@ -27,24 +28,40 @@ afterAll(async () => {
   await t.close();
 });
 
-it('a repeated GET /api/devices is one statement, for a login token and a personal access token', async () => {
+it('GET /api/devices is one statement, then none until a device changes, for a login token and a personal access token', async () => {
   const { app } = createApp({ ...t.deps, sql: counted });
   const owner = await t.createClient();
   for (const name of ['A', 'B', 'C']) await t.createDevice({ name, ownerId: owner.id });
   const pat = (
     await (await t.request('POST', '/api/tokens', { token: owner.token, body: { name: 'x' } })).json()
   ).token as string;
-  for (const token of [owner.token, pat, t.adminToken]) {
-    const get = async () => {
-      const res = await app.request('/api/devices', { headers: { authorization: `Bearer ${token}` } });
-      expect(res.status).toBe(200);
-      return (await res.json()) as { total: number };
-    };
-    await get(); // resolves the token once
+  const get = async (token: string, query = '') => {
+    const res = await app.request(`/api/devices${query}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    return (await res.json()) as { total: number; items: Array<{ name: string }> };
+  };
+  for (const [token, query] of [
+    [owner.token, ''],
+    [pat, '?limit=2'],
+    [t.adminToken, '?q=B'],
+  ] as const) {
+    await get(token, '?offset=1'); // resolves the token once
     statements = [];
-    const page = await get();
-    expect(page.total).toBeGreaterThanOrEqual(3);
+    const page = await get(token, query);
+    expect(page.total).toBeGreaterThanOrEqual(1);
     expect(statements).toHaveLength(1);
     expect(statements[0]).toMatch(/left join lateral/);
+    statements = [];
+    expect(await get(token, query)).toEqual(page);
+    expect(statements).toHaveLength(0);
   }
+  // A change made through the api (on any app of this process: one bus) is read again.
+  const [first] = (await get(owner.token)).items;
+  expect(first?.name).toBe('A');
+  const id = ((await get(t.adminToken, '?q=A')) as unknown as { items: Array<{ id: string }> }).items[0]!.id;
+  expect((await t.request('PATCH', `/api/devices/${id}`, { body: { name: 'A renamed' } })).status).toBe(200);
+  statements = [];
+  expect((await get(owner.token)).items[0]?.name).toBe('A renamed');
+  expect(statements).toHaveLength(1);
 });

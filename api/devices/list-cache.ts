@@ -1,0 +1,44 @@
+/**
+ * `GET /api/devices` pages per api process, as the JSON they are answered
+ * with, so a dashboard or an automation polling the list costs no database
+ * statement and no serialisation until something changes (issue #14: reads at
+ * 6,000 req/s). Any announced change empties it on every node before the
+ * change's request is answered (BusCache, access-changes.ts): a device
+ * created, edited or deleted (`deviceRows`, `devices`), a user deleted (their
+ * devices are unassigned) or edited — and, harmlessly, sign-outs and revokes.
+ *
+ * Writers that do not announce (`ems demo`, and the runtime putting a meter
+ * kind back when readings raced a kind change) are seen within the TTL, 5 s.
+ */
+import type { Sql } from '../../db/connect.ts';
+import { type AccessChanges, processAccessChanges } from '../auth/access-changes.ts';
+import { BusCache, type BusCacheOptions } from '../cache/bus-cache.ts';
+import type { Device } from '../contract.ts';
+import type { JsonText } from '../router.ts';
+import { type DeviceListQuery, listDevices, toDevice } from './repo.ts';
+
+type DevicePage = { items: Device[]; total: number };
+
+export class DeviceListCache {
+  readonly #cache: BusCache<string>;
+  readonly #sql: Sql;
+  readonly stop: () => void;
+
+  constructor(sql: Sql, bus: AccessChanges | undefined, opts: BusCacheOptions = {}) {
+    this.#sql = sql;
+    this.#cache = new BusCache<string>(opts, { max: 1_000, ttlMs: 5_000 });
+    this.stop = this.#cache.follow(bus ?? processAccessChanges, () => this.#cache.clear());
+  }
+
+  /** The page `q` selects as its JSON body (`{ items, total }`), from the cache or the database. */
+  async page(q: DeviceListQuery): Promise<JsonText<DevicePage>> {
+    const key = JSON.stringify(q);
+    const hit = this.#cache.get(key);
+    if (hit !== undefined) return hit;
+    const generation = this.#cache.generation;
+    const page = await listDevices(this.#sql, q);
+    const body = JSON.stringify({ items: page.items.map(toDevice), total: page.total } satisfies DevicePage);
+    this.#cache.set(key, body, generation);
+    return body;
+  }
+}
