@@ -12,6 +12,7 @@
  * hours and alerts go with the devices).
  */
 import { randomUUID } from 'node:crypto';
+import { announceAccessChange } from '../api/auth/access-changes.ts';
 import { hashPassword } from '../api/auth/passwords.ts';
 import { issueLoginToken } from '../api/auth/sessions.ts';
 import type { AppDeps } from '../api/context.ts';
@@ -112,6 +113,8 @@ export async function startDemo(deps: AppDeps, port: number, log: Logger): Promi
           ${demo.id}, ${d.tariff ? sql.json(d.tariff as never) : null})`;
     }
     devices = await select();
+    // The devices were written here, not through the api: cached device lists are read again.
+    await announceAccessChange(deps, { deviceRows: devices.map((d) => d.id) });
   }
   const silentNames = new Set<string>(DEMO_DEVICES.filter((d) => 'silent' in d).map((d) => d.name));
   const [admin] = await sql<

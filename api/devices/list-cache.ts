@@ -7,8 +7,9 @@
  * created, edited or deleted (`deviceRows`, `devices`), a user deleted (their
  * devices are unassigned) or edited — and, harmlessly, sign-outs and revokes.
  *
- * Writers that do not announce (`ems demo`, and the runtime putting a meter
- * kind back when readings raced a kind change) are seen within the TTL, 5 s.
+ * Writers that do not announce (`ems demo --remove` in its own process, and
+ * the runtime putting a meter kind back when readings raced a kind change)
+ * are seen within the TTL, 5 s.
  */
 import type { Sql } from '../../db/connect.ts';
 import { type AccessChanges, processAccessChanges } from '../auth/access-changes.ts';
