@@ -36,7 +36,7 @@ export interface AppDeps {
   accessChanges?: AccessChanges | undefined;
   /** Size and TTL of this app's principal cache (auth/principal-cache.ts; default 10,000 entries, 10 s). */
   principalCache?: BusCacheOptions | undefined;
-  /** Size and TTL of this app's device list cache (devices/list-cache.ts; default 1,000 pages, 5 s). */
+  /** Size and TTL of this app's device list cache (devices/list-cache.ts; default 256 pages, 5 s). */
   deviceListCache?: BusCacheOptions | undefined;
   /** Webhooks (issue 15): EMS_WEBHOOK_ALLOW_PRIVATE, and a nudge to the delivery worker after a test ping. */
   webhooks?: { allowPrivate: boolean; wake?: () => void } | undefined;

@@ -20,6 +20,9 @@ import { type DeviceListQuery, listDevices, toDevice } from './repo.ts';
 
 type DevicePage = { items: Device[]; total: number };
 
+/** A default page of 50 devices is ~20 KB; larger pages are not kept, so the cache stays under ~16 MB. */
+const MAX_CACHED_CHARS = 64 * 1024;
+
 export class DeviceListCache {
   readonly #cache: BusCache<string>;
   readonly #sql: Sql;
@@ -27,7 +30,7 @@ export class DeviceListCache {
 
   constructor(sql: Sql, bus: AccessChanges | undefined, opts: BusCacheOptions = {}) {
     this.#sql = sql;
-    this.#cache = new BusCache<string>(opts, { max: 1_000, ttlMs: 5_000 });
+    this.#cache = new BusCache<string>(opts, { max: 256, ttlMs: 5_000 });
     this.stop = this.#cache.follow(bus ?? processAccessChanges, () => this.#cache.clear());
   }
 
@@ -39,7 +42,7 @@ export class DeviceListCache {
     const generation = this.#cache.generation;
     const page = await listDevices(this.#sql, q);
     const body = JSON.stringify({ items: page.items.map(toDevice), total: page.total } satisfies DevicePage);
-    this.#cache.set(key, body, generation);
+    if (body.length <= MAX_CACHED_CHARS) this.#cache.set(key, body, generation);
     return body;
   }
 }
