@@ -117,6 +117,13 @@ if (want('ingest')) {
   say(
     `reading: Postgres backends ${c.postgresUs.toFixed(1)} µs, the process (actors, serialisation) ${c.nodeUs.toFixed(1)} µs.`,
   );
+  // What those two alone allow on this machine's cores, with nothing else running (no api, no
+  // Redis, no load generator): the most any end-to-end run here can reach.
+  const cores = os.cpus().length;
+  const bound = (cores * 1e6) / (c.postgresUs + c.nodeUs);
+  say(
+    `With every core doing only that work, ${cores} cores allow at most ${fmt(bound)} readings/s = ${(bound / ceiling).toFixed(2)} × the ceiling of this run.`,
+  );
   say();
 }
 
