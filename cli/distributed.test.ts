@@ -6,7 +6,7 @@
  * equals the sum of what was accepted, to the last reading (invariants 1, 2, 4).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { adminToken, type Cluster, client, startCluster } from './testing/cluster.ts';
+import { adminToken, type Cluster, createDevices, startCluster } from './testing/cluster.ts';
 import { expectExactTotals, holders as shardHolders, startLoad, waitForTotals } from './testing/load.ts';
 
 const DEVICES = 40;
@@ -18,16 +18,7 @@ async function setUp(cluster: Cluster) {
   const api1 = await cluster.start('api');
   const api2 = await cluster.start('api');
   const token = await adminToken(api1.url);
-  const ids: string[] = [];
-  for (let i = 0; i < DEVICES; i++) {
-    const res = await client(api1.url, token)<{ id: string }>('POST', '/api/devices', {
-      name: `Meter ${i}`,
-      maxHourlyKwh: 1e6,
-      meterKind: 'interval',
-    });
-    expect(res.status).toBe(201);
-    ids.push(res.body.id);
-  }
+  const ids = await createDevices(api1.url, token, DEVICES);
   return { runtimeA, runtimeB, api1, api2, token, ids };
 }
 

@@ -25,7 +25,14 @@ import { TEST_DATABASE_URL } from '../api/testing.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { startProcess } from './processes.ts';
-import { adminToken, type Cluster, client, inProcessEnv, startCluster } from './testing/cluster.ts';
+import {
+  adminToken,
+  type Cluster,
+  client,
+  createDevices,
+  inProcessEnv,
+  startCluster,
+} from './testing/cluster.ts';
 import { expectExactTotals, holders as shardHolders, startLoad, waitForTotals } from './testing/load.ts';
 
 const DEVICES = 40;
@@ -48,20 +55,6 @@ async function waitForHolders(
 }
 
 const allOwnedBy = (nodeId: string) => (h: Array<string | null>) => h.every((x) => x === nodeId);
-
-async function createDevices(url: string, token: string, count: number, maxHourlyKwh = 1e6) {
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const res = await client(url, token)<{ id: string }>('POST', '/api/devices', {
-      name: `Meter ${i}`,
-      maxHourlyKwh,
-      meterKind: 'interval',
-    });
-    expect(res.status).toBe(201);
-    ids.push(res.body.id);
-  }
-  return ids;
-}
 
 /**
  * A socket that knows every api node, as a client behind a load balancer

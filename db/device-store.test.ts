@@ -75,13 +75,18 @@ describe('the shard processor on Postgres and on the memory store', () => {
     return jobs;
   }
 
-  async function run(store: DeviceStore, deviceId: string) {
-    const processor = new ShardProcessor({
+  /** One shard's processor on `store`, its clock an hour past the replayed day. */
+  function processorOn(store: DeviceStore): ShardProcessor {
+    return new ShardProcessor({
       shards: 1,
       store,
       events: { emit: () => {} },
       now: () => MIDNIGHT + 25 * HOUR,
     });
+  }
+
+  async function run(store: DeviceStore, deviceId: string) {
+    const processor = processorOn(store);
     try {
       await processor.onAcquired(0, 1);
       const alerts: NewAlert[] = [];
@@ -161,12 +166,7 @@ describe('the shard processor on Postgres and on the memory store', () => {
       };
       await insertDevice(db, config);
       const store = new PostgresDeviceStore(db.sql);
-      const processor = new ShardProcessor({
-        shards: 1,
-        store,
-        events: { emit: () => {} },
-        now: () => MIDNIGHT + 25 * HOUR,
-      });
+      const processor = processorOn(store);
       try {
         const shard = meterKind === 'interval' ? 5 : 6; // shards of their own: the other tests fenced shard 0
         const epoch = await store.fence(shard, 1);

@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
+import { expect } from 'vitest';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../../api/testing.ts';
 import { connectRedis, type RedisClient } from '../../runtime/redis/connect.ts';
 import { deleteKeys } from '../../runtime/testing/backends.ts';
@@ -201,4 +202,19 @@ export async function adminToken(baseUrl: string): Promise<string> {
   });
   if (res.status !== 200) throw new Error(`login failed: ${res.status}`);
   return res.body.token;
+}
+
+/** Creates `count` interval meters ("Meter 0", "Meter 1", …) as the administrator; their ids, in order. */
+export async function createDevices(url: string, token: string, count: number, maxHourlyKwh = 1e6) {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const res = await client(url, token)<{ id: string }>('POST', '/api/devices', {
+      name: `Meter ${i}`,
+      maxHourlyKwh,
+      meterKind: 'interval',
+    });
+    expect(res.status).toBe(201);
+    ids.push(res.body.id);
+  }
+  return ids;
 }
