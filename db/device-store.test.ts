@@ -6,7 +6,7 @@
  * database-free actor tests rely on.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryDeviceStore } from '../actors/memory-store.ts';
 import type { ReadingTuple } from '../actors/messages.ts';
 import { ShardProcessor } from '../actors/shard-processor.ts';
@@ -14,7 +14,7 @@ import { registerStoreSuite } from '../actors/store.suite.ts';
 import type { DeviceConfig, DeviceStore, NewAlert } from '../actors/store.ts';
 import { sensorValues } from '../actors/testing.ts';
 import { PostgresDeviceStore } from './device-store.ts';
-import { type TestDb, testDatabase } from './testing.ts';
+import { databaseForTests, type TestDb, testDatabase } from './testing.ts';
 
 async function insertDevice(db: TestDb, c: DeviceConfig) {
   if (c.ownerId)
@@ -43,11 +43,7 @@ registerStoreSuite('postgres', async () => {
 });
 
 describe('the shard processor on Postgres and on the memory store', () => {
-  let db: TestDb;
-  beforeAll(async () => {
-    db = await testDatabase();
-  });
-  afterAll(() => db?.close());
+  const database = databaseForTests();
 
   const HOUR = 3_600_000;
   const MIDNIGHT = Date.parse('2026-03-10T00:00:00+02:00');
@@ -110,6 +106,7 @@ describe('the shard processor on Postgres and on the memory store', () => {
   }
 
   it('ends in the same stored state for a shuffled replay with duplicates', async () => {
+    const db = database();
     const config: DeviceConfig = {
       id: randomUUID(),
       name: 'meter',
@@ -156,6 +153,7 @@ describe('the shard processor on Postgres and on the memory store', () => {
   it.each(['interval', 'cumulative'] as const)(
     'keeps the device_live row equal to its hourly rows after every job of a replay with late and repeated readings (%s)',
     async (meterKind) => {
+      const db = database();
       const config: DeviceConfig = {
         id: randomUUID(),
         name: 'meter',
