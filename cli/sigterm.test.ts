@@ -32,6 +32,7 @@ import {
   createDevices,
   inProcessEnv,
   startCluster,
+  startTwoByTwo,
 } from './testing/cluster.ts';
 import { expectExactTotals, holders as shardHolders, startLoad, waitForTotals } from './testing/load.ts';
 
@@ -104,12 +105,7 @@ afterEach(async () => {
 describe('SIGTERM', () => {
   it('hands a runtime node’s shards over under load, nothing lost or counted twice, sooner than SIGKILL', async () => {
     cluster = await startCluster({ shards: SHARDS });
-    const runtimeA = await cluster.start('runtime');
-    const runtimeB = await cluster.start('runtime');
-    const api1 = await cluster.start('api');
-    const api2 = await cluster.start('api');
-    const token = await adminToken(api1.url);
-    const ids = await createDevices(api1.url, token, DEVICES);
+    const { runtimeA, runtimeB, api1, api2, token, ids } = await startTwoByTwo(cluster, DEVICES);
     await waitForHolders(cluster, (h) => h.includes(runtimeA.nodeId) && h.includes(runtimeB.nodeId));
 
     const load = startLoad([api1.url, api2.url], token, ids);

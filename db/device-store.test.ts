@@ -71,6 +71,16 @@ describe('the shard processor on Postgres and on the memory store', () => {
     return jobs;
   }
 
+  /** An unowned device named "meter" with these settings, stored in `db`. */
+  async function insertMeter(
+    db: TestDb,
+    settings: Pick<DeviceConfig, 'maxHourlyKwh' | 'meterKind' | 'timeZone'>,
+  ): Promise<DeviceConfig> {
+    const config: DeviceConfig = { id: randomUUID(), name: 'meter', ownerId: null, ...settings };
+    await insertDevice(db, config);
+    return config;
+  }
+
   /** One shard's processor on `store`, its clock an hour past the replayed day. */
   function processorOn(store: DeviceStore): ShardProcessor {
     return new ShardProcessor({
@@ -107,15 +117,11 @@ describe('the shard processor on Postgres and on the memory store', () => {
 
   it('ends in the same stored state for a shuffled replay with duplicates', async () => {
     const db = database();
-    const config: DeviceConfig = {
-      id: randomUUID(),
-      name: 'meter',
-      ownerId: null,
+    const config = await insertMeter(db, {
       maxHourlyKwh: 1.2,
       meterKind: 'cumulative',
       timeZone: 'Europe/Bucharest',
-    };
-    await insertDevice(db, config);
+    });
     const memory = new MemoryDeviceStore();
     memory.putDevice(config);
 
@@ -154,15 +160,7 @@ describe('the shard processor on Postgres and on the memory store', () => {
     'keeps the device_live row equal to its hourly rows after every job of a replay with late and repeated readings (%s)',
     async (meterKind) => {
       const db = database();
-      const config: DeviceConfig = {
-        id: randomUUID(),
-        name: 'meter',
-        ownerId: null,
-        maxHourlyKwh: 1e6,
-        meterKind,
-        timeZone: 'Asia/Kathmandu',
-      };
-      await insertDevice(db, config);
+      const config = await insertMeter(db, { maxHourlyKwh: 1e6, meterKind, timeZone: 'Asia/Kathmandu' });
       const store = new PostgresDeviceStore(db.sql);
       const processor = processorOn(store);
       try {

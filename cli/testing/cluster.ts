@@ -218,3 +218,14 @@ export async function createDevices(url: string, token: string, count: number, m
   }
   return ids;
 }
+
+/** Two runtime and two api nodes in `cluster`, an administrator's token, and `devices` meters made through the first api. */
+export async function startTwoByTwo(cluster: Cluster, devices: number) {
+  const runtimeA = await cluster.start('runtime');
+  const runtimeB = await cluster.start('runtime');
+  const api1 = await cluster.start('api');
+  const api2 = await cluster.start('api');
+  const token = await adminToken(api1.url);
+  const ids = await createDevices(api1.url, token, devices);
+  return { runtimeA, runtimeB, api1, api2, token, ids };
+}
