@@ -6,8 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
-import { changedBy } from '../audit/by.ts';
-import { recordAudit } from '../audit/repo.ts';
+import { changedBy, recordChange } from '../audit/by.ts';
 import { requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { CreateWebhook, listOf, NewWebhook, Webhook, WebhookDelivery } from '../contract.ts';
@@ -85,6 +84,7 @@ export function webhookRoutes(deps: AppDeps) {
       ]);
     }
     const secret = newWebhookSecret();
+    const by = changedBy(c, me, deps.trustedProxies);
     const row = await sql.begin(async (tx) => {
       const created = await insertWebhook(tx, {
         userId: me.id,
@@ -93,13 +93,7 @@ export function webhookRoutes(deps: AppDeps) {
         description: body.description ?? '',
         secret,
       });
-      await recordAudit(tx, {
-        ...changedBy(c, me, deps.trustedProxies),
-        action: 'webhook.create',
-        targetType: 'webhook',
-        targetId: created.id,
-        details: { url: created.url },
-      });
+      await recordChange(tx, by, 'webhook.create', 'webhook', created.id, { url: created.url });
       return created;
     });
     return c.json({ ...toWebhook(row), secret }, 201);
@@ -114,14 +108,10 @@ export function webhookRoutes(deps: AppDeps) {
   app.openapi(routes.remove, async (c) => {
     const me = requireUser(c);
     const { id } = c.req.valid('param');
+    const by = changedBy(c, me, deps.trustedProxies);
     const deleted = await sql.begin(async (tx) => {
       if (!(await deleteWebhook(tx, id, me.id))) return false;
-      await recordAudit(tx, {
-        ...changedBy(c, me, deps.trustedProxies),
-        action: 'webhook.delete',
-        targetType: 'webhook',
-        targetId: id,
-      });
+      await recordChange(tx, by, 'webhook.delete', 'webhook', id);
       return true;
     });
     if (!deleted) throw notFound('Webhook');
