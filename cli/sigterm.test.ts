@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { io as connectClient } from 'socket.io-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Alert } from '../api/contract.ts';
 import type { ClientSocket } from '../api/realtime/testing.ts';
 import { TEST_DATABASE_URL } from '../api/testing.ts';
@@ -29,6 +29,7 @@ import {
   adminToken,
   type Cluster,
   client,
+  closeAfterEach,
   createDevices,
   inProcessEnv,
   startCluster,
@@ -94,17 +95,11 @@ async function nowInsideHour(): Promise<number> {
 const connected = (socket: ClientSocket) =>
   new Promise<void>((resolve) => (socket.connected ? resolve() : socket.once('connect', () => resolve())));
 
-let cluster: Cluster | undefined;
-const sockets: ClientSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.close();
-  await cluster?.close();
-  cluster = undefined;
-});
+const closeAfter = closeAfterEach();
 
 describe('SIGTERM', () => {
   it('hands a runtime node’s shards over under load, nothing lost or counted twice, sooner than SIGKILL', async () => {
-    cluster = await startCluster({ shards: SHARDS });
+    const cluster = closeAfter(await startCluster({ shards: SHARDS }));
     const { runtimeA, runtimeB, api1, api2, token, ids } = await startTwoByTwo(cluster, DEVICES);
     await waitForHolders(cluster, (h) => h.includes(runtimeA.nodeId) && h.includes(runtimeB.nodeId));
 
@@ -135,7 +130,7 @@ describe('SIGTERM', () => {
   }, 180_000);
 
   it('sends an api node’s sockets away to reconnect; the client gets the next alert from the other node', async () => {
-    cluster = await startCluster({ shards: SHARDS });
+    const cluster = closeAfter(await startCluster({ shards: SHARDS }));
     await cluster.start('runtime');
     const api1 = await cluster.start('api');
     const api2 = await cluster.start('api');
@@ -162,7 +157,7 @@ describe('SIGTERM', () => {
     expect(device.status).toBe(201);
 
     const { socket, url } = failoverSocket([api2.url, api1.url], login.body.token);
-    sockets.push(socket);
+    closeAfter(socket);
     await connected(socket);
     expect(url()).toBe(api2.url);
 

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../../api/testing.ts';
 import { connectRedis, type RedisClient } from '../../runtime/redis/connect.ts';
 import { deleteKeys } from '../../runtime/testing/backends.ts';
@@ -228,4 +228,19 @@ export async function startTwoByTwo(cluster: Cluster, devices: number) {
   const token = await adminToken(api1.url);
   const ids = await createDevices(api1.url, token, devices);
   return { runtimeA, runtimeB, api1, api2, token, ids };
+}
+
+/**
+ * Closes what a test started once it ends, the last started first (sockets before the
+ * balancer before the nodes). Call at the top of a file; `closeAfter(x)` returns `x`.
+ */
+export function closeAfterEach() {
+  const started: Array<{ close(): unknown }> = [];
+  afterEach(async () => {
+    for (const thing of started.splice(0).reverse()) await thing.close();
+  });
+  return <T extends { close(): unknown }>(thing: T): T => {
+    started.push(thing);
+    return thing;
+  };
 }
