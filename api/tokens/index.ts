@@ -11,7 +11,7 @@ import { requireAdmin, requirePrincipal, requireUser } from '../auth/principal.t
 import type { AppDeps } from '../context.ts';
 import { listOf, TokenInfo } from '../contract.ts';
 import { ApiError, notFound } from '../errors.ts';
-import { errors, IdParam, json, jsonBody, newRouter, Paging, routeBuilder } from '../router.ts';
+import { errors, IdParam, json, jsonBody, newRouter, Paging, pagedList, routeBuilder } from '../router.ts';
 import { findUser } from '../users/repo.ts';
 import { insertPat, listActivePats, type PatRow, revokePat } from './repo.ts';
 
@@ -37,10 +37,7 @@ const routes = {
     request: jsonBody(CreateToken),
     responses: { 201: json(NewToken, 'Created'), ...errors(400, 401, 403) },
   }),
-  list: route('get', '/', 'List my active tokens', {
-    request: { query: Paging },
-    responses: { 200: json(listOf(TokenInfo), 'Tokens'), ...errors(400, 401, 403) },
-  }),
+  list: route('get', '/', 'List my active tokens', pagedList(Paging, TokenInfo, 'Tokens')),
   revoke: route('delete', '/{id}', 'Revoke a token', {
     request: { params: IdParam },
     responses: { 204: { description: 'Revoked' }, ...errors(400, 401, 403, 404) },

@@ -18,12 +18,12 @@ import { hashPassword } from '../auth/passwords.ts';
 import { requireAdmin } from '../auth/principal.ts';
 import { endAllAccess, endLoginSessions, type SessionHooks } from '../auth/sessions.ts';
 import type { AppDeps } from '../context.ts';
-import { CreateUser, listOf, Role, UpdateUser, User } from '../contract.ts';
+import { CreateUser, Role, UpdateUser, User } from '../contract.ts';
 import { publishDeviceUpdated, sendControl } from '../devices/changes.ts';
 import type { DeviceRow } from '../devices/repo.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { excludingDeadline } from '../ops/request-deadline.ts';
-import { errors, IdParam, json, jsonBody, newRouter, Paging, routeBuilder } from '../router.ts';
+import { errors, IdParam, json, jsonBody, newRouter, Paging, pagedList, routeBuilder } from '../router.ts';
 import {
   deleteUser,
   findUser,
@@ -43,10 +43,7 @@ const ListQuery = Paging.extend({
 
 const route = routeBuilder(['users']);
 const routes = {
-  list: route('get', '/', 'List users', {
-    request: { query: ListQuery },
-    responses: { 200: json(listOf(User), 'A page of users'), ...errors(400, 401, 403) },
-  }),
+  list: route('get', '/', 'List users', pagedList(ListQuery, User, 'A page of users')),
   create: route('post', '/', 'Create a user', {
     request: jsonBody(CreateUser),
     responses: { 201: json(User, 'Created'), ...errors(400, 401, 403, 409) },

@@ -11,7 +11,7 @@ import { requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { CreateWebhook, listOf, NewWebhook, Webhook, WebhookDelivery } from '../contract.ts';
 import { ApiError, notFound } from '../errors.ts';
-import { errors, IdParam, json, jsonBody, newRouter, Paging, routeBuilder } from '../router.ts';
+import { errors, IdParam, json, jsonBody, newRouter, Paging, pagedList, routeBuilder } from '../router.ts';
 import {
   type DeliveryRow,
   deleteWebhook,
@@ -49,10 +49,12 @@ const routes = {
     request: jsonBody(CreateWebhook),
     responses: { 201: json(NewWebhook, 'Created'), ...errors(400, 401, 403) },
   }),
-  list: route('get', '/', 'My webhook endpoints (`q`: URL or description contains)', {
-    request: { query: Paging.extend({ q: z.string().trim().max(200).optional() }) },
-    responses: { 200: json(listOf(Webhook), 'Endpoints'), ...errors(400, 401, 403) },
-  }),
+  list: route(
+    'get',
+    '/',
+    'My webhook endpoints (`q`: URL or description contains)',
+    pagedList(Paging.extend({ q: z.string().trim().max(200).optional() }), Webhook, 'Endpoints'),
+  ),
   remove: route('delete', '/{id}', 'Delete an endpoint and its delivery log', {
     request: { params: IdParam },
     responses: { 204: { description: 'Deleted' }, ...errors(400, 401, 403, 404) },
