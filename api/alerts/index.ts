@@ -6,7 +6,7 @@
  */
 import { requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
-import { Alert, AlertStatus, IsoDateTime, Uuid } from '../contract.ts';
+import { Alert, AlertStatus, IsoDateTime, mapList, Uuid } from '../contract.ts';
 import { notFound } from '../errors.ts';
 import { errors, IdParam, json, newRouter, Paging, pagedList, routeBuilder } from '../router.ts';
 import { acknowledgeAlert, listAlerts, toAlert } from './repo.ts';
@@ -37,7 +37,7 @@ export function alertRoutes(deps: AppDeps) {
     const user = requireUser(c);
     const q = c.req.valid('query');
     const page = await listAlerts(sql, { ...q, ownerId: user.role === 'admin' ? null : user.id });
-    return c.json({ items: page.items.map(toAlert), total: page.total }, 200);
+    return c.json(mapList(page, toAlert), 200);
   });
 
   app.openapi(routes.ack, async (c) => {

@@ -12,7 +12,7 @@ import { announceAccessChange } from '../auth/access-changes.ts';
 import { DEVICE_TOKEN_PREFIX, newOpaqueToken } from '../auth/opaque-tokens.ts';
 import { requireAdmin } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
-import { IngestToken, IngestTokenInfo, listOf } from '../contract.ts';
+import { IngestToken, IngestTokenInfo, listOf, mapList } from '../contract.ts';
 import { findDevice } from '../devices/repo.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { errors, IdParam, json, newRouter, Paging, routeBuilder } from '../router.ts';
@@ -97,7 +97,7 @@ export function deviceTokenRoutes(deps: AppDeps) {
     const { id } = c.req.valid('param');
     if (!(await findDevice(sql, id))) throw notFound('Device');
     const page = await listActiveDeviceTokens(sql, id, c.req.valid('query'));
-    return c.json({ items: page.items.map(toInfo), total: page.total }, 200);
+    return c.json(mapList(page, toInfo), 200);
   });
 
   app.openapi(routes.revoke, async (c) => {

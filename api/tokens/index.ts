@@ -9,7 +9,7 @@ import { announceAccessChange } from '../auth/access-changes.ts';
 import { newOpaqueToken, PAT_PREFIX } from '../auth/opaque-tokens.ts';
 import { requireAdmin, requirePrincipal, requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
-import { listOf, TokenInfo } from '../contract.ts';
+import { listOf, mapList, TokenInfo } from '../contract.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { errors, IdParam, json, jsonBody, newRouter, Paging, pagedList, routeBuilder } from '../router.ts';
 import { findUser } from '../users/repo.ts';
@@ -68,7 +68,7 @@ export function tokenRoutes(deps: AppDeps, hooks: TokenHooks = {}) {
   app.openapi(routes.list, async (c) => {
     const user = requireUser(c);
     const page = await listActivePats(sql, user.id, c.req.valid('query'));
-    return c.json({ items: page.items.map(toInfo), total: page.total }, 200);
+    return c.json(mapList(page, toInfo), 200);
   });
 
   app.openapi(routes.revoke, async (c) => {
@@ -103,7 +103,7 @@ export function userTokenRoutes(deps: AppDeps) {
     const { id } = c.req.valid('param');
     if (!(await findUser(sql, id))) throw notFound('User');
     const page = await listActivePats(sql, id, c.req.valid('query'));
-    return c.json({ items: page.items.map(toInfo), total: page.total }, 200);
+    return c.json(mapList(page, toInfo), 200);
   });
   return app;
 }

@@ -18,7 +18,7 @@ import { hashPassword } from '../auth/passwords.ts';
 import { requireAdmin } from '../auth/principal.ts';
 import { endAllAccess, endLoginSessions, type SessionHooks } from '../auth/sessions.ts';
 import type { AppDeps } from '../context.ts';
-import { CreateUser, Role, UpdateUser, User } from '../contract.ts';
+import { CreateUser, mapList, Role, UpdateUser, User } from '../contract.ts';
 import { publishDeviceUpdated, sendControl } from '../devices/changes.ts';
 import type { DeviceRow } from '../devices/repo.ts';
 import { ApiError, notFound } from '../errors.ts';
@@ -93,7 +93,7 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
   app.openapi(routes.list, async (c) => {
     requireAdmin(c);
     const page = await listUsers(sql, c.req.valid('query'));
-    return c.json({ items: page.items.map(toUser), total: page.total }, 200);
+    return c.json(mapList(page, toUser), 200);
   });
 
   app.openapi(routes.create, async (c) => {

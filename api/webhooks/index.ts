@@ -9,7 +9,7 @@ import { z } from '@hono/zod-openapi';
 import { changedBy, recordChange } from '../audit/by.ts';
 import { requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
-import { CreateWebhook, listOf, NewWebhook, Webhook, WebhookDelivery } from '../contract.ts';
+import { CreateWebhook, listOf, mapList, NewWebhook, Webhook, WebhookDelivery } from '../contract.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { errors, IdParam, json, jsonBody, newRouter, Paging, pagedList, routeBuilder } from '../router.ts';
 import {
@@ -104,7 +104,7 @@ export function webhookRoutes(deps: AppDeps) {
   app.openapi(routes.list, async (c) => {
     const me = requireUser(c);
     const page = await listWebhooks(sql, me.id, c.req.valid('query'));
-    return c.json({ items: page.items.map(toWebhook), total: page.total }, 200);
+    return c.json(mapList(page, toWebhook), 200);
   });
 
   app.openapi(routes.remove, async (c) => {
@@ -140,7 +140,7 @@ export function webhookRoutes(deps: AppDeps) {
     const { id } = c.req.valid('param');
     if (!(await findWebhook(sql, id, me.id))) throw notFound('Webhook');
     const page = await listDeliveries(sql, id, c.req.valid('query'));
-    return c.json({ items: page.items.map(toDelivery), total: page.total }, 200);
+    return c.json(mapList(page, toDelivery), 200);
   });
 
   return app;
