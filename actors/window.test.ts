@@ -7,6 +7,13 @@ import { RollingWindow, WINDOW_MS } from './window.ts';
 const MINUTE = 60_000;
 const T = Date.UTC(2026, 5, 1, 12); // an arbitrary whole hour
 
+/** A window fed these readings (instant, kWh), in this order. */
+function windowOf(...readings: Array<readonly [number, number]>): RollingWindow {
+  const w = new RollingWindow();
+  for (const [ts, kwh] of readings) w.add(ts, kwh);
+  return w;
+}
+
 describe('RollingWindow', () => {
   it('is empty at first', () => {
     const w = new RollingWindow();
@@ -16,9 +23,7 @@ describe('RollingWindow', () => {
   });
 
   it('sums readings in (now − 60 min, now]: a reading exactly 60 min old is out', () => {
-    const w = new RollingWindow();
-    w.add(T, 1);
-    w.add(T + 30 * MINUTE, 2);
+    const w = windowOf([T, 1], [T + 30 * MINUTE, 2]);
     expect(w.sum(T + 30 * MINUTE)).toBe(3);
     expect(w.sum(T + WINDOW_MS - 1)).toBe(3); // 1 ms short of an hour: still in
     expect(w.sum(T + WINDOW_MS)).toBe(2); // exactly an hour old: out
@@ -28,22 +33,18 @@ describe('RollingWindow', () => {
   });
 
   it('counts a reading stamped exactly now', () => {
-    const w = new RollingWindow();
-    w.add(T, 0.5);
+    const w = windowOf([T, 0.5]);
     expect(w.sum(T)).toBe(0.5);
   });
 
   it('keeps a reading from the future out of the sum until its time comes', () => {
-    const w = new RollingWindow();
-    w.add(T, 1);
-    w.add(T + 5 * MINUTE, 4);
+    const w = windowOf([T, 1], [T + 5 * MINUTE, 4]);
     expect(w.sum(T + 4 * MINUTE)).toBe(1);
     expect(w.sum(T + 5 * MINUTE)).toBe(5);
   });
 
   it('accepts a late reading that is still inside the window, in timestamp order', () => {
-    const w = new RollingWindow();
-    w.add(T + 50 * MINUTE, 1);
+    const w = windowOf([T + 50 * MINUTE, 1]);
     expect(w.add(T + 20 * MINUTE, 2)).toBe(true);
     expect(w.add(T + 40 * MINUTE, 4)).toBe(true);
     expect(w.sum(T + 50 * MINUTE)).toBe(7);
@@ -53,8 +54,7 @@ describe('RollingWindow', () => {
   });
 
   it('ignores a late reading that is 60 min or more older than the newest instant seen', () => {
-    const w = new RollingWindow();
-    w.add(T + WINDOW_MS, 1);
+    const w = windowOf([T + WINDOW_MS, 1]);
     expect(w.add(T, 8)).toBe(false);
     expect(w.add(T - MINUTE, 8)).toBe(false);
     expect(w.add(T + 1, 2)).toBe(true);
@@ -67,8 +67,7 @@ describe('RollingWindow', () => {
   });
 
   it('reports how much time its energy covers', () => {
-    const w = new RollingWindow();
-    w.add(T, 0);
+    const w = windowOf([T, 0]);
     expect(w.coveredMs(T)).toBe(0);
     expect(w.coveredMs(T + 15 * MINUTE)).toBe(15 * MINUTE);
     expect(w.coveredMs(T + 3 * WINDOW_MS)).toBe(WINDOW_MS);
@@ -77,8 +76,7 @@ describe('RollingWindow', () => {
   });
 
   it('forgets everything on clear', () => {
-    const w = new RollingWindow();
-    w.add(T + WINDOW_MS, 3);
+    const w = windowOf([T + WINDOW_MS, 3]);
     w.clear();
     expect(w.size).toBe(0);
     expect(w.coveredMs(T + WINDOW_MS)).toBe(0);
@@ -120,13 +118,7 @@ describe('RollingWindow', () => {
     corrected.add(T + 10 * MINUTE, 2);
     corrected.add(T + 20 * MINUTE, 3);
     corrected.add(T + 10 * MINUTE, -0.5); // a late reading split the interval ending at T+10
-    const reloaded = new RollingWindow();
-    for (const [ts, kwh] of [
-      [T, 1],
-      [T + 10 * MINUTE, 1.5],
-      [T + 20 * MINUTE, 3],
-    ] as const)
-      reloaded.add(ts, kwh);
+    const reloaded = windowOf([T, 1], [T + 10 * MINUTE, 1.5], [T + 20 * MINUTE, 3]);
     expect(corrected.pace(T + 20 * MINUTE)).toEqual(reloaded.pace(T + 20 * MINUTE));
     expect(corrected.pace(T + 20 * MINUTE)).toEqual({ readings: 3, spanMs: 20 * MINUTE, kwhAfterFirst: 4.5 });
     expect(corrected.size).toBe(3);

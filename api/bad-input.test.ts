@@ -8,12 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestApp, testApp } from './testing.ts';
 
 let t: TestApp;
-let deviceId: string;
-let clientId: string;
+/** A device and a client that exist, for the paths that name one. */
+let ids: { device: string; client: string };
 beforeAll(async () => {
   t = await testApp();
-  deviceId = (await t.createDevice()).id;
-  clientId = (await t.createClient()).id;
+  ids = { device: (await t.createDevice()).id, client: (await t.createClient()).id };
 });
 afterAll(() => t.close());
 
@@ -78,13 +77,13 @@ const garbageBodies: string[] = [
 const bodyRoutes = (): Array<[string, string]> => [
   ['POST', '/api/auth/login'],
   ['POST', '/api/users'],
-  ['PATCH', `/api/users/${clientId}`],
+  ['PATCH', `/api/users/${ids.client}`],
   ['POST', '/api/devices'],
-  ['PATCH', `/api/devices/${deviceId}`],
+  ['PATCH', `/api/devices/${ids.device}`],
   ['POST', '/api/readings'],
   ['POST', '/api/tokens'],
-  ['POST', `/api/chat/conversations/${clientId}/messages`],
-  ['POST', `/api/chat/conversations/${clientId}/read`],
+  ['POST', `/api/chat/conversations/${ids.client}/messages`],
+  ['POST', `/api/chat/conversations/${ids.client}/read`],
 ];
 
 describe('garbage bodies', () => {
@@ -150,15 +149,15 @@ describe('garbage in paths and queries', () => {
       '/api/alerts?status=%00',
       '/api/alerts?deviceId=1',
       '/api/tokens?limit=0',
-      `/api/devices/${deviceId}/consumption`,
-      `/api/devices/${deviceId}/consumption?date=0000-00-00`,
-      `/api/devices/${deviceId}/consumption?date=9999-99-99`,
-      `/api/devices/${deviceId}/consumption?date=2026-01-01&tz=${'A/'.repeat(50)}`,
-      `/api/devices/${deviceId}/consumption?from=2026-13-01&to=2026-01-02`,
-      `/api/devices/${deviceId}/consumption?from=${encodeURIComponent('+275760-09-13T00:00:00Z')}&to=${encodeURIComponent('+275760-09-14T00:00:00Z')}`,
+      `/api/devices/${ids.device}/consumption`,
+      `/api/devices/${ids.device}/consumption?date=0000-00-00`,
+      `/api/devices/${ids.device}/consumption?date=9999-99-99`,
+      `/api/devices/${ids.device}/consumption?date=2026-01-01&tz=${'A/'.repeat(50)}`,
+      `/api/devices/${ids.device}/consumption?from=2026-13-01&to=2026-01-02`,
+      `/api/devices/${ids.device}/consumption?from=${encodeURIComponent('+275760-09-13T00:00:00Z')}&to=${encodeURIComponent('+275760-09-14T00:00:00Z')}`,
       '/api/chat/conversations?limit=x',
-      `/api/chat/conversations/${clientId}/messages?before=yesterday`,
-      `/api/chat/conversations/${clientId}/messages?limit=100000`,
+      `/api/chat/conversations/${ids.client}/messages?before=yesterday`,
+      `/api/chat/conversations/${ids.client}/messages?limit=100000`,
     ];
     for (const q of queries) await expectRefused('GET', q, {});
   });

@@ -200,6 +200,11 @@ export interface List<T> {
   total: number;
 }
 
+/** The same page with each item converted (a repository's rows into the API's shape). */
+export function mapList<R, T>(list: List<R>, convert: (row: R) => T): List<T> {
+  return { items: list.items.map(convert), total: list.total };
+}
+
 export const LoginResponse = z
   .object({ token: z.string(), expiresAt: IsoDateTime, user: User })
   .openapi('LoginResponse');

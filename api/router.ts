@@ -8,7 +8,7 @@ import type { Context, TypedResponse } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { JSONParsed } from 'hono/utils/types';
 import type { AppEnv } from './context.ts';
-import { ApiErrorBody } from './contract.ts';
+import { ApiErrorBody, listOf } from './contract.ts';
 import { ApiError, invalid } from './errors.ts';
 
 export function newRouter() {
@@ -69,6 +69,18 @@ export const Paging = z.object({
 export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 
 export const bearer = [{ bearerAuth: [] }];
+
+/** The request and responses of a paged list (GET …?limit=&offset=): a page of `item`s, or 400/401/403. */
+export function pagedList<Q extends z.ZodObject, T extends z.ZodTypeAny>(
+  query: Q,
+  item: T,
+  description: string,
+) {
+  return {
+    request: { query },
+    responses: { 200: json(listOf(item), description), ...errors(400, 401, 403) },
+  };
+}
 
 /**
  * The route builder of one resource: `route('get', '/{id}', 'Get a user', { request, responses })`

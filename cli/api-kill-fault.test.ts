@@ -10,23 +10,15 @@
  * no hang; only the killed node exited).
  */
 import { io, type Socket } from 'socket.io-client';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startTcpBalancer, type TcpBalancer } from '../faults/tcp-balancer.ts';
-import { type Rig, sleep, startRig } from './testing/fault-rig.ts';
+import { describe, expect, it } from 'vitest';
+import { startTcpBalancer } from '../faults/tcp-balancer.ts';
+import { closeAfterEach } from './testing/cluster.ts';
+import { sleep, startRig } from './testing/fault-rig.ts';
 import { expectExactTotals, expectOneExceededPerHourOver, startLoad, waitForTotals } from './testing/load.ts';
 
 const SOCKETS = 200;
 
-let rig: Rig | undefined;
-let balancer: TcpBalancer | undefined;
-const sockets: Socket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  await balancer?.close();
-  balancer = undefined;
-  await rig?.close();
-  rig = undefined;
-});
+const closeAfter = closeAfterEach();
 
 interface Client {
   socket: Socket;
@@ -65,13 +57,13 @@ async function fetchMissed(url: string, token: string, since: string | null): Pr
 describe('an api node SIGKILLed with sockets attached', () => {
   it('sockets reconnect to the other node and, fetching on reconnect, miss no alert', async () => {
     // Limits spread out so devices go over one after another, before, during and after the kill.
-    rig = await startRig({ limitOf: (i) => 0.2 + i * 0.02 });
-    const r = rig;
-    balancer = await startTcpBalancer([
-      { host: '127.0.0.1', port: r.api1.node.port },
-      { host: '127.0.0.1', port: r.api2.node.port },
-    ]);
-    const lb = balancer;
+    const r = closeAfter(await startRig({ limitOf: (i) => 0.2 + i * 0.02 }));
+    const lb = closeAfter(
+      await startTcpBalancer([
+        { host: '127.0.0.1', port: r.api1.node.port },
+        { host: '127.0.0.1', port: r.api2.node.port },
+      ]),
+    );
     const clients: Client[] = [];
     for (let i = 0; i < SOCKETS; i++) {
       const socket = io(lb.url, {
@@ -80,7 +72,7 @@ describe('an api node SIGKILLed with sockets attached', () => {
         reconnectionDelay: 500,
         reconnectionDelayMax: 5000,
       });
-      sockets.push(socket);
+      closeAfter(socket);
       const client: Client = { socket, seen: new Set(), newest: null, connects: 0 };
       socket.on('alert', (alert: SeenAlert) => see(client, alert));
       socket.on('connect', () => {

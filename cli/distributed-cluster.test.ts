@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RedisClusterRig, startRedisCluster } from '../faults/redis-cluster.ts';
 import { redisKeys } from '../runtime/redis/keys.ts';
-import { adminToken, type Cluster, client, startCluster } from './testing/cluster.ts';
+import { adminToken, type Cluster, createDevices, startCluster } from './testing/cluster.ts';
 import { expectExactTotals, holders, startLoad, waitForTotals } from './testing/load.ts';
 
 const DEVICES = 24;
@@ -36,16 +36,7 @@ it('loses and double-counts nothing over a Redis Cluster when a runtime node is 
     c.start('api'),
   ]);
   const token = await adminToken(api.url);
-  const ids: string[] = [];
-  for (let i = 0; i < DEVICES; i++) {
-    const res = await client(api.url, token)<{ id: string }>('POST', '/api/devices', {
-      name: `Meter ${i}`,
-      maxHourlyKwh: 1e6,
-      meterKind: 'interval',
-    });
-    expect(res.status).toBe(201);
-    ids.push(res.body.id);
-  }
+  const ids = await createDevices(api.url, token, DEVICES);
   const waitForOwners = async (want: (h: Array<string | null>) => boolean) => {
     for (let i = 0; ; i++) {
       const h = await holders(c, SHARDS);

@@ -5,31 +5,12 @@
  * test, paused so its leases expire under it); afterwards every device's total
  * equals the sum of what was accepted, to the last reading (invariants 1, 2, 4).
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { adminToken, type Cluster, client, startCluster } from './testing/cluster.ts';
+import { describe, expect, it } from 'vitest';
+import { type Cluster, closeAfterEach, startCluster, startTwoByTwo } from './testing/cluster.ts';
 import { expectExactTotals, holders as shardHolders, startLoad, waitForTotals } from './testing/load.ts';
 
 const DEVICES = 40;
 const SHARDS = 16;
-
-async function setUp(cluster: Cluster) {
-  const runtimeA = await cluster.start('runtime');
-  const runtimeB = await cluster.start('runtime');
-  const api1 = await cluster.start('api');
-  const api2 = await cluster.start('api');
-  const token = await adminToken(api1.url);
-  const ids: string[] = [];
-  for (let i = 0; i < DEVICES; i++) {
-    const res = await client(api1.url, token)<{ id: string }>('POST', '/api/devices', {
-      name: `Meter ${i}`,
-      maxHourlyKwh: 1e6,
-      meterKind: 'interval',
-    });
-    expect(res.status).toBe(201);
-    ids.push(res.body.id);
-  }
-  return { runtimeA, runtimeB, api1, api2, token, ids };
-}
 
 const holders = (cluster: Cluster) => shardHolders(cluster, SHARDS);
 
@@ -44,16 +25,12 @@ async function waitForOwner(cluster: Cluster, nodeId: string, timeoutMs = 30_000
   }
 }
 
-let cluster: Cluster | undefined;
-afterEach(async () => {
-  await cluster?.close();
-  cluster = undefined;
-});
+const closeAfter = closeAfterEach();
 
 describe('two runtime nodes and two api nodes', () => {
   it('loses and double-counts nothing when a runtime node is killed with SIGKILL under load', async () => {
-    cluster = await startCluster({ shards: SHARDS });
-    const { runtimeA, runtimeB, api1, api2, token, ids } = await setUp(cluster);
+    const cluster = closeAfter(await startCluster({ shards: SHARDS }));
+    const { runtimeA, runtimeB, api1, api2, token, ids } = await startTwoByTwo(cluster, DEVICES);
     const before = await holders(cluster);
     expect(new Set(before)).toEqual(new Set([runtimeA.nodeId, runtimeB.nodeId])); // both own shards
 
@@ -73,8 +50,8 @@ describe('two runtime nodes and two api nodes', () => {
   }, 180_000);
 
   it('fences a paused runtime node: its leases expire, the other takes over, nothing counts twice', async () => {
-    cluster = await startCluster({ shards: SHARDS });
-    const { runtimeA, runtimeB, api1, api2, token, ids } = await setUp(cluster);
+    const cluster = closeAfter(await startCluster({ shards: SHARDS }));
+    const { runtimeA, runtimeB, api1, api2, token, ids } = await startTwoByTwo(cluster, DEVICES);
     const load = startLoad([api1.url, api2.url], token, ids);
     await new Promise((r) => setTimeout(r, 2000));
     const epochsBefore = await cluster.sql<

@@ -34,6 +34,14 @@ afterEach(async () => {
   dedicated = undefined;
 });
 
+/** Starts the rig (afterEach closes it) and its load, and lets the load run `warmUpMs` before the outage. */
+async function rigUnderLoad(warmUpMs = 2500, options?: Parameters<typeof startRig>[0]) {
+  rig = await startRig(options);
+  const l = load(rig);
+  await sleep(warmUpMs);
+  return { r: rig, l };
+}
+
 const report = (what: string, numbers: object) => console.info(`[fault] ${what}: ${JSON.stringify(numbers)}`);
 
 describe('outages under load (2 runtime + 2 api processes)', () => {
@@ -104,10 +112,7 @@ describe('outages under load (2 runtime + 2 api processes)', () => {
 
   it('Redis SIGKILLed and restarted from its AOF: no reading answered 202 is lost', async () => {
     dedicated = await startDedicatedRedis({ appendfsync: 'always' });
-    rig = await startRig({ redisUrl: dedicated.url });
-    const r = rig;
-    const l = load(r);
-    await sleep(3000);
+    const { r, l } = await rigUnderLoad(3000, { redisUrl: dedicated.url });
     await dedicated.kill();
     await sleep(1000);
     await dedicated.restart();
@@ -117,10 +122,7 @@ describe('outages under load (2 runtime + 2 api processes)', () => {
   }, 60_000);
 
   it('a runtime node cut off from Redis only stops before its leases expire; the other takes over; nothing counts twice', async () => {
-    rig = await startRig();
-    const r = rig;
-    const l = load(r);
-    await sleep(2500);
+    const { r, l } = await rigUnderLoad();
     const before = await fenceEpochs(r.cluster);
     const cutStart = Date.now();
     r.runtimeA.redis.partition();
@@ -146,10 +148,7 @@ describe('outages under load (2 runtime + 2 api processes)', () => {
   }, 60_000);
 
   it('every pooled Postgres connection killed (a database restart): pools recover without restarting anything', async () => {
-    rig = await startRig();
-    const r = rig;
-    const l = load(r);
-    await sleep(2500);
+    const { r, l } = await rigUnderLoad();
     for (const n of r.all) n.pg.killConnections();
     await sleep(1000);
     for (const n of r.all) n.pg.killConnections();

@@ -18,14 +18,23 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { io as connectClient } from 'socket.io-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Alert } from '../api/contract.ts';
 import type { ClientSocket } from '../api/realtime/testing.ts';
 import { TEST_DATABASE_URL } from '../api/testing.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { startProcess } from './processes.ts';
-import { adminToken, type Cluster, client, inProcessEnv, startCluster } from './testing/cluster.ts';
+import {
+  adminToken,
+  type Cluster,
+  client,
+  closeAfterEach,
+  createDevices,
+  inProcessEnv,
+  startCluster,
+  startTwoByTwo,
+} from './testing/cluster.ts';
 import { expectExactTotals, holders as shardHolders, startLoad, waitForTotals } from './testing/load.ts';
 
 const DEVICES = 40;
@@ -48,20 +57,6 @@ async function waitForHolders(
 }
 
 const allOwnedBy = (nodeId: string) => (h: Array<string | null>) => h.every((x) => x === nodeId);
-
-async function createDevices(url: string, token: string, count: number, maxHourlyKwh = 1e6) {
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const res = await client(url, token)<{ id: string }>('POST', '/api/devices', {
-      name: `Meter ${i}`,
-      maxHourlyKwh,
-      meterKind: 'interval',
-    });
-    expect(res.status).toBe(201);
-    ids.push(res.body.id);
-  }
-  return ids;
-}
 
 /**
  * A socket that knows every api node, as a client behind a load balancer
@@ -100,23 +95,12 @@ async function nowInsideHour(): Promise<number> {
 const connected = (socket: ClientSocket) =>
   new Promise<void>((resolve) => (socket.connected ? resolve() : socket.once('connect', () => resolve())));
 
-let cluster: Cluster | undefined;
-const sockets: ClientSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.close();
-  await cluster?.close();
-  cluster = undefined;
-});
+const closeAfter = closeAfterEach();
 
 describe('SIGTERM', () => {
   it('hands a runtime node’s shards over under load, nothing lost or counted twice, sooner than SIGKILL', async () => {
-    cluster = await startCluster({ shards: SHARDS });
-    const runtimeA = await cluster.start('runtime');
-    const runtimeB = await cluster.start('runtime');
-    const api1 = await cluster.start('api');
-    const api2 = await cluster.start('api');
-    const token = await adminToken(api1.url);
-    const ids = await createDevices(api1.url, token, DEVICES);
+    const cluster = closeAfter(await startCluster({ shards: SHARDS }));
+    const { runtimeA, runtimeB, api1, api2, token, ids } = await startTwoByTwo(cluster, DEVICES);
     await waitForHolders(cluster, (h) => h.includes(runtimeA.nodeId) && h.includes(runtimeB.nodeId));
 
     const load = startLoad([api1.url, api2.url], token, ids);
@@ -146,7 +130,7 @@ describe('SIGTERM', () => {
   }, 180_000);
 
   it('sends an api node’s sockets away to reconnect; the client gets the next alert from the other node', async () => {
-    cluster = await startCluster({ shards: SHARDS });
+    const cluster = closeAfter(await startCluster({ shards: SHARDS }));
     await cluster.start('runtime');
     const api1 = await cluster.start('api');
     const api2 = await cluster.start('api');
@@ -173,7 +157,7 @@ describe('SIGTERM', () => {
     expect(device.status).toBe(201);
 
     const { socket, url } = failoverSocket([api2.url, api1.url], login.body.token);
-    sockets.push(socket);
+    closeAfter(socket);
     await connected(socket);
     expect(url()).toBe(api2.url);
 

@@ -116,23 +116,28 @@ describe('zoneOffsetMs', () => {
 });
 
 describe('dayHours', () => {
-  it.each([
-    ['Europe/Bucharest', '2026-03-29', 23],
-    ['Europe/Bucharest', '2026-10-25', 25],
-    ['Europe/Bucharest', '2026-01-15', 24],
-    ['Europe/Bucharest', '2026-06-21', 24],
-    ['Europe/Bucharest', '2026-03-28', 24],
-    ['Europe/Bucharest', '2026-10-26', 24],
-    ['America/New_York', '2026-03-08', 23],
-    ['America/New_York', '2026-11-01', 25],
-    ['America/New_York', '2026-07-04', 24],
-    ['Asia/Kolkata', '2026-03-29', 24],
-    ['Asia/Kathmandu', '2026-10-25', 24],
-    ['UTC', '2026-03-29', 24],
-    ['UTC', '2026-10-25', 24],
-    ['Australia/Lord_Howe', '2026-10-04', 24], // 23.5 hours: one half-hour "hour"
-    ['Australia/Lord_Howe', '2026-04-05', 25], // 24.5 hours: the repeated half hour
-  ])('%s %s has %d hours', (zone, date, count) => expect(dayHours(date, zone)).toHaveLength(count));
+  /** Per zone: local dates and how many hours each has. */
+  const hoursPerDay: Record<string, Record<string, number>> = {
+    'Europe/Bucharest': {
+      '2026-03-29': 23,
+      '2026-10-25': 25,
+      '2026-01-15': 24,
+      '2026-06-21': 24,
+      '2026-03-28': 24,
+      '2026-10-26': 24,
+    },
+    'America/New_York': { '2026-03-08': 23, '2026-11-01': 25, '2026-07-04': 24 },
+    'Asia/Kolkata': { '2026-03-29': 24 },
+    'Asia/Kathmandu': { '2026-10-25': 24 },
+    UTC: { '2026-03-29': 24, '2026-10-25': 24 },
+    // 23.5 hours (one half-hour "hour"), then 24.5 hours (the repeated half hour).
+    'Australia/Lord_Howe': { '2026-10-04': 24, '2026-04-05': 25 },
+  };
+  it.each(
+    Object.entries(hoursPerDay).flatMap(([zone, days]) =>
+      Object.entries(days).map(([date, count]) => [zone, date, count] as const),
+    ),
+  )('%s %s has %d hours', (zone, date, count) => expect(dayHours(date, zone)).toHaveLength(count));
 
   it('skips 03:00 on the Bucharest spring day', () => {
     const hours = isoHours('2026-03-29', 'Europe/Bucharest');
@@ -147,13 +152,13 @@ describe('dayHours', () => {
   });
 
   it('has two different 03:00 hours on the Bucharest autumn day', () => {
-    const hours = dayHours('2026-10-25', 'Europe/Bucharest');
-    expect(hours.slice(2, 6).map((h) => formatIsoWithOffset(h, 'Europe/Bucharest'))).toEqual([
+    expect(isoHours('2026-10-25', 'Europe/Bucharest').slice(2, 6)).toEqual([
       '2026-10-25T02:00:00+03:00',
       '2026-10-25T03:00:00+03:00',
       '2026-10-25T03:00:00+02:00',
       '2026-10-25T04:00:00+02:00',
     ]);
+    const hours = dayHours('2026-10-25', 'Europe/Bucharest');
     expect(hours[3]).toBe(utc('2026-10-25T00:00:00Z'));
     expect(hours[4]).toBe(utc('2026-10-25T01:00:00Z'));
   });
@@ -172,19 +177,19 @@ describe('dayHours', () => {
   });
 
   it('makes Lord Howe hours of 30 minutes where the clock moves by 30 minutes', () => {
-    const spring = dayHours('2026-10-04', 'Australia/Lord_Howe');
-    expect(spring.slice(1, 4).map((h) => formatIsoWithOffset(h, 'Australia/Lord_Howe'))).toEqual([
+    expect(isoHours('2026-10-04', 'Australia/Lord_Howe').slice(1, 4)).toEqual([
       '2026-10-04T01:00:00+10:30',
       '2026-10-04T02:30:00+11:00',
       '2026-10-04T03:00:00+11:00',
     ]);
+    const spring = dayHours('2026-10-04', 'Australia/Lord_Howe');
     expect(spring[3]! - spring[2]!).toBe(30 * MINUTE);
-    const autumn = dayHours('2026-04-05', 'Australia/Lord_Howe');
-    expect(autumn.slice(1, 4).map((h) => formatIsoWithOffset(h, 'Australia/Lord_Howe'))).toEqual([
+    expect(isoHours('2026-04-05', 'Australia/Lord_Howe').slice(1, 4)).toEqual([
       '2026-04-05T01:00:00+11:00',
       '2026-04-05T01:30:00+10:30',
       '2026-04-05T02:00:00+10:30',
     ]);
+    const autumn = dayHours('2026-04-05', 'Australia/Lord_Howe');
     expect(autumn[2]! - autumn[1]!).toBe(HOUR);
     expect(autumn[3]! - autumn[2]!).toBe(30 * MINUTE);
   });

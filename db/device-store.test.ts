@@ -6,7 +6,7 @@
  * database-free actor tests rely on.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryDeviceStore } from '../actors/memory-store.ts';
 import type { ReadingTuple } from '../actors/messages.ts';
 import { ShardProcessor } from '../actors/shard-processor.ts';
@@ -14,7 +14,7 @@ import { registerStoreSuite } from '../actors/store.suite.ts';
 import type { DeviceConfig, DeviceStore, NewAlert } from '../actors/store.ts';
 import { sensorValues } from '../actors/testing.ts';
 import { PostgresDeviceStore } from './device-store.ts';
-import { type TestDb, testDatabase } from './testing.ts';
+import { databaseForTests, type TestDb, testDatabase } from './testing.ts';
 
 async function insertDevice(db: TestDb, c: DeviceConfig) {
   if (c.ownerId)
@@ -43,11 +43,7 @@ registerStoreSuite('postgres', async () => {
 });
 
 describe('the shard processor on Postgres and on the memory store', () => {
-  let db: TestDb;
-  beforeAll(async () => {
-    db = await testDatabase();
-  });
-  afterAll(() => db?.close());
+  const database = databaseForTests();
 
   const HOUR = 3_600_000;
   const MIDNIGHT = Date.parse('2026-03-10T00:00:00+02:00');
@@ -75,13 +71,28 @@ describe('the shard processor on Postgres and on the memory store', () => {
     return jobs;
   }
 
-  async function run(store: DeviceStore, deviceId: string) {
-    const processor = new ShardProcessor({
+  /** An unowned device named "meter" with these settings, stored in `db`. */
+  async function insertMeter(
+    db: TestDb,
+    settings: Pick<DeviceConfig, 'maxHourlyKwh' | 'meterKind' | 'timeZone'>,
+  ): Promise<DeviceConfig> {
+    const config: DeviceConfig = { id: randomUUID(), name: 'meter', ownerId: null, ...settings };
+    await insertDevice(db, config);
+    return config;
+  }
+
+  /** One shard's processor on `store`, its clock an hour past the replayed day. */
+  function processorOn(store: DeviceStore): ShardProcessor {
+    return new ShardProcessor({
       shards: 1,
       store,
       events: { emit: () => {} },
       now: () => MIDNIGHT + 25 * HOUR,
     });
+  }
+
+  async function run(store: DeviceStore, deviceId: string) {
+    const processor = processorOn(store);
     try {
       await processor.onAcquired(0, 1);
       const alerts: NewAlert[] = [];
@@ -105,15 +116,12 @@ describe('the shard processor on Postgres and on the memory store', () => {
   }
 
   it('ends in the same stored state for a shuffled replay with duplicates', async () => {
-    const config: DeviceConfig = {
-      id: randomUUID(),
-      name: 'meter',
-      ownerId: null,
+    const db = database();
+    const config = await insertMeter(db, {
       maxHourlyKwh: 1.2,
       meterKind: 'cumulative',
       timeZone: 'Europe/Bucharest',
-    };
-    await insertDevice(db, config);
+    });
     const memory = new MemoryDeviceStore();
     memory.putDevice(config);
 
@@ -151,22 +159,10 @@ describe('the shard processor on Postgres and on the memory store', () => {
   it.each(['interval', 'cumulative'] as const)(
     'keeps the device_live row equal to its hourly rows after every job of a replay with late and repeated readings (%s)',
     async (meterKind) => {
-      const config: DeviceConfig = {
-        id: randomUUID(),
-        name: 'meter',
-        ownerId: null,
-        maxHourlyKwh: 1e6,
-        meterKind,
-        timeZone: 'Asia/Kathmandu',
-      };
-      await insertDevice(db, config);
+      const db = database();
+      const config = await insertMeter(db, { maxHourlyKwh: 1e6, meterKind, timeZone: 'Asia/Kathmandu' });
       const store = new PostgresDeviceStore(db.sql);
-      const processor = new ShardProcessor({
-        shards: 1,
-        store,
-        events: { emit: () => {} },
-        now: () => MIDNIGHT + 25 * HOUR,
-      });
+      const processor = processorOn(store);
       try {
         const shard = meterKind === 'interval' ? 5 : 6; // shards of their own: the other tests fenced shard 0
         const epoch = await store.fence(shard, 1);

@@ -25,7 +25,7 @@ import {
   ReadingsMaintenance,
   retentionCutoff,
 } from './readings-partitions.ts';
-import { TEST_DATABASE_URL, type TestDb, testDatabase } from './testing.ts';
+import { databaseForTests, TEST_DATABASE_URL, type TestDb, testDatabase } from './testing.ts';
 
 const DAY = 86_400_000;
 const utc = (s: string) => Date.parse(`${s}Z`);
@@ -141,13 +141,10 @@ describe.each(['postgres', 'embedded'] as const)('readings partitioned by month 
 });
 
 describe('ReadingsMaintenance (what a runtime node starts)', () => {
-  let db: TestDb;
-  beforeAll(async () => {
-    db = await testDatabase();
-  });
-  afterAll(() => db?.close());
+  const database = databaseForTests();
 
   it('runs at once on start: the months ahead of its clock appear; a failing run is reported, not thrown', async () => {
+    const db = database();
     const inThreeYears = Date.now() + 3 * 365 * DAY;
     let done: (r: MaintenanceResult) => void = () => {};
     const changed = new Promise<MaintenanceResult>((resolve) => {
@@ -173,14 +170,10 @@ describe('ReadingsMaintenance (what a runtime node starts)', () => {
 });
 
 describe('retention drops whole months of raw readings only', () => {
-  let db: TestDb;
-  beforeAll(async () => {
-    db = await testDatabase();
-  });
-  afterAll(() => db?.close());
+  const database = databaseForTests();
 
   it('drops the months entirely older than the window; hourly, alerts and newer months stay', async () => {
-    const sql = db.sql;
+    const { sql } = database();
     const device = await addDevice(sql);
     const store = new PostgresDeviceStore(sql);
     await store.fence(0, 1);

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
+import { afterAll, beforeAll } from 'vitest';
 import { type Database, openDatabase } from './connect.ts';
 import { migrate } from './migrate.ts';
 
@@ -18,6 +19,22 @@ export const TEST_REDIS_URL = process.env.EMS_TEST_REDIS_URL ?? 'redis://127.0.0
 export interface TestDb extends Database {
   schema: string | null;
   url: string | null;
+}
+
+/**
+ * A fresh database for the tests of the enclosing describe (or file): opened before
+ * the first, closed after the last. Call the returned function inside a test for it.
+ */
+export function databaseForTests(kind: 'postgres' | 'embedded' = 'postgres'): () => TestDb {
+  let db: TestDb | undefined;
+  beforeAll(async () => {
+    db = await testDatabase(kind);
+  });
+  afterAll(() => db?.close());
+  return () => {
+    if (!db) throw new Error('the test database is not open yet');
+    return db;
+  };
 }
 
 /** A migrated database: a fresh schema in the real Postgres, or (embedded) a temp PGlite. */

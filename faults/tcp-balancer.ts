@@ -6,6 +6,7 @@
  * that reconnect after a node died land on a live one. Loopback only.
  */
 import net from 'node:net';
+import { listenOnLoopback, tie } from './relay.ts';
 
 export interface TcpBalancer {
   readonly port: number;
@@ -44,15 +45,7 @@ export async function startTcpBalancer(targets: Array<{ host: string; port: numb
       0,
       (upstream, port) => {
         accepted.set(port, (accepted.get(port) ?? 0) + 1);
-        sockets.add(upstream);
-        const drop = () => {
-          sockets.delete(upstream);
-          if (!client.destroyed) client.destroy();
-          if (!upstream.destroyed) upstream.destroy();
-        };
-        upstream.on('error', drop);
-        upstream.on('close', drop);
-        client.on('close', drop);
+        tie(sockets, client, upstream, 'destroy');
         client.pipe(upstream);
         upstream.pipe(client);
         client.resume();
@@ -60,8 +53,7 @@ export async function startTcpBalancer(targets: Array<{ host: string; port: numb
       () => client.resetAndDestroy(),
     );
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
+  const port = await listenOnLoopback(server);
   return {
     port,
     url: `http://127.0.0.1:${port}`,

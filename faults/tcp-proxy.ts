@@ -15,6 +15,7 @@
  * shared Postgres and Redis of the machine.
  */
 import net from 'node:net';
+import { listenOnLoopback, tie } from './relay.ts';
 
 export interface TcpProxy {
   /** The port clients connect to (127.0.0.1). */
@@ -64,25 +65,13 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       return;
     }
     const upstream = net.connect(targetPort, targetHost);
-    sockets.add(client);
-    sockets.add(upstream);
-    const drop = () => {
-      sockets.delete(client);
-      sockets.delete(upstream);
-      if (!client.destroyed) client.resetAndDestroy();
-      if (!upstream.destroyed) upstream.resetAndDestroy();
-    };
-    client.on('error', drop);
-    upstream.on('error', drop);
-    client.on('close', drop);
-    upstream.on('close', drop);
+    tie(sockets, client, upstream, 'reset');
     client.setNoDelay(true);
     upstream.setNoDelay(true);
     pipe(client, upstream);
     pipe(upstream, client);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
+  const port = await listenOnLoopback(server);
 
   const resetAll = () => {
     for (const socket of sockets) if (!socket.destroyed) socket.resetAndDestroy();

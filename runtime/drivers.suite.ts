@@ -34,6 +34,17 @@ const gate = () => {
   return { open, opened };
 };
 
+/** A job held in flight: `hold()` in a handler opens `inFlight`, then waits until `release` opens. */
+const heldInFlight = () => {
+  const inFlight = gate();
+  const release = gate();
+  const hold = async () => {
+    inFlight.open();
+    await release.opened;
+  };
+  return { inFlight, release, hold };
+};
+
 const until = <T>(assertion: () => T | Promise<T>, timeout = 10_000) =>
   vi.waitFor(assertion, { timeout, interval: 25 });
 
@@ -215,18 +226,14 @@ export function registerDriverSuite(name: string, setup: () => Promise<DriverHar
       });
 
       it('close waits for the job in flight, then takes no more jobs', async () => {
-        const inFlight = gate();
-        const release = gate();
+        const held = heldInFlight();
         const seen: number[] = [];
         const consumer = drivers.consumer.open<number>(8, async (job) => {
-          if (job.payload === 1) {
-            inFlight.open();
-            await release.opened;
-          }
+          if (job.payload === 1) await held.hold();
           seen.push(job.payload);
         });
         await drivers.producer.addBulk(8, [1]);
-        await inFlight.opened;
+        await held.inFlight.opened;
         let closed = false;
         const closing = consumer.close().then(() => {
           closed = true;
@@ -234,7 +241,7 @@ export function registerDriverSuite(name: string, setup: () => Promise<DriverHar
         await drivers.producer.addBulk(8, [2]);
         await new Promise((r) => setTimeout(r, 200));
         expect(closed).toBe(false);
-        release.open();
+        held.release.open();
         await closing;
         expect(seen).toEqual([1]);
         // Job 1 was acknowledged (not redelivered); job 2 waits for the next owner.
@@ -264,24 +271,22 @@ export function registerDriverSuite(name: string, setup: () => Promise<DriverHar
       });
 
       it('start a new consumer only after the previous one finished its job in flight', async () => {
-        const inFlight = gate();
-        const release = gate();
+        const held = heldInFlight();
         const events: string[] = [];
         const previous = drivers.consumer.open<string>(14, async (job) => {
           events.push(`start ${job.payload}`);
-          inFlight.open();
-          await release.opened;
+          await held.hold();
           events.push(`end ${job.payload}`);
         });
         await drivers.producer.addBulk(14, ['one', 'two']);
-        await inFlight.opened;
+        await held.inFlight.opened;
         const closing = previous.close();
         const next = harness.connect().consumer.open<string>(14, async (job) => {
           events.push(`start ${job.payload}`);
           events.push(`end ${job.payload}`);
         });
         await new Promise((r) => setTimeout(r, 300));
-        release.open();
+        held.release.open();
         await closing;
         await until(() => expect(events).toHaveLength(4));
         expect(events).toEqual(['start one', 'end one', 'start two', 'end two']);

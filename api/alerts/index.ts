@@ -6,9 +6,9 @@
  */
 import { requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
-import { Alert, AlertStatus, IsoDateTime, listOf, Uuid } from '../contract.ts';
+import { Alert, AlertStatus, IsoDateTime, mapList, Uuid } from '../contract.ts';
 import { notFound } from '../errors.ts';
-import { errors, IdParam, json, newRouter, Paging, routeBuilder } from '../router.ts';
+import { errors, IdParam, json, newRouter, Paging, pagedList, routeBuilder } from '../router.ts';
 import { acknowledgeAlert, listAlerts, toAlert } from './repo.ts';
 
 const Query = Paging.extend({
@@ -22,10 +22,7 @@ const Query = Paging.extend({
 
 const route = routeBuilder(['alerts']);
 const routes = {
-  list: route('get', '/', 'List alerts, newest first', {
-    request: { query: Query },
-    responses: { 200: json(listOf(Alert), 'A page of alerts'), ...errors(400, 401, 403) },
-  }),
+  list: route('get', '/', 'List alerts, newest first', pagedList(Query, Alert, 'A page of alerts')),
   ack: route('post', '/{id}/ack', 'Acknowledge an alert', {
     request: { params: IdParam },
     responses: { 200: json(Alert, 'The acknowledged alert'), ...errors(400, 401, 403, 404) },
@@ -40,7 +37,7 @@ export function alertRoutes(deps: AppDeps) {
     const user = requireUser(c);
     const q = c.req.valid('query');
     const page = await listAlerts(sql, { ...q, ownerId: user.role === 'admin' ? null : user.id });
-    return c.json({ items: page.items.map(toAlert), total: page.total }, 200);
+    return c.json(mapList(page, toAlert), 200);
   });
 
   app.openapi(routes.ack, async (c) => {

@@ -6,8 +6,8 @@
 import { z } from '@hono/zod-openapi';
 import { requireAdmin } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
-import { AuditEntry, listOf } from '../contract.ts';
-import { errors, json, newRouter, Paging, routeBuilder } from '../router.ts';
+import { AuditEntry } from '../contract.ts';
+import { newRouter, Paging, pagedList, routeBuilder } from '../router.ts';
 import { listAudit } from './repo.ts';
 
 const AuditQuery = Paging.extend({
@@ -20,10 +20,12 @@ const AuditQuery = Paging.extend({
 });
 
 const route = routeBuilder(['audit']);
-const list = route('get', '/', 'The audit log, newest first', {
-  request: { query: AuditQuery },
-  responses: { 200: json(listOf(AuditEntry), 'A page of entries'), ...errors(400, 401, 403) },
-});
+const list = route(
+  'get',
+  '/',
+  'The audit log, newest first',
+  pagedList(AuditQuery, AuditEntry, 'A page of entries'),
+);
 
 export function auditRoutes(deps: AppDeps) {
   const app = newRouter();

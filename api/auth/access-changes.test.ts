@@ -68,6 +68,13 @@ const onNode2 = async (method: string, path: string, token: string, body?: unkno
     })
   ).status;
 
+/** Node 2's answers to GET /api/devices with each token, asked one after another. */
+async function devicesOnNode2(...tokens: string[]): Promise<number[]> {
+  const statuses: number[] = [];
+  for (const token of tokens) statuses.push(await onNode2('GET', '/api/devices', token));
+  return statuses;
+}
+
 async function login(username: string): Promise<{ token: string }> {
   const res = await t.request('POST', '/api/auth/login', {
     token: null,
@@ -114,20 +121,18 @@ describe('a change on node 1 is refused on node 2 at the very next request', () 
   it('a revoked personal access token', async () => {
     const alice = await t.createClient();
     const pat = await newPat(alice.token);
-    expect(await onNode2('GET', '/api/devices', pat.token)).toBe(200);
+    expect(await devicesOnNode2(pat.token)).toEqual([200]);
     expect((await t.request('DELETE', `/api/tokens/${pat.id}`, { token: alice.token })).status).toBe(204);
-    expect(await onNode2('GET', '/api/devices', pat.token)).toBe(401);
+    expect(await devicesOnNode2(pat.token)).toEqual([401]);
   });
 
   it('a signed-out session, and not the user’s other session', async () => {
     const alice = await t.createClient();
     const one = await login(alice.username);
     const two = await login(alice.username);
-    expect(await onNode2('GET', '/api/devices', one.token)).toBe(200);
-    expect(await onNode2('GET', '/api/devices', two.token)).toBe(200);
+    expect(await devicesOnNode2(one.token, two.token)).toEqual([200, 200]);
     expect((await t.request('POST', '/api/auth/logout', { token: one.token })).status).toBe(204);
-    expect(await onNode2('GET', '/api/devices', one.token)).toBe(401);
-    expect(await onNode2('GET', '/api/devices', two.token)).toBe(200);
+    expect(await devicesOnNode2(one.token, two.token)).toEqual([401, 200]);
   });
 
   it('a demoted admin loses admin rights; a promoted client gains them', async () => {
@@ -145,31 +150,27 @@ describe('a change on node 1 is refused on node 2 at the very next request', () 
   it('a deleted user, with a login token and a PAT', async () => {
     const carol = await t.createClient();
     const pat = await newPat(carol.token);
-    expect(await onNode2('GET', '/api/devices', carol.token)).toBe(200);
-    expect(await onNode2('GET', '/api/devices', pat.token)).toBe(200);
+    expect(await devicesOnNode2(carol.token, pat.token)).toEqual([200, 200]);
     expect((await t.request('DELETE', `/api/users/${carol.id}`)).status).toBe(204);
-    expect(await onNode2('GET', '/api/devices', carol.token)).toBe(401);
-    expect(await onNode2('GET', '/api/devices', pat.token)).toBe(401);
+    expect(await devicesOnNode2(carol.token, pat.token)).toEqual([401, 401]);
   });
 
   it('a password change (other sessions) and "sign out everywhere" (every session and PAT)', async () => {
     const dave = await t.createClient();
     const mine = await login(dave.username);
     const other = await login(dave.username);
-    expect(await onNode2('GET', '/api/devices', other.token)).toBe(200);
+    expect(await devicesOnNode2(other.token)).toEqual([200]);
     const changed = await t.request('POST', '/api/auth/password', {
       token: mine.token,
       body: { currentPassword: 'client-password', newPassword: 'another-long-secret' },
     });
     expect(changed.status).toBe(204);
-    expect(await onNode2('GET', '/api/devices', other.token)).toBe(401);
-    expect(await onNode2('GET', '/api/devices', mine.token)).toBe(200);
+    expect(await devicesOnNode2(other.token, mine.token)).toEqual([401, 200]);
 
     const pat = await newPat(mine.token);
-    expect(await onNode2('GET', '/api/devices', pat.token)).toBe(200);
+    expect(await devicesOnNode2(pat.token)).toEqual([200]);
     expect((await t.request('POST', `/api/users/${dave.id}/sessions/revoke`)).status).toBe(204);
-    expect(await onNode2('GET', '/api/devices', mine.token)).toBe(401);
-    expect(await onNode2('GET', '/api/devices', pat.token)).toBe(401);
+    expect(await devicesOnNode2(mine.token, pat.token)).toEqual([401, 401]);
   });
 
   it('GET /api/me shows a profile or role edited on the other node', async () => {
@@ -306,28 +307,26 @@ describe('a lost subscription does not leave node 2 serving stale principals', (
     const frank = await t.createClient();
     const pat = await newPat(frank.token);
     const other = await newPat(frank.token);
-    expect(await onNode2('GET', '/api/devices', pat.token)).toBe(200);
-    expect(await onNode2('GET', '/api/devices', other.token)).toBe(200);
+    expect(await devicesOnNode2(pat.token, other.token)).toEqual([200, 200]);
 
     const down = nextDeliveryState(bus2, false);
     proxy.partition();
     await down;
     // The announcement goes out on node 1's healthy connection, and never reaches node 2.
     expect((await t.request('DELETE', `/api/tokens/${pat.id}`, { token: frank.token })).status).toBe(204);
-    expect(await onNode2('GET', '/api/devices', pat.token)).toBe(401);
-    expect(await onNode2('GET', '/api/devices', other.token)).toBe(200);
+    expect(await devicesOnNode2(pat.token, other.token)).toEqual([401, 200]);
 
     const up = nextDeliveryState(bus2, true);
     proxy.heal();
     await up;
     // Caching again: a revoke nobody announces is now served from node 2's cache (until the TTL).
-    expect(await onNode2('GET', '/api/devices', other.token)).toBe(200);
+    expect(await devicesOnNode2(other.token)).toEqual([200]);
     await t.db.sql`update api_tokens set revoked_at = now() where id = ${other.id}`;
-    expect(await onNode2('GET', '/api/devices', other.token)).toBe(200);
+    expect(await devicesOnNode2(other.token)).toEqual([200]);
     // And an announced change reaches it again.
     const third = await newPat(frank.token);
-    expect(await onNode2('GET', '/api/devices', third.token)).toBe(200);
+    expect(await devicesOnNode2(third.token)).toEqual([200]);
     expect((await t.request('DELETE', `/api/tokens/${third.id}`, { token: frank.token })).status).toBe(204);
-    expect(await onNode2('GET', '/api/devices', third.token)).toBe(401);
+    expect(await devicesOnNode2(third.token)).toEqual([401]);
   });
 });

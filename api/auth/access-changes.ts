@@ -14,11 +14,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { type Bus, Listeners } from '../../core/bus.ts';
 import {
   duplicateConnection,
   isCluster,
   type RedisClient,
-  subscriptionsInPlace,
+  subscribeTo,
 } from '../../runtime/redis/connect.ts';
 import { withDeadline } from '../errors.ts';
 
@@ -44,17 +45,11 @@ export interface AccessChangeListener {
   delivering?(up: boolean): void;
 }
 
-export interface AccessChanges {
-  /** Tells every api node (this one first, before the promise settles). */
-  publish(change: AccessChange): Promise<void>;
-  /** Returns the function that unsubscribes. */
-  subscribe(listener: AccessChangeListener): () => void;
-  close?(): Promise<void>;
-}
+export type AccessChanges = Bus<AccessChange, AccessChangeListener>;
 
 /** One process: listeners are called at once and always delivering. */
 export class LocalAccessChanges implements AccessChanges {
-  readonly #listeners = new Set<AccessChangeListener>();
+  readonly #listeners = new Listeners<AccessChangeListener>();
   #up: boolean;
 
   constructor(up = true) {
@@ -62,20 +57,20 @@ export class LocalAccessChanges implements AccessChanges {
   }
 
   async publish(change: AccessChange): Promise<void> {
-    for (const listener of this.#listeners) listener.change(change);
+    this.#listeners.each((listener) => listener.change(change));
   }
 
   subscribe(listener: AccessChangeListener): () => void {
-    this.#listeners.add(listener);
+    const unsubscribe = this.#listeners.add(listener);
     listener.delivering?.(this.#up);
-    return () => this.#listeners.delete(listener);
+    return unsubscribe;
   }
 
   /** Tells listeners whether changes reach them (the Redis subscription's state). */
   setDelivering(up: boolean): void {
     if (up === this.#up) return;
     this.#up = up;
-    for (const listener of this.#listeners) listener.delivering?.(up);
+    this.#listeners.each((listener) => listener.delivering?.(up));
   }
 }
 
@@ -155,18 +150,14 @@ export class RedisAccessChanges implements AccessChanges {
   }
 
   #subscribe(): Promise<void> {
-    // A Cluster refuses a SUBSCRIBE sent before it has chosen its subscriber connection.
-    const sub = this.#sub;
-    return (isCluster(sub) ? subscriptionsInPlace(sub) : Promise.resolve())
-      .then(() => sub.subscribe(this.#channel, this.#ackChannel))
-      .then(
-        () => this.#local.setDelivering(this.#sub.status === 'ready'),
-        (err: unknown) => {
-          this.#onError(err);
-          // Not subscribed on a live connection (a timed-out SUBSCRIBE): try again; the cache stays off meanwhile.
-          if (this.#sub.status === 'ready') setTimeout(() => void this.#subscribe(), 1000).unref();
-        },
-      );
+    return subscribeTo(this.#sub, this.#channel, this.#ackChannel).then(
+      () => this.#local.setDelivering(this.#sub.status === 'ready'),
+      (err: unknown) => {
+        this.#onError(err);
+        // Not subscribed on a live connection (a timed-out SUBSCRIBE): try again; the cache stays off meanwhile.
+        if (this.#sub.status === 'ready') setTimeout(() => void this.#subscribe(), 1000).unref();
+      },
+    );
   }
 
   #onMessage(ch: string, message: string): void {

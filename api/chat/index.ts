@@ -8,7 +8,7 @@ import { z } from '@hono/zod-openapi';
 import { requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
 import { ChatMessage, Conversation, listOf, Uuid } from '../contract.ts';
-import { errors, json, jsonBody, newRouter, Paging, routeBuilder } from '../router.ts';
+import { errors, json, jsonBody, newRouter, Paging, pagedList, routeBuilder } from '../router.ts';
 import { ChatService, MAX_BODY_CHARS } from './service.ts';
 
 const ClientParam = z.object({
@@ -48,10 +48,7 @@ const routes = {
       description:
         '`unread` counts the messages the caller has not read: for administrators the client’s, for a client those of administrators and the assistant.',
     },
-    {
-      request: { query: Paging },
-      responses: { 200: json(listOf(Conversation), 'A page of conversations'), ...errors(400, 401, 403) },
-    },
+    pagedList(Paging, Conversation, 'A page of conversations'),
   ),
   history: route(
     'get',

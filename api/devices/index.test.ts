@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { testApp } from '../testing.ts';
 import { useTestApp } from '../testing-hooks.ts';
+import { anIssuedIngestToken } from '../testing-matchers.ts';
 
 const t = useTestApp();
 
@@ -196,12 +197,7 @@ describe('ingest tokens', () => {
     const res = await t.request('POST', `/api/devices/${device.id}/tokens`);
     expect(res.status).toBe(201);
     const issued = await res.json();
-    expect(issued).toEqual({
-      id: expect.any(String),
-      name: '',
-      token: expect.stringMatching(/^ems_dev_/),
-      createdAt: expect.any(String),
-    });
+    expect(issued).toEqual({ ...anIssuedIngestToken(''), createdAt: expect.any(String) });
 
     const reading = (deviceId: string) => ({
       readings: [{ deviceId, timestamp: Date.now() - 60_000, value: 0.1 }],

@@ -8,6 +8,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Sql } from '../../db/connect.ts';
 import type { TestApp } from '../testing.ts';
+import type { Notifier } from './service.ts';
 
 /** Stores an alert and its outbox entry, as db/device-store.ts does; returns its id. */
 export async function storeAlert(
@@ -50,6 +51,20 @@ export async function receiver(answer: (n: number) => number = () => 200) {
     url: `http://127.0.0.1:${port}/hook`,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
+}
+
+/** Runs `test`; afterwards, whatever happened, stops `notifier` and closes the receiver `rx`. */
+export async function withDeliveries(
+  notifier: Notifier,
+  rx: { close(): Promise<void> },
+  test: () => Promise<void>,
+): Promise<void> {
+  try {
+    await test();
+  } finally {
+    await notifier.stop();
+    await rx.close();
+  }
 }
 
 /** Waits (bounded) until `check` is true. */

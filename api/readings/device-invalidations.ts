@@ -5,34 +5,24 @@
  * than left to expire: in process for a single process, over Redis pub/sub
  * when Redis is configured (every api node subscribes).
  */
-import {
-  duplicateConnection,
-  isCluster,
-  type RedisClient,
-  subscriptionsInPlace,
-} from '../../runtime/redis/connect.ts';
+import { type Bus, Listeners } from '../../core/bus.ts';
+import { duplicateConnection, type RedisClient, subscribeTo } from '../../runtime/redis/connect.ts';
 
 export type InvalidationListener = (deviceId: string) => void;
 
-export interface DeviceInvalidations {
-  /** Tells every api node (this one included) that the device no longer exists. */
-  publish(deviceId: string): Promise<void>;
-  /** Returns the function that unsubscribes. */
-  subscribe(listener: InvalidationListener): () => void;
-  close?(): Promise<void>;
-}
+/** `publish(deviceId)` tells every api node (this one included) that the device no longer exists. */
+export type DeviceInvalidations = Bus<string, InvalidationListener>;
 
 /** One process: listeners are called at once. */
 export class LocalDeviceInvalidations implements DeviceInvalidations {
-  readonly #listeners = new Set<InvalidationListener>();
+  readonly #listeners = new Listeners<InvalidationListener>();
 
   async publish(deviceId: string): Promise<void> {
-    for (const listener of this.#listeners) listener(deviceId);
+    this.#listeners.each((listener) => listener(deviceId));
   }
 
   subscribe(listener: InvalidationListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 }
 
@@ -58,11 +48,7 @@ export class RedisDeviceInvalidations implements DeviceInvalidations {
     this.#sub.on('message', (ch: string, message: string) => {
       if (ch === this.#channel) void this.#local.publish(message);
     });
-    // A Cluster refuses a SUBSCRIBE sent before it has chosen its subscriber connection.
-    const sub = this.#sub;
-    this.#ready = (isCluster(sub) ? subscriptionsInPlace(sub) : Promise.resolve())
-      .then(() => sub.subscribe(channel))
-      .catch(onError);
+    this.#ready = subscribeTo(this.#sub, channel).catch(onError);
   }
 
   /** Resolves once the subscription is in place. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../testing-hooks.ts';
+import { anIssuedIngestToken } from '../testing-matchers.ts';
 
 const t = useTestApp();
 
@@ -15,11 +16,7 @@ describe('device ingest tokens', () => {
     });
     expect(created.status).toBe(201);
     const token = await created.json();
-    expect(token).toMatchObject({
-      id: expect.any(String),
-      name: 'meter A',
-      token: expect.stringMatching(/^ems_dev_/),
-    });
+    expect(token).toMatchObject(anIssuedIngestToken('meter A'));
     expect(Date.parse(token.createdAt)).toBeGreaterThan(0);
 
     let list = await (await t.request('GET', `/api/devices/${device.id}/tokens`)).json();

@@ -7,13 +7,12 @@
  * cache, so it is refused everywhere at once. Issue and revoke are audited.
  */
 import { z } from '@hono/zod-openapi';
-import { changedBy } from '../audit/by.ts';
-import { recordAudit } from '../audit/repo.ts';
+import { changedBy, recordChange } from '../audit/by.ts';
 import { announceAccessChange } from '../auth/access-changes.ts';
 import { DEVICE_TOKEN_PREFIX, newOpaqueToken } from '../auth/opaque-tokens.ts';
 import { requireAdmin } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
-import { IngestToken, IngestTokenInfo, listOf } from '../contract.ts';
+import { IngestToken, IngestTokenInfo, listOf, mapList } from '../contract.ts';
 import { findDevice } from '../devices/repo.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { errors, IdParam, json, newRouter, Paging, routeBuilder } from '../router.ts';
@@ -77,6 +76,7 @@ export function deviceTokenRoutes(deps: AppDeps) {
     const { id } = c.req.valid('param');
     const name = c.req.valid('json').name ?? '';
     const { token, hash } = newOpaqueToken(DEVICE_TOKEN_PREFIX);
+    const by = changedBy(c, me, deps.trustedProxies);
     const row = await sql.begin(async (tx) => {
       // The device row lock serialises concurrent issues, so the cap holds.
       if (!(await lockDevice(tx, id))) throw notFound('Device');
@@ -86,13 +86,7 @@ export function deviceTokenRoutes(deps: AppDeps) {
           `A device has at most ${MAX_ACTIVE_DEVICE_TOKENS} active tokens; revoke one first`,
         );
       const created = await insertDeviceToken(tx, { deviceId: id, name, hash });
-      await recordAudit(tx, {
-        ...changedBy(c, me, deps.trustedProxies),
-        action: 'device_token.create',
-        targetType: 'device_token',
-        targetId: created.id,
-        details: { deviceId: id, name },
-      });
+      await recordChange(tx, by, 'device_token.create', 'device_token', created.id, { deviceId: id, name });
       return created;
     });
     return c.json({ id: row.id, name: row.name, token, createdAt: row.createdAt.toISOString() }, 201);
@@ -103,21 +97,16 @@ export function deviceTokenRoutes(deps: AppDeps) {
     const { id } = c.req.valid('param');
     if (!(await findDevice(sql, id))) throw notFound('Device');
     const page = await listActiveDeviceTokens(sql, id, c.req.valid('query'));
-    return c.json({ items: page.items.map(toInfo), total: page.total }, 200);
+    return c.json(mapList(page, toInfo), 200);
   });
 
   app.openapi(routes.revoke, async (c) => {
     const me = requireAdmin(c);
     const { id, tokenId } = c.req.valid('param');
+    const by = changedBy(c, me, deps.trustedProxies);
     await sql.begin(async (tx) => {
       if (!(await revokeDeviceToken(tx, id, tokenId))) throw notFound('Token');
-      await recordAudit(tx, {
-        ...changedBy(c, me, deps.trustedProxies),
-        action: 'device_token.revoke',
-        targetType: 'device_token',
-        targetId: tokenId,
-        details: { deviceId: id },
-      });
+      await recordChange(tx, by, 'device_token.revoke', 'device_token', tokenId, { deviceId: id });
     });
     await announceAccessChange(deps, { tokens: [tokenId] });
     return c.body(null, 204);

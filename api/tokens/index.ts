@@ -9,9 +9,9 @@ import { announceAccessChange } from '../auth/access-changes.ts';
 import { newOpaqueToken, PAT_PREFIX } from '../auth/opaque-tokens.ts';
 import { requireAdmin, requirePrincipal, requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
-import { listOf, TokenInfo } from '../contract.ts';
+import { listOf, mapList, TokenInfo } from '../contract.ts';
 import { ApiError, notFound } from '../errors.ts';
-import { errors, IdParam, json, jsonBody, newRouter, Paging, routeBuilder } from '../router.ts';
+import { errors, IdParam, json, jsonBody, newRouter, Paging, pagedList, routeBuilder } from '../router.ts';
 import { findUser } from '../users/repo.ts';
 import { insertPat, listActivePats, type PatRow, revokePat } from './repo.ts';
 
@@ -37,10 +37,7 @@ const routes = {
     request: jsonBody(CreateToken),
     responses: { 201: json(NewToken, 'Created'), ...errors(400, 401, 403) },
   }),
-  list: route('get', '/', 'List my active tokens', {
-    request: { query: Paging },
-    responses: { 200: json(listOf(TokenInfo), 'Tokens'), ...errors(400, 401, 403) },
-  }),
+  list: route('get', '/', 'List my active tokens', pagedList(Paging, TokenInfo, 'Tokens')),
   revoke: route('delete', '/{id}', 'Revoke a token', {
     request: { params: IdParam },
     responses: { 204: { description: 'Revoked' }, ...errors(400, 401, 403, 404) },
@@ -71,7 +68,7 @@ export function tokenRoutes(deps: AppDeps, hooks: TokenHooks = {}) {
   app.openapi(routes.list, async (c) => {
     const user = requireUser(c);
     const page = await listActivePats(sql, user.id, c.req.valid('query'));
-    return c.json({ items: page.items.map(toInfo), total: page.total }, 200);
+    return c.json(mapList(page, toInfo), 200);
   });
 
   app.openapi(routes.revoke, async (c) => {
@@ -106,7 +103,7 @@ export function userTokenRoutes(deps: AppDeps) {
     const { id } = c.req.valid('param');
     if (!(await findUser(sql, id))) throw notFound('User');
     const page = await listActivePats(sql, id, c.req.valid('query'));
-    return c.json({ items: page.items.map(toInfo), total: page.total }, 200);
+    return c.json(mapList(page, toInfo), 200);
   });
   return app;
 }

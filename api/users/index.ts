@@ -10,20 +10,20 @@
 import { randomUUID } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import { userRoom } from '../../core/rooms.ts';
-import { changedBy } from '../audit/by.ts';
-import { type Runner, recordAudit } from '../audit/repo.ts';
+import { changedBy, recordChange } from '../audit/by.ts';
+import type { Runner } from '../audit/repo.ts';
 import { announceAccessChange } from '../auth/access-changes.ts';
 import { assertPasswordPolicy } from '../auth/password-policy.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { requireAdmin } from '../auth/principal.ts';
 import { endAllAccess, endLoginSessions, type SessionHooks } from '../auth/sessions.ts';
 import type { AppDeps } from '../context.ts';
-import { CreateUser, listOf, Role, UpdateUser, User } from '../contract.ts';
+import { CreateUser, mapList, Role, UpdateUser, User } from '../contract.ts';
 import { publishDeviceUpdated, sendControl } from '../devices/changes.ts';
 import type { DeviceRow } from '../devices/repo.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { excludingDeadline } from '../ops/request-deadline.ts';
-import { errors, IdParam, json, jsonBody, newRouter, Paging, routeBuilder } from '../router.ts';
+import { errors, IdParam, json, jsonBody, newRouter, Paging, pagedList, routeBuilder } from '../router.ts';
 import {
   deleteUser,
   findUser,
@@ -43,10 +43,7 @@ const ListQuery = Paging.extend({
 
 const route = routeBuilder(['users']);
 const routes = {
-  list: route('get', '/', 'List users', {
-    request: { query: ListQuery },
-    responses: { 200: json(listOf(User), 'A page of users'), ...errors(400, 401, 403) },
-  }),
+  list: route('get', '/', 'List users', pagedList(ListQuery, User, 'A page of users')),
   create: route('post', '/', 'Create a user', {
     request: jsonBody(CreateUser),
     responses: { 201: json(User, 'Created'), ...errors(400, 401, 403, 409) },
@@ -96,7 +93,7 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
   app.openapi(routes.list, async (c) => {
     requireAdmin(c);
     const page = await listUsers(sql, c.req.valid('query'));
-    return c.json({ items: page.items.map(toUser), total: page.total }, 200);
+    return c.json(mapList(page, toUser), 200);
   });
 
   app.openapi(routes.create, async (c) => {
@@ -104,6 +101,7 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
     const body = c.req.valid('json');
     assertPasswordPolicy(body.password, body.username);
     const passwordHash = await excludingDeadline(c, () => hashPassword(body.password));
+    const by = changedBy(c, me, deps.trustedProxies);
     const row = await sql.begin(async (tx) => {
       const created = await insertUser(tx, {
         id: randomUUID(),
@@ -114,12 +112,9 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
         passwordHash,
       });
       if (created) {
-        await recordAudit(tx, {
-          ...changedBy(c, me, deps.trustedProxies),
-          action: 'user.create',
-          targetType: 'user',
-          targetId: created.id,
-          details: { username: created.username, role: created.role },
+        await recordChange(tx, by, 'user.create', 'user', created.id, {
+          username: created.username,
+          role: created.role,
         });
       }
       return created;
@@ -144,6 +139,7 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
     const password = body.password;
     const passwordHash = password ? await excludingDeadline(c, () => hashPassword(password)) : null;
     try {
+      const by = changedBy(c, me, deps.trustedProxies);
       const { row, rooms } = await sql.begin(async (tx) => {
         if (body.role === 'client') await assertNotLastAdmin(tx, id, 'demote');
         const before = await lockUser(tx, id);
@@ -157,14 +153,9 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
           passwordHash,
         });
         const ended = passwordHash ? await endLoginSessions(tx, id) : [];
-        await recordAudit(tx, {
-          ...changedBy(c, me, deps.trustedProxies),
-          action: 'user.update',
-          targetType: 'user',
-          targetId: id,
-          // Field names only: never the password itself.
-          details: { fields: Object.keys(body).sort(), ...(body.role ? { role: body.role } : {}) },
-        });
+        // Field names only: never the password itself.
+        const details = { fields: Object.keys(body).sort(), ...(body.role ? { role: body.role } : {}) };
+        await recordChange(tx, by, 'user.update', 'user', id, details);
         // A role change takes effect on the sockets at once: they reconnect and are re-roomed.
         const roleChanged = body.role !== undefined && body.role !== before.role;
         return { row: updated!, rooms: roleChanged ? [userRoom(id)] : ended };
@@ -184,16 +175,12 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
     const me = requireAdmin(c);
     const { id } = c.req.valid('param');
     if (id === me.id) throw new ApiError('conflict', 'An administrator cannot delete itself');
+    const by = changedBy(c, me, deps.trustedProxies);
     const unassigned = (await sql.begin(async (tx) => {
       await assertNotLastAdmin(tx, id, 'delete');
       const owned = await unassignDevicesOf(tx, id);
       if (!(await deleteUser(tx, id))) throw notFound('User');
-      await recordAudit(tx, {
-        ...changedBy(c, me, deps.trustedProxies),
-        action: 'user.delete',
-        targetType: 'user',
-        targetId: id,
-      });
+      await recordChange(tx, by, 'user.delete', 'user', id);
       return owned;
     })) as DeviceRow[];
     await announceAccessChange(deps, { users: [id] });
@@ -216,16 +203,11 @@ export function userRoutes(deps: AppDeps, hooks: UserHooks = {}, sessions: Sessi
   app.openapi(routes.revokeSessions, async (c) => {
     const me = requireAdmin(c);
     const { id } = c.req.valid('param');
+    const by = changedBy(c, me, deps.trustedProxies);
     const rooms = await sql.begin(async (tx) => {
       if (!(await lockUser(tx, id))) throw notFound('User');
       const ended = await endAllAccess(tx, id);
-      await recordAudit(tx, {
-        ...changedBy(c, me, deps.trustedProxies),
-        action: 'user.sessions_revoke',
-        targetType: 'user',
-        targetId: id,
-        details: { ended: ended.length },
-      });
+      await recordChange(tx, by, 'user.sessions_revoke', 'user', id, { ended: ended.length });
       return ended;
     });
     await announceAccessChange(deps, { users: [id] });

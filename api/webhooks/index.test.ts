@@ -9,7 +9,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Notifier } from '../notify/service.ts';
-import { deliveryLogOnce, receiver, storeAlert, until } from '../notify/testing.ts';
+import { deliveryLogOnce, receiver, storeAlert, until, withDeliveries } from '../notify/testing.ts';
 import { silentLog } from '../testing.ts';
 import { useTestApp } from '../testing-hooks.ts';
 import { claimDueDeliveries } from './repo.ts';
@@ -91,7 +91,7 @@ describe('webhooks', () => {
     const rx = await receiver();
     const n = notifier();
     n.start();
-    try {
+    await withDeliveries(n, rx, async () => {
       const hook = await createHook(rx.url);
       expect((await t.request('POST', `/api/webhooks/${hook.id}/test`)).status).toBe(202);
       await until(() => rx.got.length === 1, 'the ping');
@@ -115,10 +115,7 @@ describe('webhooks', () => {
           },
         ],
       });
-    } finally {
-      await n.stop();
-      await rx.close();
-    }
+    });
   });
 
   it("fans an alert out from the outbox: the owner's and the admin's hooks, not another client's", async () => {
@@ -157,7 +154,7 @@ describe('webhooks', () => {
   it('retries a failed attempt with the same webhook-id and a fresh signature', async () => {
     const rx = await receiver((n) => (n === 1 ? 500 : 204));
     const n = notifier();
-    try {
+    await withDeliveries(n, rx, async () => {
       const hook = await createHook(rx.url);
       expect((await t.request('POST', `/api/webhooks/${hook.id}/test`)).status).toBe(202);
       n.start();
@@ -179,16 +176,13 @@ describe('webhooks', () => {
       expect(verify(hook.secret, b!.headers, b!.body)).toBe(true);
       const log = await deliveryLogOnce(t, hook.id, 'delivered');
       expect(log.items[0]).toMatchObject({ attempts: 2, responseStatus: 204 });
-    } finally {
-      await n.stop();
-      await rx.close();
-    }
+    });
   });
 
   it('gives up after 24 hours of failures: the delivery is marked failed', async () => {
     const rx = await receiver(() => 503);
     const n = notifier();
-    try {
+    await withDeliveries(n, rx, async () => {
       const hook = await createHook(rx.url);
       expect((await t.request('POST', `/api/webhooks/${hook.id}/test`)).status).toBe(202);
       // Owed since a day ago: the next failure is past the retry window.
@@ -198,10 +192,7 @@ describe('webhooks', () => {
       const log = await deliveryLogOnce(t, hook.id, 'failed');
       expect(log.items[0]).toMatchObject({ attempts: 1, responseStatus: 503, deliveredAt: null });
       expect(rx.got).toHaveLength(1);
-    } finally {
-      await n.stop();
-      await rx.close();
-    }
+    });
   });
 
   it('delivers after a crash: a fan-out rolled back and a worker that died holding its claim lose nothing', async () => {

@@ -6,13 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
-import { changedBy } from '../audit/by.ts';
-import { recordAudit } from '../audit/repo.ts';
+import { changedBy, recordChange } from '../audit/by.ts';
 import { requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
-import { CreateWebhook, listOf, NewWebhook, Webhook, WebhookDelivery } from '../contract.ts';
+import { CreateWebhook, listOf, mapList, NewWebhook, Webhook, WebhookDelivery } from '../contract.ts';
 import { ApiError, notFound } from '../errors.ts';
-import { errors, IdParam, json, jsonBody, newRouter, Paging, routeBuilder } from '../router.ts';
+import { errors, IdParam, json, jsonBody, newRouter, Paging, pagedList, routeBuilder } from '../router.ts';
 import {
   type DeliveryRow,
   deleteWebhook,
@@ -50,10 +49,12 @@ const routes = {
     request: jsonBody(CreateWebhook),
     responses: { 201: json(NewWebhook, 'Created'), ...errors(400, 401, 403) },
   }),
-  list: route('get', '/', 'My webhook endpoints (`q`: URL or description contains)', {
-    request: { query: Paging.extend({ q: z.string().trim().max(200).optional() }) },
-    responses: { 200: json(listOf(Webhook), 'Endpoints'), ...errors(400, 401, 403) },
-  }),
+  list: route(
+    'get',
+    '/',
+    'My webhook endpoints (`q`: URL or description contains)',
+    pagedList(Paging.extend({ q: z.string().trim().max(200).optional() }), Webhook, 'Endpoints'),
+  ),
   remove: route('delete', '/{id}', 'Delete an endpoint and its delivery log', {
     request: { params: IdParam },
     responses: { 204: { description: 'Deleted' }, ...errors(400, 401, 403, 404) },
@@ -85,6 +86,7 @@ export function webhookRoutes(deps: AppDeps) {
       ]);
     }
     const secret = newWebhookSecret();
+    const by = changedBy(c, me, deps.trustedProxies);
     const row = await sql.begin(async (tx) => {
       const created = await insertWebhook(tx, {
         userId: me.id,
@@ -93,13 +95,7 @@ export function webhookRoutes(deps: AppDeps) {
         description: body.description ?? '',
         secret,
       });
-      await recordAudit(tx, {
-        ...changedBy(c, me, deps.trustedProxies),
-        action: 'webhook.create',
-        targetType: 'webhook',
-        targetId: created.id,
-        details: { url: created.url },
-      });
+      await recordChange(tx, by, 'webhook.create', 'webhook', created.id, { url: created.url });
       return created;
     });
     return c.json({ ...toWebhook(row), secret }, 201);
@@ -108,20 +104,16 @@ export function webhookRoutes(deps: AppDeps) {
   app.openapi(routes.list, async (c) => {
     const me = requireUser(c);
     const page = await listWebhooks(sql, me.id, c.req.valid('query'));
-    return c.json({ items: page.items.map(toWebhook), total: page.total }, 200);
+    return c.json(mapList(page, toWebhook), 200);
   });
 
   app.openapi(routes.remove, async (c) => {
     const me = requireUser(c);
     const { id } = c.req.valid('param');
+    const by = changedBy(c, me, deps.trustedProxies);
     const deleted = await sql.begin(async (tx) => {
       if (!(await deleteWebhook(tx, id, me.id))) return false;
-      await recordAudit(tx, {
-        ...changedBy(c, me, deps.trustedProxies),
-        action: 'webhook.delete',
-        targetType: 'webhook',
-        targetId: id,
-      });
+      await recordChange(tx, by, 'webhook.delete', 'webhook', id);
       return true;
     });
     if (!deleted) throw notFound('Webhook');
@@ -148,7 +140,7 @@ export function webhookRoutes(deps: AppDeps) {
     const { id } = c.req.valid('param');
     if (!(await findWebhook(sql, id, me.id))) throw notFound('Webhook');
     const page = await listDeliveries(sql, id, c.req.valid('query'));
-    return c.json({ items: page.items.map(toDelivery), total: page.total }, 200);
+    return c.json(mapList(page, toDelivery), 200);
   });
 
   return app;

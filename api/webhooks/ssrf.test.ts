@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Notifier } from '../notify/service.ts';
-import { deliveryLogOnce, receiver } from '../notify/testing.ts';
+import { deliveryLogOnce, receiver, withDeliveries } from '../notify/testing.ts';
 import { silentLog, type TestApp, testApp } from '../testing.ts';
 import { insertWebhook } from './repo.ts';
 import { sendWebhook } from './send.ts';
@@ -89,14 +89,11 @@ describe('webhook SSRF guard', () => {
     });
     const n = new Notifier({ sql: t.db.sql, log: silentLog, allowPrivate: false });
     n.start();
-    try {
+    await withDeliveries(n, rx, async () => {
       expect((await t.request('POST', `/api/webhooks/${hook.id}/test`)).status).toBe(202);
       await deliveryLogOnce(t, hook.id, 'failed');
       expect(rx.got).toHaveLength(0);
-    } finally {
-      await n.stop();
-      await rx.close();
-    }
+    });
   });
 
   it('does not follow a redirect (a 3xx is a failed attempt)', async () => {

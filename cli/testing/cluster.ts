@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
+import { afterEach, expect } from 'vitest';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../../api/testing.ts';
 import { connectRedis, type RedisClient } from '../../runtime/redis/connect.ts';
 import { deleteKeys } from '../../runtime/testing/backends.ts';
@@ -201,4 +202,45 @@ export async function adminToken(baseUrl: string): Promise<string> {
   });
   if (res.status !== 200) throw new Error(`login failed: ${res.status}`);
   return res.body.token;
+}
+
+/** Creates `count` interval meters ("Meter 0", "Meter 1", …) as the administrator; their ids, in order. */
+export async function createDevices(url: string, token: string, count: number, maxHourlyKwh = 1e6) {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const res = await client(url, token)<{ id: string }>('POST', '/api/devices', {
+      name: `Meter ${i}`,
+      maxHourlyKwh,
+      meterKind: 'interval',
+    });
+    expect(res.status).toBe(201);
+    ids.push(res.body.id);
+  }
+  return ids;
+}
+
+/** Two runtime and two api nodes in `cluster`, an administrator's token, and `devices` meters made through the first api. */
+export async function startTwoByTwo(cluster: Cluster, devices: number) {
+  const runtimeA = await cluster.start('runtime');
+  const runtimeB = await cluster.start('runtime');
+  const api1 = await cluster.start('api');
+  const api2 = await cluster.start('api');
+  const token = await adminToken(api1.url);
+  const ids = await createDevices(api1.url, token, devices);
+  return { runtimeA, runtimeB, api1, api2, token, ids };
+}
+
+/**
+ * Closes what a test started once it ends, the last started first (sockets before the
+ * balancer before the nodes). Call at the top of a file; `closeAfter(x)` returns `x`.
+ */
+export function closeAfterEach() {
+  const started: Array<{ close(): unknown }> = [];
+  afterEach(async () => {
+    for (const thing of started.splice(0).reverse()) await thing.close();
+  });
+  return <T extends { close(): unknown }>(thing: T): T => {
+    started.push(thing);
+    return thing;
+  };
 }

@@ -128,3 +128,9 @@ export async function subscriptionsInPlace(client: RedisClient): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** SUBSCRIBE on `sub`; a Cluster refuses one sent before it has chosen its subscriber connection, so it chooses first. */
+export async function subscribeTo(sub: RedisClient, ...channels: string[]): Promise<void> {
+  if (isCluster(sub)) await subscriptionsInPlace(sub);
+  await sub.subscribe(...channels);
+}

@@ -36,9 +36,21 @@ function page(
   return { path, name, component, ...(props ? { props } : {}), meta: { ...(role ? { role } : {}), title } };
 }
 
-const admin = { role: 'admin' } as const;
+/** An administrators' page: at /admin/<path>, named admin-<name>. */
+function adminPage(
+  path: string,
+  name: string,
+  title: string,
+  component: () => Promise<RouteComponent>,
+  options: { props?: true } = {},
+): RouteRecordRaw {
+  return page(path ? `admin/${path}` : 'admin', `admin-${name}`, title, component, {
+    ...options,
+    role: 'admin',
+  });
+}
+
 const client = { role: 'client' } as const;
-const adminProps = { ...admin, props: true } as const;
 
 const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: LoginView, meta: { public: true, title: 'Sign in' } },
@@ -54,27 +66,19 @@ const routes: RouteRecordRaw[] = [
       page('my', 'dashboard', 'My devices', () => import('./views/client/DashboardView.vue'), client),
       page('devices/:id', 'device', 'Device', () => import('./views/DeviceView.vue'), { props: true }),
       page('support', 'support', 'Support', () => import('./views/client/SupportView.vue'), client),
-      page('admin', 'admin-overview', 'Overview', () => import('./views/admin/OverviewView.vue'), admin),
-      page('admin/users', 'admin-users', 'Users', () => import('./views/admin/UsersView.vue'), admin),
-      page(
-        'admin/users/:id',
-        'admin-user',
-        'User',
-        () => import('./views/admin/UserDetailView.vue'),
-        adminProps,
-      ),
-      page('admin/devices', 'admin-devices', 'Devices', () => import('./views/admin/DevicesView.vue'), admin),
-      page('admin/alerts', 'admin-alerts', 'Alerts', () => import('./views/admin/AlertsView.vue'), admin),
-      page(
-        'admin/chat/:clientId?',
-        'admin-chat',
-        'Chat',
-        () => import('./views/admin/InboxView.vue'),
-        adminProps,
-      ),
+      adminPage('', 'overview', 'Overview', () => import('./views/admin/OverviewView.vue')),
+      adminPage('users', 'users', 'Users', () => import('./views/admin/UsersView.vue')),
+      adminPage('users/:id', 'user', 'User', () => import('./views/admin/UserDetailView.vue'), {
+        props: true,
+      }),
+      adminPage('devices', 'devices', 'Devices', () => import('./views/admin/DevicesView.vue')),
+      adminPage('alerts', 'alerts', 'Alerts', () => import('./views/admin/AlertsView.vue')),
+      adminPage('chat/:clientId?', 'chat', 'Chat', () => import('./views/admin/InboxView.vue'), {
+        props: true,
+      }),
       page('account', 'account', 'Your account', () => import('./views/AccountView.vue')),
       page('webhooks', 'webhooks', 'Webhooks', () => import('./views/webhooks/WebhooksView.vue')),
-      page('admin/audit', 'admin-audit', 'Audit log', () => import('./views/admin/AuditView.vue'), admin),
+      adminPage('audit', 'audit', 'Audit log', () => import('./views/admin/AuditView.vue')),
       page(':pathMatch(.*)*', 'not-found', 'Not found', () => import('./views/NotFoundView.vue')),
     ],
   },

@@ -6,6 +6,14 @@
 import { type Ref, ref } from 'vue';
 import { messageOf } from '../api/http.ts';
 
+/** A fetch as StateBlock shows it: whether it runs, how it last failed, whether it brought nothing, how to retry. */
+export interface RemoteStatus {
+  loading: boolean;
+  error: string | null;
+  empty: boolean;
+  retry: () => unknown;
+}
+
 export interface LoadState {
   loading?: Ref<boolean>;
   /** Set once a load has succeeded (a store's "we have the server's list"). */

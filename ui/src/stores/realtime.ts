@@ -20,16 +20,72 @@ import { useToasts } from './toasts.ts';
 
 export type ConnectionStatus = 'offline' | 'connecting' | 'online' | 'reconnecting';
 
+/** Shows a pushed alert as a toast when it is recent; a burst shows a few, and all are in the bell. */
+function toastAlert(alert: Alert): void {
+  if (!isToastWorthy(alert, Date.now())) return;
+  const labels = alertLabels(alert.kind);
+  useToasts().pushGrouped(
+    'alert',
+    {
+      kind: labels.tone,
+      title: `${alert.deviceName} ${labels.toast}`,
+      body: isEnergyAlert(alert.kind)
+        ? `${kwhLabel(alert.kwh)} of ${kwhLabel(alert.maxHourlyKwh)} this hour`
+        : 'No reading arrived for the time set on the device.',
+      to: `/devices/${alert.deviceId}`,
+    },
+    (more) => ({
+      kind: 'warning',
+      title: `+${more} more ${more === 1 ? 'alert' : 'alerts'}`,
+      body: 'All of them are in the bell.',
+    }),
+  );
+}
+
+/** Live totals and device changes go to the devices (and today's chart), the fleet summary to the fleet. */
+function wireData(socket: EmsSocket): void {
+  const devices = useDevices();
+  const consumption = useConsumption();
+  socket.on('live', (total) => {
+    devices.applyLive(total);
+    consumption.applyLive(total);
+  });
+  socket.on('fleet:summary', (summary) => useFleet().apply(summary));
+  socket.on('device:updated', (device) => devices.upsert(device));
+  socket.on('device:deleted', ({ id }) => devices.forget(id));
+}
+
+/** Chat events go to the chat store; a message while no chat is on screen is also a toast. */
+function wireChat(socket: EmsSocket): void {
+  const chat = useChat();
+  const session = useSession();
+  socket.on('chat:message', (message) => {
+    const fresh = !(chat.messages[message.conversationId] ?? []).some((m) => m.id === message.id);
+    chat.receive(message);
+    // Someone wrote while no chat is on screen: say so once, with a way there. With a
+    // conversation open, the inbox list and its unread badges already show it.
+    if (fresh && !chat.isOurs(message) && chat.activeId === null) {
+      useToasts().push({
+        kind: 'info',
+        title: session.isAdmin
+          ? `New message from ${message.sender.name}`
+          : `New message from ${message.sender.role === 'assistant' ? 'the assistant' : 'support'}`,
+        body: message.body.length > 90 ? `${message.body.slice(0, 90)}…` : message.body,
+        to: session.isAdmin ? `/admin/chat/${message.conversationId}` : '/support',
+      });
+    }
+  });
+  socket.on('chat:typing', (payload) => chat.receiveTyping(payload));
+  socket.on('chat:read', (payload) => chat.receiveRead(payload));
+}
+
 export const useRealtime = defineStore('realtime', () => {
   const status = ref<ConnectionStatus>('offline');
   let everConnected = false;
 
+  /** The connection's own events and alerts; the rest is wired by subject below. */
   function wire(socket: EmsSocket): void {
     const alerts = useAlerts();
-    const chat = useChat();
-    const devices = useDevices();
-    const consumption = useConsumption();
-    const toasts = useToasts();
     const session = useSession();
 
     socket.on('connect', () => {
@@ -40,7 +96,7 @@ export const useRealtime = defineStore('realtime', () => {
           for (const alert of missed) toastAlert(alert);
         });
         if (session.isAdmin) void useFleet().fetch();
-        void chat.refreshActive();
+        void useChat().refreshActive();
       }
       everConnected = true;
     });
@@ -62,52 +118,8 @@ export const useRealtime = defineStore('realtime', () => {
       // Every new alert goes to the bell; old backfill is not toasted, and a burst shows a few.
       if (alerts.receive(alert)) toastAlert(alert);
     });
-
-    function toastAlert(alert: Alert): void {
-      if (!isToastWorthy(alert, Date.now())) return;
-      const labels = alertLabels(alert.kind);
-      toasts.pushGrouped(
-        'alert',
-        {
-          kind: labels.tone,
-          title: `${alert.deviceName} ${labels.toast}`,
-          body: isEnergyAlert(alert.kind)
-            ? `${kwhLabel(alert.kwh)} of ${kwhLabel(alert.maxHourlyKwh)} this hour`
-            : 'No reading arrived for the time set on the device.',
-          to: `/devices/${alert.deviceId}`,
-        },
-        (more) => ({
-          kind: 'warning',
-          title: `+${more} more ${more === 1 ? 'alert' : 'alerts'}`,
-          body: 'All of them are in the bell.',
-        }),
-      );
-    }
-    socket.on('live', (total) => {
-      devices.applyLive(total);
-      consumption.applyLive(total);
-    });
-    socket.on('fleet:summary', (summary) => useFleet().apply(summary));
-    socket.on('device:updated', (device) => devices.upsert(device));
-    socket.on('device:deleted', ({ id }) => devices.forget(id));
-    socket.on('chat:message', (message) => {
-      const fresh = !(chat.messages[message.conversationId] ?? []).some((m) => m.id === message.id);
-      chat.receive(message);
-      // Someone wrote while no chat is on screen: say so once, with a way there. With a
-      // conversation open, the inbox list and its unread badges already show it.
-      if (fresh && !chat.isOurs(message) && chat.activeId === null) {
-        toasts.push({
-          kind: 'info',
-          title: session.isAdmin
-            ? `New message from ${message.sender.name}`
-            : `New message from ${message.sender.role === 'assistant' ? 'the assistant' : 'support'}`,
-          body: message.body.length > 90 ? `${message.body.slice(0, 90)}…` : message.body,
-          to: session.isAdmin ? `/admin/chat/${message.conversationId}` : '/support',
-        });
-      }
-    });
-    socket.on('chat:typing', (payload) => chat.receiveTyping(payload));
-    socket.on('chat:read', (payload) => chat.receiveRead(payload));
+    wireData(socket);
+    wireChat(socket);
   }
 
   function start(token: string): void {
