@@ -48,6 +48,21 @@ function makeBatches(ids: string[], total: number, batch: number) {
   return batches;
 }
 
+/** POSTs one batch of readings, again after a 5xx (a backlogged api), until it is answered 202. */
+export async function postUntilAccepted(url: string, token: string, readings: unknown[]): Promise<void> {
+  const body = JSON.stringify({ readings });
+  for (;;) {
+    const res = await fetch(`${url}/api/readings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body,
+    });
+    await res.arrayBuffer();
+    if (res.status === 202) return;
+    if (res.status < 500) throw new Error(`refused ${res.status}`);
+  }
+}
+
 /**
  * Posts like a fleet behind `concurrency` gateways: devices are split into
  * lanes, each lane sends its own devices' batches one after another, so every
@@ -61,17 +76,7 @@ export async function postAll(url: string, token: string, ids: string[], o: Inge
   await Promise.all(
     lanes.map(async (laneIds) => {
       for (const batch of makeBatches(laneIds, perLane, o.batch)) {
-        const body = JSON.stringify({ readings: batch });
-        for (;;) {
-          const res = await fetch(`${url}/api/readings`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-            body,
-          });
-          await res.arrayBuffer();
-          if (res.status === 202) break;
-          if (res.status < 500) throw new Error(`refused ${res.status}`);
-        }
+        await postUntilAccepted(url, token, batch);
       }
     }),
   );

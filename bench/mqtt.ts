@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { TEST_MQTT_URL } from '../api/mqtt/testing.ts';
 import { adminToken, type Cluster, client, startCluster } from '../cli/testing/cluster.ts';
+import { postUntilAccepted } from './ingest.ts';
 
 export interface MqttBenchRow {
   name: string;
@@ -127,17 +128,7 @@ async function viaHttp(
     lanes.map(async (lane) => {
       for (let i = 0; i < lane.length; i += perRequest) {
         requests++;
-        const body = JSON.stringify({ readings: lane.slice(i, i + perRequest) });
-        for (;;) {
-          const res = await fetch(`${apiUrl}/api/readings`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-            body,
-          });
-          await res.arrayBuffer();
-          if (res.status === 202) break;
-          if (res.status < 500) throw new Error(`refused ${res.status}`);
-        }
+        await postUntilAccepted(apiUrl, token, lane.slice(i, i + perRequest));
       }
     }),
   );

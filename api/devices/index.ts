@@ -6,15 +6,24 @@
 import { randomUUID } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import { canonicalTimeZone } from '../../core/time.ts';
-import { changedBy } from '../audit/by.ts';
-import { recordAudit } from '../audit/repo.ts';
+import { changedBy, recordChange } from '../audit/by.ts';
 import { announceAccessChange } from '../auth/access-changes.ts';
 import { requireAdmin, requireUser } from '../auth/principal.ts';
 import type { AppDeps } from '../context.ts';
-import { CreateDevice, Device, listOf, UpdateDevice, Uuid } from '../contract.ts';
+import { CreateDevice, Device, UpdateDevice, Uuid } from '../contract.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { processDeviceInvalidations } from '../readings/device-invalidations.ts';
-import { errors, IdParam, json, jsonBody, newRouter, Paging, routeBuilder, sendJsonText } from '../router.ts';
+import {
+  errors,
+  IdParam,
+  json,
+  jsonBody,
+  newRouter,
+  Paging,
+  pagedList,
+  routeBuilder,
+  sendJsonText,
+} from '../router.ts';
 import { findUser } from '../users/repo.ts';
 import { configureControl, publishDeviceDeleted, publishDeviceUpdated, sendControl } from './changes.ts';
 import { DeviceListCache } from './list-cache.ts';
@@ -30,10 +39,12 @@ const ListQuery = Paging.extend({
 
 const route = routeBuilder(['devices']);
 const routes = {
-  list: route('get', '/', 'List devices (clients: their own)', {
-    request: { query: ListQuery },
-    responses: { 200: json(listOf(Device), 'A page of devices'), ...errors(400, 401, 403) },
-  }),
+  list: route(
+    'get',
+    '/',
+    'List devices (clients: their own)',
+    pagedList(ListQuery, Device, 'A page of devices'),
+  ),
   create: route('post', '/', 'Create a device', {
     request: jsonBody(CreateDevice),
     responses: { 201: json(Device, 'Created'), ...errors(400, 401, 403, 422) },
@@ -88,13 +99,7 @@ export function deviceRoutes(deps: AppDeps) {
       details: Record<string, unknown> = {},
     ): Within =>
     (tx, id) =>
-      recordAudit(tx, {
-        ...changedBy(c, me, deps.trustedProxies),
-        action,
-        targetType: 'device',
-        targetId: id,
-        details,
-      });
+      recordChange(tx, changedBy(c, me, deps.trustedProxies), action, 'device', id, details);
 
   app.openapi(routes.create, async (c) => {
     const me = requireAdmin(c);

@@ -81,20 +81,8 @@ export async function visibleDevice(
 /** A transaction's runner, for work that must commit with the device change (its audit entry). */
 export type Within = (tx: Runner, deviceId: string) => Promise<void>;
 
-export interface NewDeviceRow {
-  id: string;
-  name: string;
-  description: string;
-  address: string;
-  maxHourlyKwh: number;
-  meterKind: 'interval' | 'cumulative';
-  timeZone: string;
-  ownerId: string | null;
-  mqttTopic: string | null;
-  mqttFormat: string | null;
-  tariff: Tariff | null;
-  silentAfterMinutes: number | null;
-}
+/** A device row as inserted: everything but what the database sets. */
+export type NewDeviceRow = Omit<DeviceRow, 'createdAt'>;
 
 /** Inserts a device and runs `within` in the same transaction (all or nothing). */
 export async function insertDevice(sql: Sql, d: NewDeviceRow, within: Within): Promise<DeviceRow> {
