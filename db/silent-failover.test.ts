@@ -50,15 +50,20 @@ describe('silent alerts across a runtime failover (Postgres, Redis)', () => {
     await db?.close();
   });
 
-  function startNode(nodeId: string, events: EventPublisher) {
+  /**
+   * `sweepEveryMs`: how often the node sweeps the outbox. A claims its own unpushed alerts
+   * too (300 ms); with A and B both sweeping every 200 ms, A re-claimed at every expiry
+   * and B, in lockstep in half of all phases, never got one in (the test failed 1 in 2).
+   */
+  function startNode(nodeId: string, events: EventPublisher, sweepEveryMs = 200) {
     const errors: unknown[] = [];
     const processor = new ShardProcessor({
       shards: SHARDS,
       store: new PostgresDeviceStore(db.sql),
       events,
-      sweepEveryMs: 200,
+      sweepEveryMs,
       sweepAfterMs: 0,
-      sweepClaimMs: 300, // A claims its own unpushed alerts too; B must get them soon after
+      sweepClaimMs: 300,
       silenceEveryMs: 100,
       onError: (err) => errors.push(err),
     });
@@ -91,7 +96,8 @@ describe('silent alerts across a runtime failover (Postgres, Redis)', () => {
 
   it('raises one alert per silence, pushed at least once, fenced on the old holder', async () => {
     // A: its pushes never leave the process (it dies before pushing).
-    const a = startNode('node-a', { emit: () => false });
+    // Sweeping every second, its claim leaves B 700 ms of every second (B sweeps every 200 ms).
+    const a = startNode('node-a', { emit: () => false }, 1000);
     await a.started;
     await until(() => expect(a.node.ownedShards()).toHaveLength(SHARDS));
 
