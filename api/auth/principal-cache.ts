@@ -34,6 +34,8 @@ export class PrincipalCache extends BusCache<Principal> {
     const sessions = new Set(change.sessions);
     const tokens = new Set(change.tokens);
     const devices = new Set(change.devices);
+    // A device created or edited (`deviceRows` only) changes no credential: nothing to scan.
+    if (users.size + sessions.size + tokens.size + devices.size === 0) return;
     this.deleteWhere((p) =>
       p.kind === 'user'
         ? users.has(p.user.id) ||

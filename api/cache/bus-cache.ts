@@ -10,8 +10,8 @@
  *   when it finishes after it (it may have read the old rows);
  * - `suspend()` while the bus cannot deliver (Redis subscription down): the
  *   cache is emptied and bypassed until `resume()`;
- * - a short TTL, the bound for a silently lost message and for writers that
- *   do not announce (docs/SCALING.md lists them).
+ * - a short TTL, the bound for a silently lost or unacknowledged message and
+ *   for writers that do not announce (each cache's module lists them).
  *
  * Bounded: at most `max` entries; the oldest is evicted first.
  */

@@ -146,6 +146,8 @@ export function deviceRoutes(deps: AppDeps) {
       body,
       audit(c, me, 'device.update', { fields: Object.keys(body).sort() }),
     );
+    // Committed: cached lists go now, even if the control message below cannot be queued (503).
+    await announceAccessChange(deps, { deviceRows: [id] });
     // Configuration that decides how readings count travels in shard order (changes.ts);
     // always re-sent when given, so a PATCH retried after a 503 still reaches the actor.
     if (isConfigChange(body)) {
@@ -153,7 +155,6 @@ export function deviceRoutes(deps: AppDeps) {
     } else if (before.ownerId !== device.ownerId || before.name !== device.name) {
       await sendControl(deps, [{ deviceId: id, op: 'reload' }]);
     }
-    await announceAccessChange(deps, { deviceRows: [id] });
     publishDeviceUpdated(deps, device, before.ownerId);
     return c.json(toDevice(device), 200);
   });

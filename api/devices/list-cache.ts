@@ -2,17 +2,19 @@
  * `GET /api/devices` pages per api process, as the JSON they are answered
  * with, so a dashboard or an automation polling the list costs no database
  * statement and no serialisation until something changes (issue #14: reads at
- * 6,000 req/s). Any announced change empties it on every node before the
- * change's request is answered (BusCache, access-changes.ts): a device
- * created, edited or deleted (`deviceRows`, `devices`), a user deleted (their
- * devices are unassigned) or edited — and, harmlessly, sign-outs and revokes.
+ * 6,000 req/s). A change that touches device lists empties it on every node
+ * before the change's request is answered (BusCache, access-changes.ts; while
+ * acks come within their 1 s timeout): a device created, edited or deleted
+ * (`deviceRows`, `devices`), a user deleted (their devices are unassigned) or
+ * edited.
  *
- * Writers that do not announce (`ems demo --remove` in its own process, and
- * the runtime putting a meter kind back when readings raced a kind change)
- * are seen within the TTL, 5 s.
+ * Writers that do not announce are seen within the TTL, 5 s: `ems demo
+ * --remove` in its own process, the runtime putting a meter kind back when
+ * readings raced a kind change, migrations and SQL by hand, and api nodes of
+ * an older version during a rolling upgrade.
  */
 import type { Sql } from '../../db/connect.ts';
-import { type AccessChanges, processAccessChanges } from '../auth/access-changes.ts';
+import { type AccessChange, type AccessChanges, processAccessChanges } from '../auth/access-changes.ts';
 import { BusCache, type BusCacheOptions } from '../cache/bus-cache.ts';
 import type { Device } from '../contract.ts';
 import type { JsonText } from '../router.ts';
@@ -20,8 +22,16 @@ import { type DeviceListQuery, listDevices, toDevice } from './repo.ts';
 
 type DevicePage = { items: Device[]; total: number };
 
-/** A default page of 50 devices is ~20 KB; larger pages are not kept, so the cache stays under ~16 MB. */
+/**
+ * A default page of 50 devices is ~20 K characters; larger pages (long descriptions, many
+ * tariff periods, `limit` in the hundreds) are read each time, so 256 pages hold at most
+ * 16 M characters (32 MB of heap if every name needed two-byte strings).
+ */
 const MAX_CACHED_CHARS = 64 * 1024;
+
+/** Device rows created or edited, devices deleted, users deleted (their devices unassigned) or edited. */
+const touchesDeviceLists = (c: AccessChange) =>
+  c.all || !!c.deviceRows?.length || !!c.devices?.length || !!c.users?.length;
 
 export class DeviceListCache {
   readonly #cache: BusCache<string>;
@@ -31,7 +41,9 @@ export class DeviceListCache {
   constructor(sql: Sql, bus: AccessChanges | undefined, opts: BusCacheOptions = {}) {
     this.#sql = sql;
     this.#cache = new BusCache<string>(opts, { max: 256, ttlMs: 5_000 });
-    this.stop = this.#cache.follow(bus ?? processAccessChanges, () => this.#cache.clear());
+    this.stop = this.#cache.follow(bus ?? processAccessChanges, (change) => {
+      if (touchesDeviceLists(change)) this.#cache.clear();
+    });
   }
 
   /** The page `q` selects as its JSON body (`{ items, total }`), from the cache or the database. */

@@ -8,6 +8,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Sql } from '../../db/connect.ts';
+import type { ShardQueueProducer } from '../../runtime/types.ts';
 import { createApp } from '../app.ts';
 import { TEST_DATABASE_URL, type TestApp, testApp } from '../testing.ts';
 
@@ -64,4 +65,55 @@ it('GET /api/devices is one statement, then none until a device changes, for a l
   statements = [];
   expect((await get(owner.token)).items[0]?.name).toBe('A renamed');
   expect(statements).toHaveLength(1);
+});
+
+it('HEAD of a cached list answers like its GET, without a body', async () => {
+  const { app } = createApp({ ...t.deps, sql: counted });
+  const ask = (method: string) =>
+    app.request('/api/devices?q=head', { method, headers: { authorization: `Bearer ${t.adminToken}` } });
+  const got = await ask('GET');
+  statements = [];
+  const head = await ask('HEAD');
+  expect(head.status).toBe(200);
+  expect(head.headers.get('content-type')).toBe(got.headers.get('content-type'));
+  expect(await head.text()).toBe('');
+  expect(statements).toHaveLength(0);
+});
+
+it('a page over 64 K characters is read from the database each time', async () => {
+  const { app } = createApp({ ...t.deps, sql: counted });
+  for (let i = 0; i < 40; i++) await t.createDevice({ name: `long ${i}`, description: 'x'.repeat(2000) });
+  const get = async () => {
+    const res = await app.request('/api/devices?q=long&limit=50', {
+      headers: { authorization: `Bearer ${t.adminToken}` },
+    });
+    expect(res.status).toBe(200);
+    return (await res.text()).length;
+  };
+  expect(await get()).toBeGreaterThan(64 * 1024);
+  statements = [];
+  await get();
+  await get();
+  expect(statements).toHaveLength(2);
+});
+
+it('a PATCH that is saved but answered 503 (the control message could not be queued) still empties the cached lists', async () => {
+  const down: ShardQueueProducer = {
+    addBulk: () => Promise.reject(new Error('queue unreachable')),
+    close: async () => {},
+  };
+  const { app } = createApp({ ...t.deps, sql: counted, producer: down });
+  const as = (method: string, path: string, body?: unknown) =>
+    app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  const { id } = await t.createDevice({ name: 'patched', maxHourlyKwh: 2 });
+  const limitListed = async () =>
+    ((await (await as('GET', '/api/devices?q=patched')).json()) as { items: Array<{ maxHourlyKwh: number }> })
+      .items[0]?.maxHourlyKwh;
+  expect(await limitListed()).toBe(2);
+  expect((await as('PATCH', `/api/devices/${id}`, { maxHourlyKwh: 3 })).status).toBe(503);
+  expect(await limitListed()).toBe(3);
 });
