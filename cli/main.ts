@@ -5,6 +5,7 @@
  */
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
+import { keepUpOnStrayConnectionErrors } from './stray-connection-errors.ts';
 
 const USAGE = `Usage: ems <command> [options]
 
@@ -149,6 +150,7 @@ export async function main(argv: string[]): Promise<void> {
     runtime: command !== 'api',
     ops: command === 'runtime' && process.env.PORT !== undefined && process.env.PORT !== '',
   };
+  keepUpOnStrayConnectionErrors(log);
   const running = await startProcess(config, roles, log);
   if (command === 'start' && rest.includes('--demo') && running.port && running.deps) {
     const { startDemo } = await import('./demo.ts');
