@@ -88,8 +88,6 @@ export function deviceRoutes(deps: AppDeps) {
     return sendJsonText(c, body, 200);
   });
 
-  // Audited after the write (not yet in its transaction: the integrator moves these into the
-  // transactions the integrity work introduces here).
   /** The audit entry of a device change, written in that change's transaction. */
   const audit =
     (

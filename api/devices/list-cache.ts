@@ -16,11 +16,9 @@
 import type { Sql } from '../../db/connect.ts';
 import { type AccessChange, type AccessChanges, processAccessChanges } from '../auth/access-changes.ts';
 import { BusCache, type BusCacheOptions } from '../cache/bus-cache.ts';
-import type { Device } from '../contract.ts';
+import { type Device, type List, mapList } from '../contract.ts';
 import type { JsonText } from '../router.ts';
 import { type DeviceListQuery, listDevices, toDevice } from './repo.ts';
-
-type DevicePage = { items: Device[]; total: number };
 
 /**
  * A default page of 50 devices is ~20 K characters; larger pages (long descriptions, many
@@ -47,13 +45,13 @@ export class DeviceListCache {
   }
 
   /** The page `q` selects as its JSON body (`{ items, total }`), from the cache or the database. */
-  async page(q: DeviceListQuery): Promise<JsonText<DevicePage>> {
+  async page(q: DeviceListQuery): Promise<JsonText<List<Device>>> {
     const key = JSON.stringify(q);
     const hit = this.#cache.get(key);
     if (hit !== undefined) return hit;
     const generation = this.#cache.generation;
     const page = await listDevices(this.#sql, q);
-    const body = JSON.stringify({ items: page.items.map(toDevice), total: page.total } satisfies DevicePage);
+    const body = JSON.stringify(mapList(page, toDevice));
     if (body.length <= MAX_CACHED_CHARS) this.#cache.set(key, body, generation);
     return body;
   }
